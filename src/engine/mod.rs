@@ -1,0 +1,1167 @@
+//! The provider-neutral engine: one world, one provider's policy, every operation decided here.
+//!
+//! The engine knows no provider by name. Each decision reads a field of the provider's
+//! [`Policy`](crate::rules::Policy), and each refusal carries the rule that made it, so the
+//! same code serves all five clouds and the transcripts say *why*.
+
+mod op;
+mod outcome;
+mod state;
+
+pub use op::{
+    Action, EncryptionSpec, ImageKind, NewImage, Operation, Product, Request, ShareOptions, Validity, Visibility,
+};
+pub use outcome::{
+    ErrorKind, Failure, ImageView, MemberView, MySharedView, Outcome, Output, ShareStatus, SharedImageView,
+};
+pub use state::{Account, AccountIx, DirEntry, Image, ImageIx, Instance, Share, State};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{EPOCH_START, iso8601};
+use crate::ids::stable_hash;
+use crate::providers::{Provider, Spec};
+use crate::rules::{DeleteShared, EncryptedShare, IdentityKind, Overflow, Policy, Repeat, Rule};
+use ErrorKind as K;
+
+/// Knobs a world may turn where the sources disagree or give no figure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Overrides the per-image share limit (JD: the seed says 10, the API reference 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_limit: Option<u32>,
+    /// Overrides the listing delay in seconds (JD-DELAY gives no figure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing_delay: Option<u64>,
+    /// Overrides the per-account, per-region image quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_quota: Option<u32>,
+}
+
+/// Why a dump could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("state is not valid JSON for sharesim: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("state is for provider {found}, not {expected}")]
+    WrongProvider { expected: Provider, found: String },
+    #[error("state is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+/// One provider's simulated cloud.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    provider: Provider,
+    spec: &'static Spec,
+    policy: &'static Policy,
+    settings: Settings,
+    state: State,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Dump {
+    provider: String,
+    settings: Settings,
+    state: State,
+}
+
+/// How the caller holds an image it reached.
+enum Role<'a> {
+    Owner,
+    Recipient(&'a Share),
+}
+
+fn deny(kind: ErrorKind, rule: &Rule, msg: impl Into<String>) -> Failure {
+    Failure::by(kind, rule, msg)
+}
+
+impl Engine {
+    /// An empty world for `provider`; `seed` varies every generated ID.
+    pub fn new(provider: Provider, seed: u64) -> Engine {
+        Engine::with_settings(provider, seed, Settings::default())
+    }
+
+    pub fn with_settings(provider: Provider, seed: u64, settings: Settings) -> Engine {
+        let state = State { seed, now: EPOCH_START, ..State::default() };
+        Engine { provider, spec: provider.spec(), policy: provider.policy(), settings, state }
+    }
+
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Seconds since the Unix epoch on the virtual clock.
+    pub fn now(&self) -> u64 {
+        self.state.now
+    }
+
+    /// Adds an account; its provider identities are derived from its name.
+    pub fn add_account(&mut self, name: &str) -> Result<(), Failure> {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        if !valid {
+            return Err(Failure::plain(
+                K::InvalidParameter,
+                format!("account name `{name}` must be 1-64 characters of letters, digits, `-`, `_` or `.`"),
+            ));
+        }
+        if self.state.index.account_by_name.contains_key(name) {
+            return Err(Failure::plain(K::InvalidParameter, format!("account `{name}` already exists")));
+        }
+        // Derived identities could collide in principle; salt deterministically until unique.
+        let mut salt = 0u32;
+        let identities = loop {
+            let basis = if salt == 0 { name.to_string() } else { format!("{name}#{salt}") };
+            let ids = (self.spec.identities)(&basis, self.spec.regions);
+            if ids.iter().all(|i| !self.state.index.directory.contains_key(&i.value)) {
+                break ids;
+            }
+            salt += 1;
+        };
+        let ix = self.state.accounts.len() as AccountIx;
+        for id in &identities {
+            self.state
+                .index
+                .directory
+                .insert(id.value.clone(), DirEntry { account: ix, kind: id.kind, region: id.region });
+        }
+        self.state.index.account_by_name.insert(name.to_string(), ix);
+        self.state.accounts.push(Account { name: name.to_string(), identities });
+        Ok(())
+    }
+
+    /// The identity the provider uses to name `account` as a share recipient, in `region`.
+    pub fn recipient_id(&self, account: &str, region: &str) -> Result<String, Failure> {
+        let kind = self.recipient_kind();
+        self.identity_of(account, kind, region)
+    }
+
+    /// One of `account`'s identities of `kind` (per-region kinds are taken in `region`).
+    pub fn identity_of(&self, account: &str, kind: IdentityKind, region: &str) -> Result<String, Failure> {
+        let a = self.actor(account)?;
+        let r = self.resolve_region(region)?;
+        let acc = &self.state.accounts[a as usize];
+        acc.identities
+            .iter()
+            .find(|i| i.kind == kind && i.region.is_none_or(|x| x == r))
+            .map(|i| i.value.clone())
+            .ok_or_else(|| {
+                Failure::plain(K::InvalidParameter, format!("{} accounts have no {}", self.spec.title, kind.label()))
+            })
+    }
+
+    /// The identity kind this provider takes for recipients.
+    pub fn recipient_kind(&self) -> IdentityKind {
+        self.policy.recipient_identity.map(|(_, k)| k).unwrap_or(IdentityKind::AccountId)
+    }
+
+    /// The region index for an abstract name (`home`) or a provider region ID.
+    pub fn resolve_region(&self, s: &str) -> Result<usize, Failure> {
+        self.spec.regions.iter().position(|r| r.name == s || r.id == s).ok_or_else(|| {
+            let known: Vec<_> = self.spec.regions.iter().map(|r| format!("{} ({})", r.name, r.id)).collect();
+            Failure::plain(
+                K::UnknownRegion,
+                format!("unknown region `{s}`; {} has {}", self.spec.title, known.join(", ")),
+            )
+        })
+    }
+
+    fn actor(&self, name: &str) -> Result<AccountIx, Failure> {
+        self.state
+            .index
+            .account_by_name
+            .get(name)
+            .copied()
+            .ok_or_else(|| Failure::plain(K::UnknownAccount, format!("no account named `{name}` in this world")))
+    }
+
+    /// A fresh image ID; refuses names that map to an ID already taken (SWR repositories).
+    fn new_image_id(&mut self, owner: AccountIx, name: &str) -> Result<String, Failure> {
+        let hash = self.next_hash("image");
+        let id = (self.spec.image_id)(hash, &self.state.accounts[owner as usize].name, name);
+        if self.state.index.image_by_id.contains_key(&id) {
+            return Err(Failure::plain(K::AlreadyExists, format!("image `{id}` already exists")));
+        }
+        Ok(id)
+    }
+
+    fn next_hash(&mut self, what: &str) -> u64 {
+        self.state.counter += 1;
+        let seed = self.state.seed.to_string();
+        let counter = self.state.counter.to_string();
+        stable_hash(&[self.spec.name, what, &seed, &counter])
+    }
+
+    /// Applies one operation; never panics on any input.
+    pub fn apply(&mut self, req: &Request) -> Outcome {
+        let actor = self.actor(&req.actor)?;
+        let region = req.region.as_deref().map(|r| self.resolve_region(r)).transpose()?;
+        let action = req.op.action();
+        if let Some(rule) = self.policy.no_api_rule(action) {
+            return Err(deny(K::Unsupported, rule, format!("{} has no API for {}", self.spec.title, action.name())));
+        }
+        match &req.op {
+            Operation::CreateImage(new) => self.create_image(actor, new),
+            Operation::Share { images, recipients, options } => self.share(actor, region, images, recipients, options),
+            Operation::CancelShare { image, recipients } => self.cancel_share(actor, region, image, recipients),
+            Operation::Accept { images } => self.set_status(actor, region, images, ShareStatus::Accepted),
+            Operation::Reject { images } => self.set_status(actor, region, images, ShareStatus::Rejected),
+            Operation::ListShares { image } => self.list_shares(actor, region, image),
+            Operation::ListSharedWithMe => match self.policy.shared_with_me {
+                Some(_) => Ok(self.list_shared_with_me(actor, region.unwrap_or(0))),
+                None => {
+                    Err(Failure::plain(K::Unsupported, format!("{} lists no images shared with you", self.spec.title)))
+                }
+            },
+            Operation::ListMyShared => match self.policy.my_shared {
+                Some(_) => Ok(self.list_my_shared(actor, region.unwrap_or(0))),
+                None => Err(Failure::plain(K::Unsupported, format!("{} lists no images you shared", self.spec.title))),
+            },
+            Operation::Describe { image } => self.describe(actor, region, image),
+            Operation::Modify { image, name, description } => self.modify(actor, region, image, name, description),
+            Operation::Delete { image } => self.delete(actor, region, image),
+            Operation::Copy { image, to_region, name, own_key } => {
+                self.copy(actor, region, image, to_region, name.as_deref(), *own_key)
+            }
+            Operation::Launch { image, product } => self.launch(actor, region, image, *product),
+            Operation::ReinitDisk { instance } => self.reinit(actor, instance),
+            Operation::ReplaceSystemDisk { instance, image } => self.replace_disk(actor, instance, image),
+            Operation::AuthorizeKey { image, recipient } => self.key_grant(actor, region, image, recipient, true),
+            Operation::RevokeKey { image, recipient } => self.key_grant(actor, region, image, recipient, false),
+            Operation::ModifyShare { image, recipient, options } => {
+                self.modify_share(actor, region, image, recipient, options)
+            }
+            Operation::Quota => self.quota(actor, region.unwrap_or(0)),
+            Operation::ShareToLighthouse { image } => self.share_to_lighthouse(actor, region, image),
+            Operation::AdvanceClock { seconds } => {
+                self.state.now = self.state.now.saturating_add(*seconds);
+                Ok(Output::Clock { now: iso8601(self.state.now) })
+            }
+        }
+    }
+
+    // ----- reaching an image -------------------------------------------------------------
+
+    fn image_ix(&self, id: &str) -> Result<ImageIx, Failure> {
+        self.state
+            .index
+            .image_by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| Failure::plain(K::NotFound, format!("image `{id}` does not exist")))
+    }
+
+    fn image(&self, ix: ImageIx) -> &Image {
+        &self.state.images[ix as usize]
+    }
+
+    /// Finds an image the caller may address and says how it holds it. Applies the rules that
+    /// every action shares: deletion, lost access, region scope, ownership, re-share, the
+    /// recipient's permissions, acceptance, validity and key grants.
+    fn reach(
+        &self,
+        actor: AccountIx,
+        id: &str,
+        region: Option<usize>,
+        action: Action,
+    ) -> Result<(ImageIx, Role<'_>), Failure> {
+        let ix = self.image_ix(id)?;
+        let img = self.image(ix);
+        let p = self.policy;
+        let involved = img.owner == actor || img.shares.contains_key(&actor) || img.former_members.contains(&actor);
+        if img.is_deleted() {
+            let rule = if involved { p.lose_access_on_delete } else { None };
+            return Err(Failure::maybe(K::NotFound, rule, format!("image `{id}` has been deleted")));
+        }
+        let role = if img.owner == actor {
+            Role::Owner
+        } else if let Some(share) = img.shares.get(&actor) {
+            Role::Recipient(share)
+        } else if img.former_members.contains(&actor) {
+            return Err(Failure::maybe(
+                K::NotFound,
+                p.lose_access_on_unshare,
+                format!("image `{id}` is no longer shared with you"),
+            ));
+        } else {
+            return Err(Failure::plain(K::NotFound, format!("image `{id}` does not exist")));
+        };
+        if let Some(r) = region
+            && r != img.region
+        {
+            return Err(Failure::maybe(
+                K::CrossRegion,
+                p.same_region,
+                format!("image `{id}` is in {}, not {}", self.spec.regions[img.region].id, self.spec.regions[r].id),
+            ));
+        }
+        let Role::Recipient(share) = role else { return Ok((ix, role)) };
+        if action == Action::Share {
+            return Err(match p.no_reshare {
+                Some(rule) => deny(K::ReshareForbidden, rule, "an image shared with you cannot be shared again"),
+                None => Failure::plain(K::NotOwner, "only the owner can share this image"),
+            });
+        }
+        if let Some(rule) = p.owner_only_rule(action) {
+            return Err(deny(K::NotOwner, rule, format!("only the image's owner can {}", action.name())));
+        }
+        if let Some(rule) = p.recipient_forbidden(action) {
+            return Err(deny(
+                K::PermissionDenied,
+                rule,
+                format!("a recipient cannot {} a shared image", action.name()),
+            ));
+        }
+        if let Some((rule, allowed)) = p.recipient_use
+            && !allowed.contains(&action)
+        {
+            return Err(deny(
+                K::PermissionDenied,
+                rule,
+                format!("a recipient cannot {} a shared image", action.name()),
+            ));
+        }
+        let uses = matches!(action, Action::Launch | Action::ReinitDisk | Action::ReplaceSystemDisk | Action::Copy);
+        if let (Some(rule), Some(until)) = (p.share_validity, share.valid_until)
+            && self.state.now >= until
+        {
+            return Err(deny(K::Expired, rule, format!("the share ended at {}", iso8601(until))));
+        }
+        if uses && let Some(rule) = p.acceptance_required {
+            match share.status {
+                ShareStatus::Pending => {
+                    return Err(deny(K::NotAccepted, rule, "accept the shared image before using it"));
+                }
+                ShareStatus::Rejected => return Err(deny(K::NotAccepted, rule, "you rejected this shared image")),
+                ShareStatus::Accepted | ShareStatus::Active => {}
+            }
+        }
+        if uses
+            && let (Some(key), Some((enc_rule, _, EncryptedShare::NeedsKeyGrant))) = (&img.key, p.encryption)
+            && !self.state.key_grants.contains(&(key.clone(), actor))
+        {
+            let rule = p.key_revocation.unwrap_or(enc_rule);
+            return Err(deny(K::KeyNotAuthorized, rule, format!("key `{key}` is not authorized to you")));
+        }
+        Ok((ix, role))
+    }
+
+    fn require_available(&self, ix: ImageIx, rule: Option<&Rule>) -> Result<(), Failure> {
+        let img = self.image(ix);
+        if img.is_available(self.state.now) {
+            Ok(())
+        } else {
+            Err(Failure::maybe(
+                K::ImageNotAvailable,
+                rule,
+                format!("image `{}` is {}", img.id, img.state_name(self.state.now)),
+            ))
+        }
+    }
+
+    /// Turns a recipient string into an account, by the provider's identity rules.
+    fn resolve_recipient(&self, s: &str, image_region: usize) -> Result<AccountIx, Failure> {
+        let p = self.policy;
+        let (id_rule, kind) = match p.recipient_identity {
+            Some((r, k)) => (Some(r), k),
+            None => (None, IdentityKind::AccountId),
+        };
+        match self.state.index.directory.get(s) {
+            Some(e) if e.kind == kind => {
+                if let Some(r) = e.region
+                    && r != image_region
+                {
+                    return Err(Failure::maybe(
+                        K::CrossRegion,
+                        p.same_region,
+                        format!(
+                            "`{s}` is a {} in {}, the image is in {}",
+                            kind.label(),
+                            self.spec.regions[r].id,
+                            self.spec.regions[image_region].id
+                        ),
+                    ));
+                }
+                Ok(e.account)
+            }
+            Some(e) => Err(Failure::maybe(
+                K::InvalidRecipient,
+                id_rule,
+                format!("`{s}` is a {}; {} names recipients by {}", e.kind.label(), self.spec.title, kind.label()),
+            )),
+            None if (self.spec.classify)(s) == Some(kind) => Err(Failure::maybe(
+                K::RecipientNotFound,
+                p.recipient_must_exist.or(id_rule),
+                format!("no account has the {} `{s}`", kind.label()),
+            )),
+            None => Err(Failure::maybe(K::InvalidRecipient, id_rule, format!("`{s}` is not a valid {}", kind.label()))),
+        }
+    }
+
+    /// The identity shown for a member: its recipient identity in the image's region.
+    fn display_id(&self, account: AccountIx, region: usize) -> String {
+        let kind = self.recipient_kind();
+        self.state.accounts[account as usize]
+            .identities
+            .iter()
+            .find(|i| i.kind == kind && i.region.is_none_or(|r| r == region))
+            .map(|i| i.value.clone())
+            .unwrap_or_default()
+    }
+
+    fn name_of(&self, account: AccountIx) -> String {
+        self.state.accounts[account as usize].name.clone()
+    }
+
+    fn listing_delay(&self) -> u64 {
+        // The setting tunes the rule's figure; without the rule there is no delay at all.
+        self.policy.listing_delay.map(|(_, s)| self.settings.listing_delay.unwrap_or(s)).unwrap_or(0)
+    }
+
+    // ----- operations ---------------------------------------------------------------------
+
+    fn create_image(&mut self, actor: AccountIx, new: &NewImage) -> Outcome {
+        let region = self.resolve_region(&new.region)?;
+        if new.name.trim().is_empty() {
+            return Err(Failure::plain(K::InvalidParameter, "an image needs a name"));
+        }
+        if new.kind == ImageKind::FullServer && self.policy.full_server_limit.is_none() {
+            return Err(Failure::plain(K::Unsupported, format!("{} has no full-server images", self.spec.title)));
+        }
+        if new.encryption != EncryptionSpec::None && self.policy.encryption.is_none() {
+            return Err(Failure::plain(K::Unsupported, format!("{} images are not encrypted", self.spec.title)));
+        }
+        self.check_quota(actor, region, 1)?;
+        let id = self.new_image_id(actor, &new.name)?;
+        let key = (new.encryption == EncryptionSpec::CustomKey)
+            .then(|| format!("key-{}", &crate::ids::hex32(self.next_hash("key"))[..16]));
+        let now = self.state.now;
+        let ix = self.state.images.len() as ImageIx;
+        self.state.images.push(Image {
+            id: id.clone(),
+            name: new.name.clone(),
+            description: new.description.clone(),
+            owner: actor,
+            region,
+            created_at: now,
+            ready_at: now.saturating_add(new.ready_after),
+            deleted_at: None,
+            visibility: new.visibility,
+            encryption: new.encryption,
+            key,
+            kind: new.kind,
+            shares: Default::default(),
+            former_members: Default::default(),
+            lighthouse: false,
+        });
+        self.state.index.image_by_id.insert(id.clone(), ix);
+        self.state.index.owned.entry(actor).or_default().insert(ix);
+        Ok(Output::ImageCreated { image: id, region: self.spec.regions[region].id.to_string() })
+    }
+
+    /// Images `actor` holds in `region` for quota purposes, by the quota rules.
+    fn quota_used(&self, actor: AccountIx, region: usize) -> u32 {
+        let live = |ix: &ImageIx| {
+            let img = self.image(*ix);
+            !img.is_deleted() && img.region == region
+        };
+        let owned: Vec<ImageIx> =
+            self.state.index.owned.get(&actor).map(|s| s.iter().copied().filter(live).collect()).unwrap_or_default();
+        let mut used = owned.len();
+        if self.policy.owner_quota_free.is_none() {
+            used += owned.iter().map(|ix| self.image(*ix).shares.len()).sum::<usize>();
+        }
+        if self.policy.recipient_quota_free.is_none() {
+            used +=
+                self.state.index.shared_with.get(&actor).map(|s| s.iter().filter(|ix| live(ix)).count()).unwrap_or(0);
+        }
+        used as u32
+    }
+
+    fn quota_limit(&self) -> Option<(Option<&'static Rule>, u32)> {
+        match (self.settings.image_quota, self.policy.image_quota) {
+            (Some(n), rule) => Some((rule.map(|(r, _)| r), n)),
+            (None, Some((r, n))) => Some((Some(r), n)),
+            (None, None) => None,
+        }
+    }
+
+    fn check_quota(&self, actor: AccountIx, region: usize, extra: u32) -> Result<(), Failure> {
+        if let Some((rule, limit)) = self.quota_limit() {
+            let used = self.quota_used(actor, region);
+            if used + extra > limit {
+                return Err(Failure::maybe(K::QuotaExceeded, rule, format!("image quota used: {used} of {limit}")));
+            }
+        }
+        Ok(())
+    }
+
+    fn quota(&self, actor: AccountIx, region: usize) -> Outcome {
+        match self.quota_limit() {
+            Some((_, limit)) => Ok(Output::Quota { used: self.quota_used(actor, region), limit }),
+            None => Err(Failure::plain(K::Unsupported, format!("{} reports no image quota", self.spec.title))),
+        }
+    }
+
+    fn check_share_options(&self, opts: &ShareOptions) -> Result<Option<u64>, Failure> {
+        let p = self.policy;
+        let unsupported = |action: Action| match p.no_api_rule(action) {
+            Some(rule) => deny(K::Unsupported, rule, format!("{} shares have no {}", self.spec.title, action.name())),
+            None => Failure::plain(K::Unsupported, format!("{} shares have no {}", self.spec.title, action.name())),
+        };
+        let mut until = None;
+        if let Some(v) = opts.validity {
+            let Some(rule) = p.share_validity else { return Err(unsupported(Action::SetValidity)) };
+            if let Validity::Until(t) = v {
+                if t <= self.state.now {
+                    return Err(deny(
+                        K::InvalidParameter,
+                        rule,
+                        format!("the validity end {} is not in the future", iso8601(t)),
+                    ));
+                }
+                until = Some(t);
+            }
+        }
+        if let Some(d) = &opts.description {
+            let Some((rule, max)) = p.share_description else { return Err(unsupported(Action::SetDescription)) };
+            let n = d.chars().count();
+            if n > max as usize {
+                return Err(deny(
+                    K::InvalidParameter,
+                    rule,
+                    format!("the description has {n} characters, at most {max} are allowed"),
+                ));
+            }
+        }
+        if let Some(perm) = &opts.permission {
+            let Some(rule) = p.pull_only else { return Err(unsupported(Action::SetPermission)) };
+            if !matches!(perm.to_ascii_lowercase().as_str(), "pull" | "read") {
+                return Err(deny(
+                    K::InvalidParameter,
+                    rule,
+                    format!("permission `{perm}` is not supported; only pull (read) is"),
+                ));
+            }
+        }
+        Ok(until)
+    }
+
+    fn share(
+        &mut self,
+        actor: AccountIx,
+        region: Option<usize>,
+        images: &[String],
+        recipients: &[String],
+        opts: &ShareOptions,
+    ) -> Outcome {
+        let p = self.policy;
+        if images.is_empty() || recipients.is_empty() {
+            return Err(Failure::plain(K::InvalidParameter, "a share names at least one image and one recipient"));
+        }
+        if images.len() > 1
+            && let Some((rule, false)) = p.images_per_request
+        {
+            return Err(deny(
+                K::BatchLimitExceeded,
+                rule,
+                format!("one request shares one image, not {}", images.len()),
+            ));
+        }
+        let mut recipients = recipients;
+        if let Some((rule, max, overflow)) = p.recipients_per_request
+            && recipients.len() > max as usize
+        {
+            match overflow {
+                Overflow::Reject => {
+                    return Err(deny(
+                        K::BatchLimitExceeded,
+                        rule,
+                        format!("one request names at most {max} recipients, not {}", recipients.len()),
+                    ));
+                }
+                Overflow::Truncate => recipients = &recipients[..max as usize],
+            }
+        }
+        let until = self.check_share_options(opts)?;
+        // Validate everything before changing anything: a refused request adds nobody.
+        let mut plan: Vec<(ImageIx, Vec<AccountIx>)> = Vec::new();
+        let mut unchanged = Vec::new();
+        let mut added_names = Vec::new();
+        for id in images {
+            let (ix, _) = self.reach(actor, id, region, Action::Share)?;
+            let img = self.image(ix);
+            if let Some(rule) = p.private_only
+                && img.visibility == Visibility::Public
+            {
+                return Err(deny(
+                    K::PublicNotShareable,
+                    rule,
+                    format!("image `{id}` is public; only private images can be shared"),
+                ));
+            }
+            self.require_available(ix, p.requires_available)?;
+            let grant_needed = self.check_encryption_for_share(img)?;
+            let mut new_members: Vec<AccountIx> = Vec::new();
+            for r in recipients {
+                let r = r.trim();
+                let acc = self.resolve_recipient(r, img.region)?;
+                if acc == actor {
+                    return Err(Failure::maybe(
+                        K::ShareWithSelf,
+                        p.no_self_share,
+                        "you cannot share an image with yourself",
+                    ));
+                }
+                if let (true, Some(key)) = (grant_needed, &img.key)
+                    && !self.state.key_grants.contains(&(key.clone(), acc))
+                {
+                    let rule = p.encryption.map(|(r, _, _)| r);
+                    return Err(Failure::maybe(
+                        K::KeyNotAuthorized,
+                        rule,
+                        format!("authorize key `{key}` to `{r}` before sharing the encrypted image"),
+                    ));
+                }
+                if img.shares.contains_key(&acc) || new_members.contains(&acc) {
+                    if let Some((rule, Repeat::Refuse)) = p.duplicate_share {
+                        return Err(deny(K::AlreadyShared, rule, format!("image `{id}` is already shared with `{r}`")));
+                    }
+                    unchanged.push(r.to_string());
+                    continue;
+                }
+                new_members.push(acc);
+                added_names.push(r.to_string());
+            }
+            let limit = match (img.kind, p.full_server_limit) {
+                (ImageKind::FullServer, Some((rule, n))) => Some((rule, n)),
+                _ => p.share_limit.map(|(rule, n)| (rule, self.settings.share_limit.unwrap_or(n))),
+            };
+            if let Some((rule, max)) = limit {
+                let total = img.shares.len() + new_members.len();
+                if total > max as usize {
+                    return Err(deny(
+                        K::ShareLimitExceeded,
+                        rule,
+                        format!("image `{id}` would have {total} recipients; at most {max} are allowed"),
+                    ));
+                }
+            }
+            plan.push((ix, new_members));
+        }
+        let now = self.state.now;
+        let status = if p.acceptance_required.is_some() { ShareStatus::Pending } else { ShareStatus::Active };
+        let visible_at = now.saturating_add(self.listing_delay());
+        let description: Option<Box<str>> = opts.description.as_deref().map(Into::into);
+        for (ix, members) in plan {
+            for acc in members {
+                let img = &mut self.state.images[ix as usize];
+                img.former_members.remove(&acc);
+                img.shares.insert(
+                    acc,
+                    Share { status, created_at: now, visible_at, valid_until: until, description: description.clone() },
+                );
+                self.state.index.shared_with.entry(acc).or_default().insert(ix);
+            }
+        }
+        Ok(Output::Shared { added: added_names, unchanged })
+    }
+
+    /// Whether sharing this image needs a key grant per recipient; refuses what cannot be shared.
+    fn check_encryption_for_share(&self, img: &Image) -> Result<bool, Failure> {
+        let Some((rule, default_key, custom_key)) = self.policy.encryption else { return Ok(false) };
+        let how = match img.encryption {
+            EncryptionSpec::None => return Ok(false),
+            EncryptionSpec::DefaultKey => default_key,
+            EncryptionSpec::CustomKey => custom_key,
+        };
+        match how {
+            EncryptedShare::Refused => Err(deny(
+                K::EncryptedNotShareable,
+                rule,
+                format!("image `{}` is encrypted and cannot be shared", img.id),
+            )),
+            EncryptedShare::Allowed => Ok(false),
+            EncryptedShare::NeedsKeyGrant => Ok(true),
+        }
+    }
+
+    fn cancel_share(&mut self, actor: AccountIx, region: Option<usize>, id: &str, recipients: &[String]) -> Outcome {
+        if recipients.is_empty() {
+            return Err(Failure::plain(K::InvalidParameter, "name at least one recipient to stop sharing with"));
+        }
+        let (ix, _) = self.reach(actor, id, region, Action::CancelShare)?;
+        let img = self.image(ix);
+        let mut remove = Vec::new();
+        let (mut removed, mut absent) = (Vec::new(), Vec::new());
+        for r in recipients {
+            let r = r.trim();
+            let acc = self.resolve_recipient(r, img.region)?;
+            if img.shares.contains_key(&acc) && !remove.contains(&acc) {
+                remove.push(acc);
+                removed.push(r.to_string());
+            } else {
+                if let Some((rule, Repeat::Refuse)) = self.policy.cancel_non_member {
+                    return Err(deny(K::NotShared, rule, format!("image `{id}` is not shared with `{r}`")));
+                }
+                absent.push(r.to_string());
+            }
+        }
+        for acc in remove {
+            let img = &mut self.state.images[ix as usize];
+            img.shares.remove(&acc);
+            img.former_members.insert(acc);
+            if let Some(set) = self.state.index.shared_with.get_mut(&acc) {
+                set.remove(&ix);
+            }
+        }
+        Ok(Output::Unshared { removed, absent })
+    }
+
+    fn set_status(
+        &mut self,
+        actor: AccountIx,
+        region: Option<usize>,
+        images: &[String],
+        status: ShareStatus,
+    ) -> Outcome {
+        let p = self.policy;
+        if let Some(rule) = p.no_acceptance {
+            return Err(deny(
+                K::Unsupported,
+                rule,
+                format!("{} shares need no acceptance; there is nothing to accept or reject", self.spec.title),
+            ));
+        }
+        if images.is_empty() {
+            return Err(Failure::plain(K::InvalidParameter, "name at least one image"));
+        }
+        let mut targets = Vec::new();
+        for id in images {
+            let ix = self.image_ix(id)?;
+            let img = self.image(ix);
+            if img.owner == actor {
+                return Err(Failure::maybe(
+                    K::NotShared,
+                    p.acceptance_required,
+                    format!("image `{id}` is yours; only recipients accept or reject"),
+                ));
+            }
+            // Accepting or rejecting answers a share: a recipient's region check and validity
+            // still apply, but not the "must have accepted" one.
+            self.reach(actor, id, region, Action::Describe)?;
+            targets.push(ix);
+        }
+        for ix in targets {
+            if let Some(s) = self.state.images[ix as usize].shares.get_mut(&actor) {
+                s.status = status;
+            }
+        }
+        Ok(Output::StatusSet { images: images.to_vec(), status })
+    }
+
+    fn member_view(&self, img: &Image, acc: AccountIx, s: &Share) -> MemberView {
+        MemberView {
+            account: self.name_of(acc),
+            recipient: self.display_id(acc, img.region),
+            status: s.status,
+            shared_at: iso8601(s.created_at),
+            valid_until: s.valid_until.map(iso8601),
+            description: s.description.as_deref().map(str::to_string),
+            valid: s.valid_until.is_none_or(|t| self.state.now < t),
+        }
+    }
+
+    fn list_shares(&self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
+        let (ix, _) = self.reach(actor, id, region, Action::ListShares)?;
+        let img = self.image(ix);
+        let now = self.state.now;
+        let members =
+            img.shares.iter().filter(|(_, s)| s.visible_at <= now).map(|(&a, s)| self.member_view(img, a, s)).collect();
+        Ok(Output::Members { members })
+    }
+
+    fn list_shared_with_me(&self, actor: AccountIx, region: usize) -> Output {
+        let now = self.state.now;
+        let mut images = Vec::new();
+        if let Some(set) = self.state.index.shared_with.get(&actor) {
+            for &ix in set {
+                let img = self.image(ix);
+                let Some(s) = img.shares.get(&actor) else { continue };
+                if img.is_deleted() || img.region != region || s.visible_at > now {
+                    continue;
+                }
+                images.push(SharedImageView {
+                    image: img.id.clone(),
+                    name: img.name.clone(),
+                    owner: self.name_of(img.owner),
+                    owner_id: self.display_id(img.owner, img.region),
+                    status: s.status,
+                    valid: s.valid_until.is_none_or(|t| now < t),
+                    valid_until: s.valid_until.map(iso8601),
+                });
+            }
+        }
+        Output::SharedWithMe { images }
+    }
+
+    fn list_my_shared(&self, actor: AccountIx, region: usize) -> Output {
+        let now = self.state.now;
+        let mut images = Vec::new();
+        if let Some(set) = self.state.index.owned.get(&actor) {
+            for &ix in set {
+                let img = self.image(ix);
+                let members = img.shares.values().filter(|s| s.visible_at <= now).count();
+                if img.is_deleted() || img.region != region || members == 0 {
+                    continue;
+                }
+                images.push(MySharedView { image: img.id.clone(), name: img.name.clone(), members });
+            }
+        }
+        Output::MyShared { images }
+    }
+
+    fn describe(&self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
+        let (ix, role) = self.reach(actor, id, region, Action::Describe)?;
+        let img = self.image(ix);
+        Ok(Output::Image {
+            image: ImageView {
+                id: img.id.clone(),
+                name: img.name.clone(),
+                description: img.description.clone(),
+                owner: self.name_of(img.owner),
+                owner_id: self.display_id(img.owner, img.region),
+                region: self.spec.regions[img.region].id.to_string(),
+                state: img.state_name(self.state.now).to_string(),
+                visibility: img.visibility,
+                encryption: img.encryption,
+                kind: img.kind,
+                created_at: iso8601(img.created_at),
+                held_as: match role {
+                    Role::Owner => "owner",
+                    Role::Recipient(_) => "shared",
+                }
+                .to_string(),
+            },
+        })
+    }
+
+    fn modify(
+        &mut self,
+        actor: AccountIx,
+        region: Option<usize>,
+        id: &str,
+        name: &Option<String>,
+        description: &Option<String>,
+    ) -> Outcome {
+        let (ix, _) = self.reach(actor, id, region, Action::Modify)?;
+        if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            return Err(Failure::plain(K::InvalidParameter, "an image name cannot be empty"));
+        }
+        let img = &mut self.state.images[ix as usize];
+        if let Some(n) = name {
+            img.name = n.clone();
+        }
+        if let Some(d) = description {
+            img.description = d.clone();
+        }
+        Ok(Output::Done)
+    }
+
+    fn delete(&mut self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
+        let (ix, _) = self.reach(actor, id, region, Action::Delete)?;
+        let img = self.image(ix);
+        if !img.shares.is_empty() {
+            match self.policy.delete_while_shared {
+                Some((rule, DeleteShared::Refuse)) => {
+                    return Err(deny(
+                        K::StillShared,
+                        rule,
+                        format!(
+                            "image `{id}` is shared with {} account(s); cancel every share first",
+                            img.shares.len()
+                        ),
+                    ));
+                }
+                Some((_, DeleteShared::Cascade)) | None => {}
+            }
+        }
+        let members: Vec<AccountIx> = img.shares.keys().copied().collect();
+        let img = &mut self.state.images[ix as usize];
+        img.deleted_at = Some(self.state.now);
+        img.shares.clear();
+        img.former_members.extend(members.iter().copied());
+        for acc in members {
+            if let Some(set) = self.state.index.shared_with.get_mut(&acc) {
+                set.remove(&ix);
+            }
+        }
+        Ok(Output::Done)
+    }
+
+    fn copy(
+        &mut self,
+        actor: AccountIx,
+        region: Option<usize>,
+        id: &str,
+        to: &str,
+        name: Option<&str>,
+        own_key: bool,
+    ) -> Outcome {
+        let p = self.policy;
+        let dest = self.resolve_region(to)?;
+        let (ix, role) = self.reach(actor, id, region, Action::Copy)?;
+        let img = self.image(ix);
+        let same = dest == img.region;
+        match role {
+            Role::Owner => {
+                if let Some((rule, scope)) = p.owner_copy {
+                    let ok = if same { scope.same_region } else { scope.other_region };
+                    if !ok {
+                        let why =
+                            if same { "a copy must go to another region" } else { "copies stay in the image's region" };
+                        return Err(deny(K::InvalidParameter, rule, why));
+                    }
+                }
+            }
+            Role::Recipient(share) => {
+                let Some((rule, scope, needs_acceptance)) = p.recipient_copy else {
+                    return Err(Failure::maybe(
+                        K::PermissionDenied,
+                        p.recipient_use.map(|(r, _)| r),
+                        "a recipient cannot copy a shared image",
+                    ));
+                };
+                if !same && !scope.other_region {
+                    return Err(deny(
+                        K::CrossRegion,
+                        rule,
+                        "an image shared with you can be copied only within its region",
+                    ));
+                }
+                if same && !scope.same_region {
+                    return Err(deny(K::InvalidParameter, rule, "a copy must go to another region"));
+                }
+                if needs_acceptance && share.status != ShareStatus::Accepted {
+                    return Err(deny(K::NotAccepted, rule, "accept the shared image before copying it"));
+                }
+            }
+        }
+        if img.encryption != EncryptionSpec::None
+            && let Some((rule, cross_region_only)) = p.no_encrypted_copy
+            && (!same || !cross_region_only)
+        {
+            let where_to = if cross_region_only { " to another region" } else { "" };
+            return Err(deny(K::EncryptedNotCopyable, rule, format!("an encrypted image cannot be copied{where_to}")));
+        }
+        self.require_available(ix, p.requires_available)?;
+        self.check_quota(actor, dest, 1)?;
+        let is_owner = matches!(role, Role::Owner);
+        let (src_name, src_desc, src_enc, src_key, kind) =
+            (img.name.clone(), img.description.clone(), img.encryption, img.key.clone(), img.kind);
+        // A recipient's copy is its own: encrypted copies are re-encrypted with its own key.
+        let encryption =
+            if own_key || (!is_owner && src_enc != EncryptionSpec::None) { EncryptionSpec::CustomKey } else { src_enc };
+        let new_name = name.map(str::to_string).unwrap_or(src_name);
+        let new_id = self.new_image_id(actor, &new_name)?;
+        let key = match encryption {
+            EncryptionSpec::CustomKey if is_owner && !own_key => src_key,
+            EncryptionSpec::CustomKey => Some(format!("key-{}", &crate::ids::hex32(self.next_hash("key"))[..16])),
+            _ => None,
+        };
+        let now = self.state.now;
+        let new_ix = self.state.images.len() as ImageIx;
+        self.state.images.push(Image {
+            id: new_id.clone(),
+            name: new_name,
+            description: src_desc,
+            owner: actor,
+            region: dest,
+            created_at: now,
+            ready_at: now,
+            deleted_at: None,
+            visibility: Visibility::Private,
+            encryption,
+            key,
+            kind,
+            shares: Default::default(),
+            former_members: Default::default(),
+            lighthouse: false,
+        });
+        self.state.index.image_by_id.insert(new_id.clone(), new_ix);
+        self.state.index.owned.entry(actor).or_default().insert(new_ix);
+        Ok(Output::Copied { image: new_id, region: self.spec.regions[dest].id.to_string() })
+    }
+
+    fn launch(&mut self, actor: AccountIx, region: Option<usize>, id: &str, product: Product) -> Outcome {
+        let p = self.policy;
+        let (ix, role) = self.reach(actor, id, region, Action::Launch)?;
+        self.require_available(ix, None)?;
+        if product == Product::Lighthouse {
+            let Some(rule) = p.lighthouse else {
+                return Err(Failure::plain(K::Unsupported, format!("{} has no Lighthouse", self.spec.title)));
+            };
+            if !matches!(role, Role::Owner) || !self.image(ix).lighthouse {
+                return Err(deny(K::PermissionDenied, rule, "share the image to your own Lighthouse first"));
+            }
+        }
+        if p.pull_only.is_some() {
+            return Ok(Output::Pulled { image: id.to_string() });
+        }
+        let inst_id = (self.spec.instance_id)(self.next_hash("instance"));
+        let region = self.image(ix).region;
+        self.state.index.instance_by_id.insert(inst_id.clone(), self.state.instances.len());
+        self.state.instances.push(Instance { id: inst_id.clone(), owner: actor, image: ix, region, product });
+        Ok(Output::Launched { instance: inst_id })
+    }
+
+    fn own_instance(&self, actor: AccountIx, id: &str) -> Result<usize, Failure> {
+        match self.state.index.instance_by_id.get(id) {
+            Some(&n) if self.state.instances[n].owner == actor => Ok(n),
+            _ => Err(Failure::plain(K::NotFound, format!("instance `{id}` does not exist"))),
+        }
+    }
+
+    fn reinit(&mut self, actor: AccountIx, instance: &str) -> Outcome {
+        let n = self.own_instance(actor, instance)?;
+        let inst = &self.state.instances[n];
+        let image_id = self.image(inst.image).id.clone();
+        let (ix, _) = self.reach(actor, &image_id, Some(inst.region), Action::ReinitDisk)?;
+        self.require_available(ix, None)?;
+        Ok(Output::DiskReset { instance: instance.to_string(), image: image_id })
+    }
+
+    fn replace_disk(&mut self, actor: AccountIx, instance: &str, image: &str) -> Outcome {
+        let n = self.own_instance(actor, instance)?;
+        let region = self.state.instances[n].region;
+        let (ix, _) = self.reach(actor, image, Some(region), Action::ReplaceSystemDisk)?;
+        self.require_available(ix, None)?;
+        self.state.instances[n].image = ix;
+        Ok(Output::DiskReset { instance: instance.to_string(), image: image.to_string() })
+    }
+
+    fn key_grant(
+        &mut self,
+        actor: AccountIx,
+        region: Option<usize>,
+        id: &str,
+        recipient: &str,
+        grant: bool,
+    ) -> Outcome {
+        let action = if grant { Action::AuthorizeKey } else { Action::RevokeKey };
+        let (ix, role) = self.reach(actor, id, region, action)?;
+        let rule = self.policy.encryption.map(|(r, _, _)| r);
+        if !matches!(role, Role::Owner) {
+            return Err(Failure::maybe(K::NotOwner, rule, "only the key's owner can authorize or revoke it"));
+        }
+        let img = self.image(ix);
+        let Some(key) = img.key.clone() else {
+            return Err(Failure::maybe(
+                K::InvalidParameter,
+                rule,
+                format!("image `{id}` is not encrypted with a custom key"),
+            ));
+        };
+        let acc = self.resolve_recipient(recipient.trim(), img.region)?;
+        if grant {
+            self.state.key_grants.insert((key, acc));
+        } else {
+            self.state.key_grants.remove(&(key, acc));
+        }
+        Ok(Output::Done)
+    }
+
+    fn modify_share(
+        &mut self,
+        actor: AccountIx,
+        region: Option<usize>,
+        id: &str,
+        recipient: &str,
+        opts: &ShareOptions,
+    ) -> Outcome {
+        let (ix, _) = self.reach(actor, id, region, Action::ModifyShare)?;
+        let until = self.check_share_options(opts)?;
+        let img = self.image(ix);
+        let acc = self.resolve_recipient(recipient.trim(), img.region)?;
+        if !img.shares.contains_key(&acc) {
+            let rule = self.policy.cancel_non_member.map(|(r, _)| r);
+            return Err(Failure::maybe(K::NotShared, rule, format!("image `{id}` is not shared with `{recipient}`")));
+        }
+        let share = self.state.images[ix as usize].shares.get_mut(&acc);
+        if let Some(s) = share {
+            if let Some(v) = opts.validity {
+                s.valid_until = match v {
+                    Validity::Forever => None,
+                    Validity::Until(_) => until,
+                };
+            }
+            if let Some(d) = &opts.description {
+                s.description = Some(d.as_str().into());
+            }
+        }
+        Ok(Output::Done)
+    }
+
+    fn share_to_lighthouse(&mut self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
+        let (ix, _) = self.reach(actor, id, region, Action::ShareToLighthouse)?;
+        self.require_available(ix, self.policy.requires_available)?;
+        self.state.images[ix as usize].lighthouse = true;
+        Ok(Output::Done)
+    }
+
+    // ----- state dumps ----------------------------------------------------------------------
+
+    /// The whole state as pretty JSON; byte-identical for the same operations.
+    pub fn dump(&self) -> String {
+        let dump =
+            Dump { provider: self.spec.name.to_string(), settings: self.settings.clone(), state: self.state.clone() };
+        serde_json::to_string_pretty(&dump).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// Loads a dump made by [`Engine::dump`] for the same provider.
+    pub fn load(provider: Provider, json: &str) -> Result<Engine, LoadError> {
+        let dump: Dump = serde_json::from_str(json)?;
+        if dump.provider != provider.name() {
+            return Err(LoadError::WrongProvider { expected: provider, found: dump.provider });
+        }
+        let mut state = dump.state;
+        let spec = provider.spec();
+        let n_acc = state.accounts.len() as AccountIx;
+        let n_img = state.images.len() as ImageIx;
+        for img in &state.images {
+            if img.owner >= n_acc
+                || img.region >= spec.regions.len()
+                || img.shares.keys().chain(&img.former_members).any(|&a| a >= n_acc)
+            {
+                return Err(LoadError::Inconsistent(format!(
+                    "image `{}` names an account or region that does not exist",
+                    img.id
+                )));
+            }
+        }
+        for inst in &state.instances {
+            if inst.owner >= n_acc || inst.image >= n_img || inst.region >= spec.regions.len() {
+                return Err(LoadError::Inconsistent(format!(
+                    "instance `{}` names an account, image or region that does not exist",
+                    inst.id
+                )));
+            }
+        }
+        if state.key_grants.iter().any(|(_, a)| *a >= n_acc) {
+            return Err(LoadError::Inconsistent("a key grant names an account that does not exist".into()));
+        }
+        state.reindex();
+        Ok(Engine { provider, spec, policy: provider.policy(), settings: dump.settings, state })
+    }
+}

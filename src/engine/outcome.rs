@@ -1,0 +1,214 @@
+//! What an operation returns: success with data, or a canonical error naming its rule.
+
+use serde::Serialize;
+
+use crate::rules::{Rule, RuleId};
+
+/// Provider-neutral reasons an operation fails. Providers map each to their own error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ErrorKind {
+    /// The image (or instance) does not exist, or the caller cannot see it.
+    NotFound,
+    /// The call was made in another region than the image's, or names a recipient elsewhere.
+    CrossRegion,
+    /// Only the image's owner may do this.
+    NotOwner,
+    /// A recipient tried to share an image that was shared with it.
+    ReshareForbidden,
+    /// The image is still shared and cannot be deleted.
+    StillShared,
+    /// The recipient is named in a form the provider does not take.
+    InvalidRecipient,
+    /// The recipient is well formed but names no account.
+    RecipientNotFound,
+    /// Sharing with yourself.
+    ShareWithSelf,
+    /// The account is already a member.
+    AlreadyShared,
+    /// An image with this ID (an SWR repository with this name) already exists.
+    AlreadyExists,
+    /// The account is not a member.
+    NotShared,
+    /// The image would have more recipients than the provider allows.
+    ShareLimitExceeded,
+    /// One request names more images or recipients than one call may carry.
+    BatchLimitExceeded,
+    /// The image is not in the available state.
+    ImageNotAvailable,
+    /// Public images cannot be shared.
+    PublicNotShareable,
+    /// This image's encryption forbids sharing it.
+    EncryptedNotShareable,
+    /// This image's encryption forbids copying it there.
+    EncryptedNotCopyable,
+    /// The image's key is not authorized to the recipient.
+    KeyNotAuthorized,
+    /// The recipient has not accepted the share.
+    NotAccepted,
+    /// The share's validity has ended.
+    Expired,
+    /// The recipient's permission does not cover this action.
+    PermissionDenied,
+    /// The account's image quota is used up.
+    QuotaExceeded,
+    /// A parameter is out of range or malformed.
+    InvalidParameter,
+    /// The provider has no API for this.
+    Unsupported,
+    /// The acting account is not in the world (bad input to the library).
+    UnknownAccount,
+    /// The region is neither an abstract region nor one of the provider's region IDs.
+    UnknownRegion,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 26] = [
+        ErrorKind::NotFound,
+        ErrorKind::CrossRegion,
+        ErrorKind::NotOwner,
+        ErrorKind::ReshareForbidden,
+        ErrorKind::StillShared,
+        ErrorKind::InvalidRecipient,
+        ErrorKind::RecipientNotFound,
+        ErrorKind::ShareWithSelf,
+        ErrorKind::AlreadyShared,
+        ErrorKind::AlreadyExists,
+        ErrorKind::NotShared,
+        ErrorKind::ShareLimitExceeded,
+        ErrorKind::BatchLimitExceeded,
+        ErrorKind::ImageNotAvailable,
+        ErrorKind::PublicNotShareable,
+        ErrorKind::EncryptedNotShareable,
+        ErrorKind::EncryptedNotCopyable,
+        ErrorKind::KeyNotAuthorized,
+        ErrorKind::NotAccepted,
+        ErrorKind::Expired,
+        ErrorKind::PermissionDenied,
+        ErrorKind::QuotaExceeded,
+        ErrorKind::InvalidParameter,
+        ErrorKind::Unsupported,
+        ErrorKind::UnknownAccount,
+        ErrorKind::UnknownRegion,
+    ];
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+/// A refused operation: the canonical reason, the rule that decided it (none for plain bad
+/// input such as an unknown image ID), and a human-readable detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{kind}{}: {message}", rule.map(|r| format!(" ({r})")).unwrap_or_default())]
+pub struct Failure {
+    pub kind: ErrorKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleId>,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn by(kind: ErrorKind, rule: &Rule, message: impl Into<String>) -> Failure {
+        Failure { kind, rule: Some(rule.id), message: message.into() }
+    }
+
+    pub fn plain(kind: ErrorKind, message: impl Into<String>) -> Failure {
+        Failure { kind, rule: None, message: message.into() }
+    }
+
+    /// `by` when a rule decides, `plain` when the provider has no rule for it.
+    pub fn maybe(kind: ErrorKind, rule: Option<&Rule>, message: impl Into<String>) -> Failure {
+        Failure { kind, rule: rule.map(|r| r.id), message: message.into() }
+    }
+}
+
+/// How a recipient's share stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareStatus {
+    /// Usable at once (providers without acceptance).
+    Active,
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+/// A member of an image's share list, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberView {
+    pub account: String,
+    pub recipient: String,
+    pub status: ShareStatus,
+    pub shared_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// False once a share's validity has ended.
+    pub valid: bool,
+}
+
+/// An image shared with the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedImageView {
+    pub image: String,
+    pub name: String,
+    pub owner: String,
+    pub owner_id: String,
+    pub status: ShareStatus,
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+}
+
+/// An image the caller has shared out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MySharedView {
+    pub image: String,
+    pub name: String,
+    pub members: usize,
+}
+
+/// One image as `describe` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub owner: String,
+    pub owner_id: String,
+    pub region: String,
+    pub state: String,
+    pub visibility: super::Visibility,
+    pub encryption: super::EncryptionSpec,
+    pub kind: super::ImageKind,
+    pub created_at: String,
+    /// How the caller holds it: `owner` or `shared`.
+    pub held_as: String,
+}
+
+/// The data of a successful operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Output {
+    ImageCreated { image: String, region: String },
+    Shared { added: Vec<String>, unchanged: Vec<String> },
+    Unshared { removed: Vec<String>, absent: Vec<String> },
+    StatusSet { images: Vec<String>, status: ShareStatus },
+    Members { members: Vec<MemberView> },
+    SharedWithMe { images: Vec<SharedImageView> },
+    MyShared { images: Vec<MySharedView> },
+    Image { image: ImageView },
+    Done,
+    Copied { image: String, region: String },
+    Launched { instance: String },
+    Pulled { image: String },
+    DiskReset { instance: String, image: String },
+    Quota { used: u32, limit: u32 },
+    Clock { now: String },
+}
+
+/// Success or a canonical failure.
+pub type Outcome = Result<Output, Failure>;

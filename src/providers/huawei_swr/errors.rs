@@ -1,0 +1,59 @@
+//! Tencent's error codes for each canonical error. Tencent answers every API error with HTTP 200
+//! and `{"Response":{"Error":{"Code","Message"},"RequestId"}}`; the SDK raises on `Error`.
+//! Codes come from the CVM SDK's per-API error lists (providers/tencent.md §5).
+
+use crate::engine::{Action, ErrorKind as K};
+use crate::providers::WireError;
+
+const fn e(code: &'static str, message: &'static str) -> WireError {
+    WireError::new(200, code, message)
+}
+
+pub fn wire_error(kind: K, action: Action) -> WireError {
+    match (kind, action) {
+        (K::NotFound | K::CrossRegion, _) => e("InvalidImageId.NotFound", "The image cannot be found."),
+        (K::NotOwner | K::PermissionDenied, Action::Delete) => {
+            e("InvalidParameterValue.InvalidImageIdIsShared", "The specified image ID is a shared image.")
+        }
+        (K::PermissionDenied, Action::Copy) => {
+            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
+        }
+        (K::NotOwner | K::ReshareForbidden | K::PermissionDenied, _) => {
+            e("UnauthorizedOperation.ImageNotBelongToAccount", "The specified image does not belong to the user.")
+        }
+        (K::StillShared, _) => e("InvalidImageId.InShared", "The image is being shared."),
+        (K::InvalidRecipient, _) => e("FailedOperation.NotMasterAccount", "The account is not a root account."),
+        (K::RecipientNotFound | K::NotShared, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
+        (K::ShareWithSelf, _) => e("FailedOperation.AccountIsYourSelf", "You cannot share images with yourself."),
+        (K::AlreadyShared, _) => e("FailedOperation.AccountAlreadyExists", "The account already exists."),
+        (K::AlreadyExists, _) => e("InvalidImageName.Duplicate", "The image name already exists."),
+        (K::ShareLimitExceeded, _) => e("OverQuota", "The number of shared images exceeds the quota."),
+        (K::BatchLimitExceeded, _) => {
+            e("InvalidParameterValue.LimitExceeded", "The number of parameter values exceeds the limit.")
+        }
+        (K::ImageNotAvailable, Action::Delete) => e("InvalidImageId.IncorrectState", "Invalid image status."),
+        (K::ImageNotAvailable, _) => e(
+            "InvalidParameterValue.InvalidImageState",
+            "The image has another ongoing task. Please check and try again later.",
+        ),
+        (K::PublicNotShareable, _) => {
+            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
+        }
+        (K::EncryptedNotShareable, _) => {
+            e("UnsupportedOperation.EncryptedImagesNotSupported", "Encrypted images are not supported.")
+        }
+        (K::EncryptedNotCopyable, _) => {
+            e("UnsupportedOperation.SyncEncryptImageNotSupport", "Encrypted images cannot be synchronized.")
+        }
+        (K::KeyNotAuthorized | K::NotAccepted | K::Expired | K::Unsupported, _) => {
+            e("UnsupportedOperation", "Unsupported operation.")
+        }
+        (K::QuotaExceeded, _) => e("ImageQuotaLimitExceeded", "The image quota has been exceeded."),
+        (K::InvalidParameter, Action::Copy) => {
+            e("InvalidParameterValue.InvalidRegion", "The Region ID is unavailable.")
+        }
+        (K::InvalidParameter, _) => e("InvalidParameterValue", "The parameter value is invalid."),
+        (K::UnknownAccount, _) => e("AuthFailure.UnauthorizedOperation", "The request is not authorized."),
+        (K::UnknownRegion, _) => e("InvalidRegion.NotFound", "The region cannot be found."),
+    }
+}

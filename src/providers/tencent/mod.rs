@@ -1,0 +1,29 @@
+//! Tencent Cloud CVM: custom images shared by root account ID, at most 50 per image, same region.
+
+mod errors;
+mod identity;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use super::{Provider, RegionMap, Spec};
+
+pub use rules::RULES;
+
+pub static SPEC: Spec = Spec {
+    provider: Provider::Tencent,
+    name: "tencent",
+    title: "Tencent Cloud CVM",
+    seed: "001_9c427a79157c49cc.txt",
+    rules: RULES,
+    regions: &[
+        RegionMap { name: "home", id: "ap-guangzhou" },
+        RegionMap { name: "away", id: "ap-shanghai" },
+        RegionMap { name: "third", id: "ap-beijing" },
+    ],
+    identities: identity::identities,
+    classify: identity::classify,
+    image_id: identity::image_id,
+    instance_id: identity::instance_id,
+    wire_error: errors::wire_error,
+};

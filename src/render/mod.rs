@@ -1,0 +1,1 @@
+//! Renders the rule tables: the policy matrix and `explain`.
