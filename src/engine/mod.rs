@@ -7,6 +7,8 @@
 mod op;
 mod outcome;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use op::{
     Action, EncryptionSpec, ImageKind, NewImage, Operation, Product, Request, ShareOptions, Validity, Visibility,
@@ -722,11 +724,20 @@ impl Engine {
             let img = &mut self.state.images[ix as usize];
             img.shares.remove(&acc);
             img.former_members.insert(acc);
-            if let Some(set) = self.state.index.shared_with.get_mut(&acc) {
-                set.remove(&ix);
-            }
+            self.unlink_member(acc, ix);
         }
         Ok(Output::Unshared { removed, absent })
+    }
+
+    /// Drops `ix` from the account's shared-with index, keeping the index canonical (no empty
+    /// sets), so a live index equals one rebuilt from a dump.
+    fn unlink_member(&mut self, acc: AccountIx, ix: ImageIx) {
+        if let Some(set) = self.state.index.shared_with.get_mut(&acc) {
+            set.remove(&ix);
+            if set.is_empty() {
+                self.state.index.shared_with.remove(&acc);
+            }
+        }
     }
 
     fn set_status(
@@ -903,9 +914,7 @@ impl Engine {
         img.shares.clear();
         img.former_members.extend(members.iter().copied());
         for acc in members {
-            if let Some(set) = self.state.index.shared_with.get_mut(&acc) {
-                set.remove(&ix);
-            }
+            self.unlink_member(acc, ix);
         }
         Ok(Output::Done)
     }

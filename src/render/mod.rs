@@ -1,1 +1,159 @@
-//! Renders the rule tables: the policy matrix and `explain`.
+//! Renders the rule tables for people: the provider × topic policy matrix and `explain`.
+//! Both read the same static tables the engine folds into policies, so they cannot disagree.
+
+use serde::Serialize;
+use tabled::builder::Builder;
+use tabled::settings::{Style, Width};
+
+use crate::providers::Provider;
+use crate::rules::{Rule, Topic};
+
+/// How a table is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Box-drawn, for a terminal.
+    Table,
+    /// GitHub-flavoured markdown, for docs.
+    Markdown,
+    Json,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "table" => Some(Format::Table),
+            "markdown" | "md" => Some(Format::Markdown),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ProviderRules {
+    provider: &'static str,
+    title: &'static str,
+    seed: &'static str,
+    regions: &'static [crate::providers::RegionMap],
+    rules: &'static [Rule],
+}
+
+fn rules_of(p: Provider, topic: Topic) -> impl Iterator<Item = &'static Rule> {
+    p.spec().rules.iter().filter(move |r| r.topic == topic)
+}
+
+/// The policy matrix: one row per topic, one column per provider, every rule ID in a cell.
+pub fn policy_matrix(providers: &[Provider], format: Format) -> String {
+    if format == Format::Json {
+        let all: Vec<ProviderRules> = providers
+            .iter()
+            .map(|p| {
+                let s = p.spec();
+                ProviderRules { provider: s.name, title: s.title, seed: s.seed, regions: s.regions, rules: s.rules }
+            })
+            .collect();
+        return serde_json::to_string_pretty(&all).unwrap_or_default() + "\n";
+    }
+    let sep = if format == Format::Markdown { "<br>" } else { "\n" };
+    let mut b = Builder::default();
+    let mut header = vec!["".to_string()];
+    header.extend(providers.iter().map(|p| p.spec().title.to_string()));
+    b.push_record(header);
+    for topic in Topic::ALL {
+        let cells: Vec<String> =
+            providers.iter().map(|p| rules_of(*p, topic).map(|r| r.cell()).collect::<Vec<_>>().join(sep)).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        let cells = cells.into_iter().map(|c| if c.is_empty() { "—".to_string() } else { c });
+        let mut row = vec![topic.title().to_string()];
+        row.extend(cells);
+        b.push_record(row);
+    }
+    let mut t = b.build();
+    match format {
+        Format::Markdown => t.with(Style::markdown()),
+        _ => t.with(Style::modern()).with(Width::wrap(200).keep_words(true)),
+    };
+    t.to_string() + "\n"
+}
+
+/// Why `explain` could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("{provider} has no rule `{rule}`; its rules are: {known}")]
+    UnknownRule { provider: Provider, rule: String, known: String },
+}
+
+fn explain_rule(out: &mut String, r: &Rule) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "{}  [{}; {}]", r.id, r.topic.title(), r.basis.label());
+    let _ = writeln!(out, "  {}", r.text);
+    let _ = writeln!(out, "  source: {}", r.source);
+    if !r.notes.is_empty() {
+        let _ = writeln!(out, "  notes:  {}", r.notes);
+    }
+}
+
+/// Every rule of a provider (or one rule), with its source and notes.
+pub fn explain(p: Provider, rule: Option<&str>, format: Format) -> Result<String, ExplainError> {
+    let spec = p.spec();
+    let rules: Vec<&Rule> = match rule {
+        Some(id) => match p.rule(id) {
+            Some(r) => vec![r],
+            None => {
+                let known = spec.rules.iter().map(|r| r.id).collect::<Vec<_>>().join(", ");
+                return Err(ExplainError::UnknownRule { provider: p, rule: id.to_string(), known });
+            }
+        },
+        None => spec.rules.iter().collect(),
+    };
+    if format == Format::Json {
+        return Ok(serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n");
+    }
+    let mut out = String::new();
+    if rule.is_none() {
+        let regions: Vec<String> = spec.regions.iter().map(|r| format!("{}={}", r.name, r.id)).collect();
+        out.push_str(&format!(
+            "{} ({} rules; seed {}; regions {})\n\n",
+            spec.title,
+            spec.rules.len(),
+            spec.seed,
+            regions.join(", ")
+        ));
+    }
+    for (i, r) in rules.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        explain_rule(&mut out, r);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_matrix_names_every_rule_of_every_provider() {
+        for format in [Format::Table, Format::Markdown, Format::Json] {
+            let m = policy_matrix(&Provider::ALL, format);
+            for p in Provider::ALL {
+                for r in p.spec().rules {
+                    assert!(m.contains(r.id), "{format:?} matrix lacks {}", r.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn explain_prints_sources_and_refuses_unknown_rules() {
+        let text = explain(Provider::Tencent, None, Format::Table).unwrap();
+        assert!(text.contains("TC-LIMIT-50") && text.contains("source: seed 001"));
+        let one = explain(Provider::Tencent, Some("tc-limit-50"), Format::Table).unwrap();
+        assert!(one.starts_with("TC-LIMIT-50"));
+        let err = explain(Provider::Tencent, Some("TC-NOPE"), Format::Table).unwrap_err().to_string();
+        assert!(err.contains("TC-NOPE") && err.contains("TC-ROOT-ID"), "{err}");
+    }
+}
