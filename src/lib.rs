@@ -7,6 +7,7 @@ pub mod ids;
 pub mod providers;
 pub mod render;
 pub mod rules;
+pub mod scenario;
 
 #[cfg(test)]
 mod testkit;

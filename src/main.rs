@@ -1,10 +1,13 @@
 //! The `sharesim` command line: parses arguments, calls the library, prints.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sharesim::Provider;
-use sharesim::render::{self, Format};
+use sharesim::render::{self, Format, report};
+use sharesim::scenario::{self, ScenarioError, SuiteOptions};
 
 /// A multi-cloud simulator of private image sharing, and a conformance harness for it.
 #[derive(Parser)]
@@ -51,6 +54,125 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
+    /// Run scenario files on every provider; check expectations and snapshots.
+    ///
+    /// Exit status: 0 when everything holds, 1 when an expectation breaks or a transcript
+    /// differs from its snapshot, 2 when a scenario file is invalid.
+    Run {
+        /// Scenario files or directories (default: scenarios/).
+        paths: Vec<PathBuf>,
+        /// Only these providers (repeatable).
+        #[arg(long = "provider", value_parser = parse_provider)]
+        providers: Vec<Provider>,
+        /// Only scenarios whose name or path contains this.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Where snapshots live.
+        #[arg(long, default_value = "snapshots")]
+        snapshots: PathBuf,
+        /// Write transcripts as the new snapshots (review them with `git diff`).
+        #[arg(long)]
+        update_snapshots: bool,
+        /// Also write a JUnit XML report here.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: RunFormat,
+    },
+    /// Show one scenario on every provider side by side: steps as rows, providers as columns.
+    Compare {
+        scenario: PathBuf,
+        #[arg(long = "provider", value_parser = parse_provider)]
+        providers: Vec<Provider>,
+        /// Print a markdown table instead of a box-drawn one.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Print the JSON Schema of scenario files (for editors).
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RunFormat {
+    Table,
+    Json,
+}
+
+fn print_invalid(e: &ScenarioError) {
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+    let theme =
+        if std::io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let mut out = String::new();
+    match GraphicalReportHandler::new_themed(theme).render_report(&mut out, e) {
+        Ok(()) => eprintln!("error: {e}\n{out}"),
+        Err(_) => eprintln!("error: {e}"),
+    }
+}
+
+fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCode {
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = scenario::run_suite(&opts, |i, n, name| {
+        bar.set_length(n as u64);
+        bar.set_position(i as u64);
+        bar.set_message(name.to_string());
+    });
+    bar.finish_and_clear();
+    for e in &report.invalid {
+        print_invalid(e);
+    }
+    if let Some(path) = junit
+        && let Err(e) = std::fs::write(&path, report::junit(&report))
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
+    match format {
+        RunFormat::Json => print!("{}", report::json(&report)),
+        RunFormat::Table => {
+            if !report.results.is_empty() {
+                print!("{}", report::summary(&report));
+            }
+            let failures = report::failures(&report);
+            if !failures.is_empty() {
+                print!("\n{failures}");
+            }
+            let runs: usize = report.results.iter().map(|r| r.runs.len()).sum();
+            let failed = report.results.iter().filter(|r| !r.passed()).count();
+            println!(
+                "{} scenario(s), {runs} provider run(s): {} passed, {failed} failed, {} invalid",
+                report.results.len(),
+                report.results.len() - failed,
+                report.invalid.len()
+            );
+        }
+    }
+    ExitCode::from(report.exit_code())
+}
+
+fn compare(path: PathBuf, only: Vec<Provider>, markdown: bool) -> ExitCode {
+    let s = match scenario::load_file(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            print_invalid(&e);
+            return ExitCode::from(2);
+        }
+    };
+    let providers = scenario::suite::providers_for(&s, &only);
+    match scenario::suite::run_scenario(&s, &providers) {
+        Ok((runs, _)) => {
+            print!("{}", report::compare(&s, &runs, markdown));
+            let broken = runs.iter().any(|r| r.broken().next().is_some());
+            ExitCode::from(if broken { 1 } else { 0 })
+        }
+        Err(e) => {
+            print_invalid(&e);
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn parse_provider(s: &str) -> Result<Provider, String> {
@@ -68,15 +190,26 @@ fn main() -> ExitCode {
             print!("{}", render::policy_matrix(&providers, format.into()));
             ExitCode::SUCCESS
         }
-        Command::Explain { provider, rule, format } => match render::explain(provider, rule.as_deref(), format.into()) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
+        Command::Explain { provider, rule, format } => {
+            match render::explain(provider, rule.as_deref(), format.into()) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        }
+        Command::Run { paths, providers, filter, snapshots, update_snapshots, junit, format } => {
+            let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
+            run(SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots }, junit, format)
+        }
+        Command::Compare { scenario, providers, markdown } => compare(scenario, providers, markdown),
+        Command::Schema => {
+            print!("{}", scenario::json_schema());
+            ExitCode::SUCCESS
+        }
     }
 }

@@ -341,6 +341,11 @@ impl Engine {
             return Err(deny(K::Expired, rule, format!("the share ended at {}", iso8601(until))));
         }
         if uses && let Some(rule) = p.acceptance_required {
+            // A copy before acceptance is refused by the copy rule where the provider has one.
+            let rule = match (action, p.recipient_copy) {
+                (Action::Copy, Some((copy_rule, _, true))) => copy_rule,
+                _ => rule,
+            };
             match share.status {
                 ShareStatus::Pending => {
                     return Err(deny(K::NotAccepted, rule, "accept the shared image before using it"));
@@ -702,6 +707,21 @@ impl Engine {
     fn cancel_share(&mut self, actor: AccountIx, region: Option<usize>, id: &str, recipients: &[String]) -> Outcome {
         if recipients.is_empty() {
             return Err(Failure::plain(K::InvalidParameter, "name at least one recipient to stop sharing with"));
+        }
+        let mut recipients = recipients;
+        if let Some((rule, max, overflow)) = self.policy.recipients_per_request
+            && recipients.len() > max as usize
+        {
+            match overflow {
+                Overflow::Reject => {
+                    return Err(deny(
+                        K::BatchLimitExceeded,
+                        rule,
+                        format!("one request names at most {max} recipients, not {}", recipients.len()),
+                    ));
+                }
+                Overflow::Truncate => recipients = &recipients[..max as usize],
+            }
         }
         let (ix, _) = self.reach(actor, id, region, Action::CancelShare)?;
         let img = self.image(ix);

@@ -95,7 +95,7 @@ impl Action {
 }
 
 /// Whether an image is private to its owner or public.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     #[default]
@@ -104,7 +104,7 @@ pub enum Visibility {
 }
 
 /// How an image is encrypted when it is created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EncryptionSpec {
     #[default]
@@ -116,7 +116,7 @@ pub enum EncryptionSpec {
 }
 
 /// IMS distinguishes system-disk images from full-server (full-ECS) images.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ImageKind {
     #[default]
@@ -125,7 +125,7 @@ pub enum ImageKind {
 }
 
 /// The product an instance is launched in (Tencent CVM or Lighthouse).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Product {
     #[default]

@@ -27,13 +27,23 @@ fn story(p: Provider) -> (Engine, Vec<String>) {
     let img = create(&mut e, "base");
     let alice = e.recipient_id("alice", "home").unwrap();
     let ops = vec![
-        Request::new("owner", Operation::Share { images: vec![img.clone()], recipients: vec![alice.clone()], options: Default::default() }),
+        Request::new(
+            "owner",
+            Operation::Share {
+                images: vec![img.clone()],
+                recipients: vec![alice.clone()],
+                options: Default::default(),
+            },
+        ),
         Request::new("alice", Operation::Accept { images: vec![img.clone()] }),
         Request::new("alice", Operation::ListSharedWithMe),
         Request::new("alice", Operation::Launch { image: img.clone(), product: Product::Cvm }),
         Request::new("owner", Operation::AdvanceClock { seconds: 90 }),
         Request::new("owner", Operation::ListShares { image: img.clone() }),
-        Request::new("owner", Operation::Copy { image: img.clone(), to_region: "away".into(), name: None, own_key: false }),
+        Request::new(
+            "owner",
+            Operation::Copy { image: img.clone(), to_region: "away".into(), name: None, own_key: false },
+        ),
         Request::new("owner", Operation::Delete { image: img.clone() }),
         Request::new("owner", Operation::CancelShare { image: img.clone(), recipients: vec![alice] }),
         Request::new("owner", Operation::Delete { image: img }),
@@ -43,7 +53,10 @@ fn story(p: Provider) -> (Engine, Vec<String>) {
 }
 
 #[rstest]
-fn the_same_operations_give_byte_identical_dumps(#[values(Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms, Provider::HuaweiSwr)] p: Provider) {
+fn the_same_operations_give_byte_identical_dumps(
+    #[values(Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms, Provider::HuaweiSwr)]
+    p: Provider,
+) {
     let (a, log_a) = story(p);
     let (b, log_b) = story(p);
     assert_eq!(log_a, log_b);
@@ -60,7 +73,10 @@ fn a_different_seed_gives_different_ids() {
 }
 
 #[rstest]
-fn dumps_load_back(#[values(Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms, Provider::HuaweiSwr)] p: Provider) {
+fn dumps_load_back(
+    #[values(Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms, Provider::HuaweiSwr)]
+    p: Provider,
+) {
     let (e, _) = story(p);
     let loaded = Engine::load(p, &e.dump()).unwrap();
     assert_eq!(loaded.dump(), e.dump());
@@ -89,7 +105,10 @@ fn unknown_account_region_and_image_are_typed_errors() {
     let r = e.apply(&Request::new("owner", Operation::Describe { image: "img-nothere".into() }));
     assert_eq!(r.unwrap_err(), Failure::plain(ErrorKind::NotFound, "image `img-nothere` does not exist"));
     let new = NewImage { name: "x".into(), region: "mars".into(), ..Default::default() };
-    assert_eq!(e.apply(&Request::new("owner", Operation::CreateImage(new))).unwrap_err().kind, ErrorKind::UnknownRegion);
+    assert_eq!(
+        e.apply(&Request::new("owner", Operation::CreateImage(new))).unwrap_err().kind,
+        ErrorKind::UnknownRegion
+    );
     assert_eq!(e.recipient_id("nobody", "home").unwrap_err().kind, ErrorKind::UnknownAccount);
 }
 
@@ -109,7 +128,10 @@ fn regions_resolve_by_name_or_id() {
 
 /// Random operations with random (often nonsensical) arguments never panic, on any provider.
 #[rstest]
-fn random_operations_never_panic(#[values(Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms, Provider::HuaweiSwr)] p: Provider) {
+fn random_operations_never_panic(
+    #[values(Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms, Provider::HuaweiSwr)]
+    p: Provider,
+) {
     let mut e = world(p);
     let mut images = vec![create(&mut e, "seed"), "img-bogus".to_string(), String::new()];
     let mut instances = vec!["i-bogus".to_string()];
@@ -152,12 +174,16 @@ fn random_operations_never_panic(#[values(Provider::Jdcloud, Provider::Tencent, 
             13 => Operation::ModifyShare {
                 image: img,
                 recipient,
-                options: ShareOptions { validity: Some(Validity::Until(EPOCH_START + pick(100) as u64 * 60)), ..Default::default() },
+                options: ShareOptions {
+                    validity: Some(Validity::Until(EPOCH_START + pick(100) as u64 * 60)),
+                    ..Default::default()
+                },
             },
             14 => Operation::AdvanceClock { seconds: pick(100) as u64 },
             _ => Operation::Describe { image: img },
         };
-        let req = Request { actor: who.into(), region: [None, Some(regions[pick(4)].to_string())][pick(2)].clone(), op };
+        let req =
+            Request { actor: who.into(), region: [None, Some(regions[pick(4)].to_string())][pick(2)].clone(), op };
         match e.apply(&req) {
             Ok(Output::ImageCreated { image, .. } | Output::Copied { image, .. }) => images.push(image),
             Ok(Output::Launched { instance }) => instances.push(instance),

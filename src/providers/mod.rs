@@ -143,6 +143,12 @@ pub(crate) fn identity_hash(provider: &str, kind: &str, account: &str) -> u64 {
     crate::ids::stable_hash(&[provider, kind, account])
 }
 
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,11 +214,5 @@ mod tests {
             assert_eq!(Provider::parse(p.name()), Some(p));
         }
         assert_eq!(Provider::parse("aws"), None);
-    }
-}
-
-impl std::fmt::Debug for Spec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spec").field("name", &self.name).finish_non_exhaustive()
     }
 }

@@ -1,9 +1,12 @@
-//! Renders the rule tables for people: the provider × topic policy matrix and `explain`.
-//! Both read the same static tables the engine folds into policies, so they cannot disagree.
+//! Renders for people: the provider × topic policy matrix, `explain`, and suite reports.
+//! The matrix and `explain` read the same static tables the engine folds into policies, so they
+//! cannot disagree with what the engine does.
+
+pub mod report;
 
 use serde::Serialize;
 use tabled::builder::Builder;
-use tabled::settings::{Style, Width};
+use tabled::settings::Style;
 
 use crate::providers::Provider;
 use crate::rules::{Rule, Topic};
@@ -73,7 +76,7 @@ pub fn policy_matrix(providers: &[Provider], format: Format) -> String {
     let mut t = b.build();
     match format {
         Format::Markdown => t.with(Style::markdown()),
-        _ => t.with(Style::modern()).with(Width::wrap(200).keep_words(true)),
+        _ => t.with(Style::modern()),
     };
     t.to_string() + "\n"
 }

@@ -1,36 +1,37 @@
-//! Tencent account and resource IDs. Root account IDs are 12 digits; collaborators (sub-users)
-//! have IDs of the same shape that are not root accounts; an APPID is 10 digits and names no
-//! account at all, which is the usual mistake when sharing.
+//! Alibaba Cloud account and resource IDs. An account is shared with by its 16-digit account ID
+//! (UID, shown under Security Settings); the login e-mail an account signs in with is the usual
+//! mistake, and ModifyImageSharePermission does not take it. Image IDs are `m-` and instance IDs
+//! `i-` followed by 20 lowercase letters and digits (`m-bp1gbwvlscsk********`).
 
 use crate::ids::{DIGITS, LOWER_ALNUM, chars};
 use crate::providers::{Identity, RegionMap, identity_hash};
 use crate::rules::IdentityKind;
 
 pub fn identities(account: &str, _regions: &[RegionMap]) -> Vec<Identity> {
-    let h = |kind| identity_hash("tencent", kind, account);
+    let h = |kind| identity_hash("alibaba", kind, account);
     let one = |kind, value| Identity { kind, value, region: None };
+    // The engine salts a colliding basis as `name#n`; `+n` keeps the address well formed.
+    let local = account.to_ascii_lowercase().replace('#', "+");
     vec![
-        one(IdentityKind::RootAccountId, format!("100{}", chars(h("root"), 9, DIGITS))),
-        one(IdentityKind::SubAccountId, format!("200{}", chars(h("sub"), 9, DIGITS))),
-        one(IdentityKind::AppId, format!("125{}", chars(h("appid"), 7, DIGITS))),
+        one(IdentityKind::AccountId, format!("1{}", chars(h("account"), 15, DIGITS))),
+        one(IdentityKind::LoginEmail, format!("{local}@example.com")),
     ]
 }
 
 pub fn classify(s: &str) -> Option<IdentityKind> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    match s.len() {
-        12 => Some(IdentityKind::RootAccountId),
-        10 => Some(IdentityKind::AppId),
-        _ => None,
+    if s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Some(IdentityKind::AccountId)
+    } else if s.contains('@') {
+        Some(IdentityKind::LoginEmail)
+    } else {
+        None
     }
 }
 
 pub fn image_id(h: u64, _owner: &str, _name: &str) -> String {
-    format!("img-{}", chars(h, 8, LOWER_ALNUM))
+    format!("m-{}", chars(h, 20, LOWER_ALNUM))
 }
 
 pub fn instance_id(h: u64) -> String {
-    format!("ins-{}", chars(h, 8, LOWER_ALNUM))
+    format!("i-{}", chars(h, 20, LOWER_ALNUM))
 }

@@ -1,8 +1,11 @@
-//! Tencent Cloud CVM: custom images shared by root account ID, at most 50 per image, same region.
+//! Alibaba Cloud ECS: custom images shared by 16-digit account ID, at most 50 accounts per image
+//! and 10 per request, in the image's region only; a shared image cannot be deleted.
 
 mod errors;
 mod identity;
 mod rules;
+#[cfg(test)]
+mod tests;
 
 use super::{Provider, RegionMap, Spec};
 
@@ -11,13 +14,13 @@ pub use rules::RULES;
 pub static SPEC: Spec = Spec {
     provider: Provider::Alibaba,
     name: "alibaba",
-    title: "Tencent Cloud CVM",
-    seed: "001_9c427a79157c49cc.txt",
+    title: "Alibaba Cloud ECS",
+    seed: "002_cd8cc4c3fcb62042.txt",
     rules: RULES,
     regions: &[
-        RegionMap { name: "home", id: "ap-guangzhou" },
-        RegionMap { name: "away", id: "ap-shanghai" },
-        RegionMap { name: "third", id: "ap-beijing" },
+        RegionMap { name: "home", id: "cn-hangzhou" },
+        RegionMap { name: "away", id: "cn-shanghai" },
+        RegionMap { name: "third", id: "cn-beijing" },
     ],
     identities: identity::identities,
     classify: identity::classify,

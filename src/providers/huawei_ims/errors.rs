@@ -1,59 +1,75 @@
-//! Tencent's error codes for each canonical error. Tencent answers every API error with HTTP 200
-//! and `{"Response":{"Error":{"Code","Message"},"RequestId"}}`; the SDK raises on `Error`.
-//! Codes come from the CVM SDK's per-API error lists (providers/tencent.md §5).
+//! Huawei IMS's error codes for each canonical error. IMS extension APIs answer refusals with
+//! HTTP 400 and `{"error":{"code":"IMG.xxxx","message":…}}` (providers/huawei-ims.md §8, messages
+//! from the IMS API reference's error-code table). The Glance-compatible image routes
+//! (`GET`/`DELETE /v2/images/{image_id}`) answer a missing image with 404; authentication goes
+//! through API Gateway (401 `APIGW.0301`, unknown route 404 `APIGW.0101`, §5).
 
 use crate::engine::{Action, ErrorKind as K};
 use crate::providers::WireError;
 
 const fn e(code: &'static str, message: &'static str) -> WireError {
-    WireError::new(200, code, message)
+    WireError::new(400, code, message)
 }
+
+const NO_IMAGE: &str = "The image ID in the request does not exist.";
+const OWNER_ONLY: WireError = e("IMG.0047", "This operation can be performed only by the image owner.");
+const UNAVAILABLE: WireError = e("IMG.0046", "The image is unavailable.");
+const NO_TENANT: WireError = e("IMG.0108", "The tenant ID was not found in the current region.");
+const FORMAT: WireError = e("IMG.0001", "The request message format is invalid.");
+const UNSUPPORTED: WireError = e("IMG.0105", "The operation is not supported.");
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
-        (K::NotFound | K::CrossRegion, _) => e("InvalidImageId.NotFound", "The image cannot be found."),
+        // Glance-compatible routes say 404 Not Found; the IMS extension APIs say IMG.0027.
+        (K::NotFound, Action::Describe | Action::Delete) => WireError::new(404, "IMG.0027", NO_IMAGE),
+        (K::NotFound, _) => e("IMG.0027", NO_IMAGE),
+        // Member APIs: the recipient's project is in another region. Elsewhere the call was made
+        // at another region's endpoint, which does not know the image.
+        (K::CrossRegion, Action::Share | Action::CancelShare | Action::AuthorizeKey | Action::RevokeKey) => NO_TENANT,
+        (K::CrossRegion, Action::Copy) => e("IMG.0147", "The entered region information is incorrect."),
+        (K::CrossRegion, _) => e("IMG.0027", NO_IMAGE),
         (K::NotOwner | K::PermissionDenied, Action::Delete) => {
-            e("InvalidParameterValue.InvalidImageIdIsShared", "The specified image ID is a shared image.")
+            e("IMG.0092", "The image can only be deleted by the owner.")
         }
-        (K::PermissionDenied, Action::Copy) => {
-            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
-        }
-        (K::NotOwner | K::ReshareForbidden | K::PermissionDenied, _) => {
-            e("UnauthorizedOperation.ImageNotBelongToAccount", "The specified image does not belong to the user.")
-        }
-        (K::StillShared, _) => e("InvalidImageId.InShared", "The image is being shared."),
-        (K::InvalidRecipient, _) => e("FailedOperation.NotMasterAccount", "The account is not a root account."),
-        (K::RecipientNotFound | K::NotShared, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
-        (K::ShareWithSelf, _) => e("FailedOperation.AccountIsYourSelf", "You cannot share images with yourself."),
-        (K::AlreadyShared, _) => e("FailedOperation.AccountAlreadyExists", "The account already exists."),
-        (K::AlreadyExists, _) => e("InvalidImageName.Duplicate", "The image name already exists."),
-        (K::ShareLimitExceeded, _) => e("OverQuota", "The number of shared images exceeds the quota."),
-        (K::BatchLimitExceeded, _) => {
-            e("InvalidParameterValue.LimitExceeded", "The number of parameter values exceeds the limit.")
-        }
-        (K::ImageNotAvailable, Action::Delete) => e("InvalidImageId.IncorrectState", "Invalid image status."),
-        (K::ImageNotAvailable, _) => e(
-            "InvalidParameterValue.InvalidImageState",
-            "The image has another ongoing task. Please check and try again later.",
-        ),
-        (K::PublicNotShareable, _) => {
-            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
-        }
+        (K::NotOwner | K::ReshareForbidden | K::PermissionDenied, _) => OWNER_ONLY,
+        // IMS lets a shared image be deleted; there is no "still shared" code.
+        (K::StillShared, _) => UNSUPPORTED,
+        (K::InvalidRecipient, _) => e("IMG.0067", "The project ID is incorrect."),
+        (K::RecipientNotFound, _) => NO_TENANT,
+        (K::ShareWithSelf, _) => e("IMG.0076", "You cannot share an image with yourself."),
+        (K::AlreadyShared, _) => e("IMG.0112", "Failed to add the tenant."),
+        (K::AlreadyExists, _) => e("IMG.0009", "The image name already exists."),
+        (K::NotShared, Action::CancelShare) => e("IMG.0113", "Failed to delete the tenant."),
+        (K::NotShared, _) => e("IMG.0114", "Failed to query the tenant details."),
+        (K::ShareLimitExceeded, _) => e("IMG.0088", "The number of shared images has reached the maximum allowed."),
+        // More than 100 project IDs: no documented code; the body is refused as malformed.
+        (K::BatchLimitExceeded, _) => FORMAT,
+        (K::ImageNotAvailable, Action::Delete) => e("IMG.0090", "The image being created cannot be deleted."),
+        (K::ImageNotAvailable, _) => UNAVAILABLE,
+        (K::PublicNotShareable, _) => e("IMG.0089", "The public image or Marketplace image cannot be shared."),
         (K::EncryptedNotShareable, _) => {
-            e("UnsupportedOperation.EncryptedImagesNotSupported", "Encrypted images are not supported.")
+            e("IMG.0098", "The encrypted image cannot be shared or published in Marketplace.")
         }
-        (K::EncryptedNotCopyable, _) => {
-            e("UnsupportedOperation.SyncEncryptImageNotSupport", "Encrypted images cannot be synchronized.")
+        (K::EncryptedNotCopyable, _) => e("IMG.0143", "An encrypted image cannot be replicated cross regions."),
+        (K::KeyNotAuthorized, _) => e("IMG.0099", "You do not have the permission to access the key."),
+        (K::NotAccepted, Action::Copy) => {
+            e("IMG.0196", "The image cannot be replicated because it is not accepted by the recipient.")
         }
-        (K::KeyNotAuthorized | K::NotAccepted | K::Expired | K::Unsupported, _) => {
-            e("UnsupportedOperation", "Unsupported operation.")
+        // A pending or rejected image is not usable for servers.
+        (K::NotAccepted | K::Expired, _) => UNAVAILABLE,
+        (K::QuotaExceeded, _) => e("IMG.0015", "The number of private images has reached the maximum allowed."),
+        (K::InvalidParameter, Action::Copy) => e("IMG.0142", "Replication must be performed across regions."),
+        (K::InvalidParameter, Action::AuthorizeKey | Action::RevokeKey) => e("IMG.0095", "The KMS key does not exist."),
+        (K::InvalidParameter, _) => FORMAT,
+        (K::Unsupported, _) => UNSUPPORTED,
+        (K::UnknownAccount, _) => WireError::new(
+            401,
+            "APIGW.0301",
+            "Incorrect IAM authentication information: Get secretKey failed, ak not exist",
+        ),
+        (K::UnknownRegion, Action::Copy) => e("IMG.0147", "The entered region information is incorrect."),
+        (K::UnknownRegion, _) => {
+            WireError::new(404, "APIGW.0101", "The API does not exist or has not been published in the environment")
         }
-        (K::QuotaExceeded, _) => e("ImageQuotaLimitExceeded", "The image quota has been exceeded."),
-        (K::InvalidParameter, Action::Copy) => {
-            e("InvalidParameterValue.InvalidRegion", "The Region ID is unavailable.")
-        }
-        (K::InvalidParameter, _) => e("InvalidParameterValue", "The parameter value is invalid."),
-        (K::UnknownAccount, _) => e("AuthFailure.UnauthorizedOperation", "The request is not authorized."),
-        (K::UnknownRegion, _) => e("InvalidRegion.NotFound", "The region cannot be found."),
     }
 }

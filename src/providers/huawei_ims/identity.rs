@@ -1,36 +1,39 @@
-//! Tencent account and resource IDs. Root account IDs are 12 digits; collaborators (sub-users)
-//! have IDs of the same shape that are not root accounts; an APPID is 10 digits and names no
-//! account at all, which is the usual mistake when sharing.
+//! Huawei account and resource IDs. An account (domain) has one project per region, and IMS names
+//! share recipients by project ID: 32 lowercase hex digits, the same shape as the domain ID, so a
+//! domain ID or the project ID of another region is the usual mistake. The account name is the
+//! login name and names no recipient. Image and ECS server IDs are UUIDs.
 
-use crate::ids::{DIGITS, LOWER_ALNUM, chars};
+use crate::ids::{hex32, uuid};
 use crate::providers::{Identity, RegionMap, identity_hash};
 use crate::rules::IdentityKind;
 
-pub fn identities(account: &str, _regions: &[RegionMap]) -> Vec<Identity> {
-    let h = |kind| identity_hash("tencent", kind, account);
-    let one = |kind, value| Identity { kind, value, region: None };
-    vec![
-        one(IdentityKind::RootAccountId, format!("100{}", chars(h("root"), 9, DIGITS))),
-        one(IdentityKind::SubAccountId, format!("200{}", chars(h("sub"), 9, DIGITS))),
-        one(IdentityKind::AppId, format!("125{}", chars(h("appid"), 7, DIGITS))),
-    ]
+pub fn identities(account: &str, regions: &[RegionMap]) -> Vec<Identity> {
+    let h = |kind: &str| identity_hash("huawei-ims", kind, account);
+    let mut ids: Vec<Identity> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Identity {
+            kind: IdentityKind::ProjectId,
+            value: hex32(h(&format!("project:{}", r.id))),
+            region: Some(i),
+        })
+        .collect();
+    ids.push(Identity { kind: IdentityKind::DomainId, value: hex32(h("domain")), region: None });
+    ids.push(Identity { kind: IdentityKind::AccountName, value: account.to_string(), region: None });
+    ids
 }
 
+/// 32 lowercase hex digits look like a project ID (a domain ID has the same shape, but every
+/// known domain ID is in the directory, so an unknown one is taken for a project ID).
 pub fn classify(s: &str) -> Option<IdentityKind> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    match s.len() {
-        12 => Some(IdentityKind::RootAccountId),
-        10 => Some(IdentityKind::AppId),
-        _ => None,
-    }
+    let hex = s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    hex.then_some(IdentityKind::ProjectId)
 }
 
 pub fn image_id(h: u64, _owner: &str, _name: &str) -> String {
-    format!("img-{}", chars(h, 8, LOWER_ALNUM))
+    uuid(h)
 }
 
 pub fn instance_id(h: u64) -> String {
-    format!("ins-{}", chars(h, 8, LOWER_ALNUM))
+    uuid(h)
 }

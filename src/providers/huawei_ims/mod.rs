@@ -1,8 +1,12 @@
-//! Tencent Cloud CVM: custom images shared by root account ID, at most 50 per image, same region.
+//! Huawei Cloud IMS: private images shared by project ID (one per account per region), up to 100
+//! projects and many images per request, inside the image's region, accepted before use;
+//! encrypted images only with a custom key authorized to the recipient.
 
 mod errors;
 mod identity;
 mod rules;
+#[cfg(test)]
+mod tests;
 
 use super::{Provider, RegionMap, Spec};
 
@@ -11,13 +15,13 @@ pub use rules::RULES;
 pub static SPEC: Spec = Spec {
     provider: Provider::HuaweiIms,
     name: "huawei-ims",
-    title: "Tencent Cloud CVM",
-    seed: "001_9c427a79157c49cc.txt",
+    title: "Huawei Cloud IMS",
+    seed: "003_232af1e1485036f8.txt",
     rules: RULES,
     regions: &[
-        RegionMap { name: "home", id: "ap-guangzhou" },
-        RegionMap { name: "away", id: "ap-shanghai" },
-        RegionMap { name: "third", id: "ap-beijing" },
+        RegionMap { name: "home", id: "cn-north-4" },
+        RegionMap { name: "away", id: "cn-east-3" },
+        RegionMap { name: "third", id: "cn-south-1" },
     ],
     identities: identity::identities,
     classify: identity::classify,

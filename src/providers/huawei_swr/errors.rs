@@ -1,59 +1,95 @@
-//! Tencent's error codes for each canonical error. Tencent answers every API error with HTTP 200
-//! and `{"Response":{"Error":{"Code","Message"},"RequestId"}}`; the SDK raises on `Error`.
-//! Codes come from the CVM SDK's per-API error lists (providers/tencent.md §5).
+//! SWR's error codes for each canonical error. SWR answers errors with a 4xx status and
+//! `{"errors":[{"errorCode","errorMessage","detail"}],"error_code","error_msg","details":[…]}`;
+//! the SDK reads `error_code` / `error_msg`. The API gateway in front answers unknown APIs and bad
+//! signatures with `APIGW.*` codes. Codes and meanings come from providers/huawei-swr.md §7; where
+//! the reference does not say which code a case gets, the choice is marked *inferred*.
 
 use crate::engine::{Action, ErrorKind as K};
 use crate::providers::WireError;
 
-const fn e(code: &'static str, message: &'static str) -> WireError {
-    WireError::new(200, code, message)
+const fn e(status: u16, code: &'static str, message: &'static str) -> WireError {
+    WireError::new(status, code, message)
+}
+
+const NOT_FOUND: WireError = e(404, "SVCSTG.SWR.4040010", "Image does not exist.");
+const INVALID: WireError = e(400, "SVCSTG.SWR.4000014", "Invalid parameter.");
+const NO_API: WireError = e(404, "APIGW.0101", "The API does not exist or has not been published in the environment.");
+
+/// The calls that manage a repository's access domains (as opposed to using the repository).
+fn manages_shares(action: Action) -> bool {
+    matches!(action, Action::Share | Action::CancelShare | Action::ListShares | Action::ModifyShare)
 }
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
-        (K::NotFound | K::CrossRegion, _) => e("InvalidImageId.NotFound", "The image cannot be found."),
-        (K::NotOwner | K::PermissionDenied, Action::Delete) => {
-            e("InvalidParameterValue.InvalidImageIdIsShared", "The specified image ID is a shared image.")
+        // Each region has its own endpoint: a repository elsewhere is simply not found there.
+        // A repository with nothing pushed yet has nothing to pull.
+        (K::NotFound | K::CrossRegion | K::ImageNotAvailable, _) => NOT_FOUND,
+        (K::NotOwner | K::ReshareForbidden, _) => {
+            e(403, "SVCSTG.SWR.4039002", "The user has no permission to perform this operation.")
         }
-        (K::PermissionDenied, Action::Copy) => {
-            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
+        (K::PermissionDenied, a) if manages_shares(a) => {
+            e(403, "SVCSTG.SWR.4039002", "The user has no permission to perform this operation.")
         }
-        (K::NotOwner | K::ReshareForbidden | K::PermissionDenied, _) => {
-            e("UnauthorizedOperation.ImageNotBelongToAccount", "The specified image does not belong to the user.")
+        (K::PermissionDenied, _) => e(403, "SVCSTG.SWR.4037020", "The user has no permission on this repository."),
+        // Inferred: an expired access domain leaves the recipient without permission.
+        (K::Expired, _) => {
+            e(403, "SVCSTG.SWR.4037020", "The user has no permission on this repository: the share has expired.")
         }
-        (K::StillShared, _) => e("InvalidImageId.InShared", "The image is being shared."),
-        (K::InvalidRecipient, _) => e("FailedOperation.NotMasterAccount", "The account is not a root account."),
-        (K::RecipientNotFound | K::NotShared, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
-        (K::ShareWithSelf, _) => e("FailedOperation.AccountIsYourSelf", "You cannot share images with yourself."),
-        (K::AlreadyShared, _) => e("FailedOperation.AccountAlreadyExists", "The account already exists."),
-        (K::AlreadyExists, _) => e("InvalidImageName.Duplicate", "The image name already exists."),
-        (K::ShareLimitExceeded, _) => e("OverQuota", "The number of shared images exceeds the quota."),
-        (K::BatchLimitExceeded, _) => {
-            e("InvalidParameterValue.LimitExceeded", "The number of parameter values exceeds the limit.")
-        }
-        (K::ImageNotAvailable, Action::Delete) => e("InvalidImageId.IncorrectState", "Invalid image status."),
-        (K::ImageNotAvailable, _) => e(
-            "InvalidParameterValue.InvalidImageState",
-            "The image has another ongoing task. Please check and try again later.",
+        // Not raised: deleting a shared repository cascades (HS-DELETE-SHARED). The nearest
+        // documented refusal of a delete is "still contains images".
+        (K::StillShared, _) => e(406, "SVCSTG.SWR.4060012", "The repository cannot be deleted: it is still in use."),
+        // A domain or project ID where an account name belongs.
+        (K::InvalidRecipient, _) => e(400, "SVCSTG.SWR.4001067", "Invalid user name."),
+        // Inferred: a well-formed name of no account, or the owner itself.
+        (K::RecipientNotFound | K::ShareWithSelf, _) => e(400, "SVCSTG.SWR.4001041", "Invalid domain parameter."),
+        // 409 documented; the code is inferred.
+        (K::AlreadyShared, _) => e(409, "SVCSTG.SWR.4090089", "Permission already exists."),
+        (K::AlreadyExists, _) => e(409, "SVCSTG.SWR.4090006", "Image already exists."),
+        // Inferred.
+        (K::NotShared, _) => e(404, "SVCSTG.SWR.4040091", "Permission does not exist."),
+        // Not documented: the generic validation error.
+        (K::ShareLimitExceeded, _) => e(
+            400,
+            "SVCSTG.SWR.4000014",
+            "Invalid parameter: the repository is shared with the maximum number of accounts.",
         ),
+        (K::BatchLimitExceeded, _) => {
+            e(400, "SVCSTG.SWR.4000014", "Invalid parameter: one request shares one repository with one account.")
+        }
         (K::PublicNotShareable, _) => {
-            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
+            e(400, "SVCSTG.SWR.4000014", "Invalid parameter: public repositories cannot be shared.")
         }
-        (K::EncryptedNotShareable, _) => {
-            e("UnsupportedOperation.EncryptedImagesNotSupported", "Encrypted images are not supported.")
+        // Not raised: SWR has no encryption, key grants or acceptance.
+        (K::EncryptedNotShareable | K::EncryptedNotCopyable | K::KeyNotAuthorized | K::NotAccepted, _) => INVALID,
+        // Not raised: no quota is modelled (HS-NO-QUOTA).
+        (K::QuotaExceeded, _) => INVALID,
+        (K::InvalidParameter, Action::SetDescription) => {
+            e(413, "SVCSTG.SWR.4131012", "The description exceeds the length limit.")
         }
-        (K::EncryptedNotCopyable, _) => {
-            e("UnsupportedOperation.SyncEncryptImageNotSupport", "Encrypted images cannot be synchronized.")
+        (K::InvalidParameter, Action::SetPermission) => e(400, "SVCSTG.SWR.4001066", "Invalid permission."),
+        (K::InvalidParameter, Action::SetValidity) => {
+            e(400, "SVCSTG.SWR.4000014", "Invalid parameter: deadline must be forever or a future UTC time.")
         }
-        (K::KeyNotAuthorized | K::NotAccepted | K::Expired | K::Unsupported, _) => {
-            e("UnsupportedOperation", "Unsupported operation.")
+        (K::InvalidParameter, Action::CreateImage | Action::Modify) => {
+            e(400, "SVCSTG.SWR.4001029", "Invalid repository name.")
         }
-        (K::QuotaExceeded, _) => e("ImageQuotaLimitExceeded", "The image quota has been exceeded."),
-        (K::InvalidParameter, Action::Copy) => {
-            e("InvalidParameterValue.InvalidRegion", "The Region ID is unavailable.")
+        (K::InvalidParameter, _) => INVALID,
+        // Parameters SWR does not have (encryption, full-server kind, share options).
+        (
+            K::Unsupported,
+            Action::CreateImage
+            | Action::Share
+            | Action::ModifyShare
+            | Action::SetValidity
+            | Action::SetDescription
+            | Action::SetPermission,
+        ) => INVALID,
+        // Operations SWR does not have: the gateway publishes no such API.
+        (K::Unsupported, _) => NO_API,
+        (K::UnknownAccount, _) => {
+            e(401, "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail")
         }
-        (K::InvalidParameter, _) => e("InvalidParameterValue", "The parameter value is invalid."),
-        (K::UnknownAccount, _) => e("AuthFailure.UnauthorizedOperation", "The request is not authorized."),
-        (K::UnknownRegion, _) => e("InvalidRegion.NotFound", "The region cannot be found."),
+        (K::UnknownRegion, _) => NO_API,
     }
 }

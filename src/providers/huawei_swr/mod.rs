@@ -1,8 +1,15 @@
-//! Tencent Cloud CVM: custom images shared by root account ID, at most 50 per image, same region.
+//! Huawei Cloud SWR: private container image repositories shared with other accounts by account
+//! name ("access domains"), pull (read) only, at most 500 accounts per repository, same region,
+//! each share valid until a date or forever.
+//!
+//! In the engine an SWR "image" is a repository (`namespace/name`) and `launch` is `docker pull`:
+//! there are no instances, disks, keys or copies.
 
 mod errors;
 mod identity;
 mod rules;
+#[cfg(test)]
+mod tests;
 
 use super::{Provider, RegionMap, Spec};
 
@@ -11,13 +18,13 @@ pub use rules::RULES;
 pub static SPEC: Spec = Spec {
     provider: Provider::HuaweiSwr,
     name: "huawei-swr",
-    title: "Tencent Cloud CVM",
-    seed: "001_9c427a79157c49cc.txt",
+    title: "Huawei Cloud SWR",
+    seed: "004_a15df96eeb7cc037.txt",
     rules: RULES,
     regions: &[
-        RegionMap { name: "home", id: "ap-guangzhou" },
-        RegionMap { name: "away", id: "ap-shanghai" },
-        RegionMap { name: "third", id: "ap-beijing" },
+        RegionMap { name: "home", id: "cn-north-4" },
+        RegionMap { name: "away", id: "cn-east-3" },
+        RegionMap { name: "third", id: "cn-south-1" },
     ],
     identities: identity::identities,
     classify: identity::classify,

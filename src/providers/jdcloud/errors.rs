@@ -1,59 +1,50 @@
-//! Tencent's error codes for each canonical error. Tencent answers every API error with HTTP 200
-//! and `{"Response":{"Error":{"Code","Message"},"RequestId"}}`; the SDK raises on `Error`.
-//! Codes come from the CVM SDK's per-API error lists (providers/tencent.md §5).
+//! JD Cloud's errors for each canonical error. JD answers an API error with an HTTP status equal to
+//! `error.code` and the body `{"requestId":"…","error":{"code":<status>,"status":"<STATUS>",
+//! "message":"…"}}` (providers/jdcloud.md §4). Here `status` is that HTTP status and `code` the
+//! STATUS string. Messages come from the ShareImage and CopyImages error tables (§6); real
+//! messages quote the image or PIN (`Pin 'xx' not found`), which a static message leaves out.
+//! Where no table lists the situation (§7) the answer is inferred and marked so.
 
 use crate::engine::{Action, ErrorKind as K};
 use crate::providers::WireError;
 
-const fn e(code: &'static str, message: &'static str) -> WireError {
-    WireError::new(200, code, message)
+const fn precondition(message: &'static str) -> WireError {
+    WireError::new(400, "FAILED_PRECONDITION", message)
 }
+
+const NOT_FOUND: WireError = WireError::new(404, "NOT_FOUND", "Image not found");
+const NOT_PRIVATE: WireError = precondition("Can't use this image");
+const INVALID: WireError = WireError::new(400, "INVALID_ARGUMENT", "Invalid parameter");
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
-        (K::NotFound | K::CrossRegion, _) => e("InvalidImageId.NotFound", "The image cannot be found."),
-        (K::NotOwner | K::PermissionDenied, Action::Delete) => {
-            e("InvalidParameterValue.InvalidImageIdIsShared", "The specified image ID is a shared image.")
-        }
-        (K::PermissionDenied, Action::Copy) => {
-            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
-        }
-        (K::NotOwner | K::ReshareForbidden | K::PermissionDenied, _) => {
-            e("UnauthorizedOperation.ImageNotBelongToAccount", "The specified image does not belong to the user.")
-        }
-        (K::StillShared, _) => e("InvalidImageId.InShared", "The image is being shared."),
-        (K::InvalidRecipient, _) => e("FailedOperation.NotMasterAccount", "The account is not a root account."),
-        (K::RecipientNotFound | K::NotShared, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
-        (K::ShareWithSelf, _) => e("FailedOperation.AccountIsYourSelf", "You cannot share images with yourself."),
-        (K::AlreadyShared, _) => e("FailedOperation.AccountAlreadyExists", "The account already exists."),
-        (K::AlreadyExists, _) => e("InvalidImageName.Duplicate", "The image name already exists."),
-        (K::ShareLimitExceeded, _) => e("OverQuota", "The number of shared images exceeds the quota."),
-        (K::BatchLimitExceeded, _) => {
-            e("InvalidParameterValue.LimitExceeded", "The number of parameter values exceeds the limit.")
-        }
-        (K::ImageNotAvailable, Action::Delete) => e("InvalidImageId.IncorrectState", "Invalid image status."),
-        (K::ImageNotAvailable, _) => e(
-            "InvalidParameterValue.InvalidImageState",
-            "The image has another ongoing task. Please check and try again later.",
-        ),
-        (K::PublicNotShareable, _) => {
-            e("InvalidParameterValue.InvalidImageId", "The image does not support this operation.")
-        }
-        (K::EncryptedNotShareable, _) => {
-            e("UnsupportedOperation.EncryptedImagesNotSupported", "Encrypted images are not supported.")
-        }
-        (K::EncryptedNotCopyable, _) => {
-            e("UnsupportedOperation.SyncEncryptImageNotSupport", "Encrypted images cannot be synchronized.")
-        }
-        (K::KeyNotAuthorized | K::NotAccepted | K::Expired | K::Unsupported, _) => {
-            e("UnsupportedOperation", "Unsupported operation.")
-        }
-        (K::QuotaExceeded, _) => e("ImageQuotaLimitExceeded", "The image quota has been exceeded."),
-        (K::InvalidParameter, Action::Copy) => {
-            e("InvalidParameterValue.InvalidRegion", "The Region ID is unavailable.")
-        }
-        (K::InvalidParameter, _) => e("InvalidParameterValue", "The parameter value is invalid."),
-        (K::UnknownAccount, _) => e("AuthFailure.UnauthorizedOperation", "The request is not authorized."),
-        (K::UnknownRegion, _) => e("InvalidRegion.NotFound", "The region cannot be found."),
+        // The region is in every path: an image of another region is simply not there.
+        (K::NotFound | K::CrossRegion, _) => NOT_FOUND,
+        // "Only your own private image": ShareImage's `Can't use this image`, which the API
+        // reference also gives for unshare, members, copy and delete of images that are not
+        // the caller's private image (the re-share and recipient cases are inferred).
+        (K::NotOwner | K::ReshareForbidden | K::PermissionDenied | K::PublicNotShareable, _) => NOT_PRIVATE,
+        // Inferred: these cannot happen on JD (no key grants, no acceptance, no validity).
+        (K::KeyNotAuthorized | K::NotAccepted | K::Expired, _) => NOT_PRIVATE,
+        (K::StillShared, _) => precondition("Image has been shared, cancel sharing first"),
+        (K::InvalidRecipient, _) => precondition("Invalid pin"),
+        (K::RecipientNotFound, _) => precondition("Pin not found"),
+        (K::ShareWithSelf, _) => precondition("Can't share image to yourself"),
+        (K::AlreadyShared, _) => precondition("Image has been shared to this pin"),
+        (K::NotShared, _) => precondition("Image is not shared to this pin"),
+        (K::AlreadyExists, _) => WireError::new(409, "ALREADY_EXISTS", "Image already exists"),
+        (K::ShareLimitExceeded, _) => WireError::new(429, "QUOTA_EXCEEDED", "Image share quota limit exceeded"),
+        (K::QuotaExceeded, _) => WireError::new(429, "QUOTA_EXCEEDED", "Image quota limit exceeded"),
+        (K::BatchLimitExceeded, _) => INVALID,
+        (K::ImageNotAvailable, Action::Share) => precondition("Conflict with underlay image task"),
+        (K::ImageNotAvailable, _) => precondition("Invalid image status"),
+        (K::EncryptedNotShareable, _) => precondition("Share encrypted snapshot is not support."),
+        (K::EncryptedNotCopyable, _) => precondition("Copy encrypted snapshot is not support."),
+        // A share option is an unknown body parameter; an operation JD lacks has no route.
+        (K::Unsupported, Action::Share) => INVALID,
+        (K::Unsupported, _) => WireError::new(404, "NOT_FOUND", "no route and no API found with those values"),
+        (K::InvalidParameter, _) => INVALID,
+        (K::UnknownAccount, _) => WireError::new(401, "ACCESS_ERROR", "Invalid accessKey"),
+        (K::UnknownRegion, _) => WireError::new(400, "INVALID_ARGUMENT", "Invalid region"),
     }
 }

@@ -1,8 +1,11 @@
-//! Tencent Cloud CVM: custom images shared by root account ID, at most 50 per image, same region.
+//! JD Cloud VM: private images shared by PIN, at most 10 accounts per image (the seed; the API
+//! reference says 20), inside the image's region, usable at once, never re-shared.
 
 mod errors;
 mod identity;
 mod rules;
+#[cfg(test)]
+mod tests;
 
 use super::{Provider, RegionMap, Spec};
 
@@ -11,13 +14,13 @@ pub use rules::RULES;
 pub static SPEC: Spec = Spec {
     provider: Provider::Jdcloud,
     name: "jdcloud",
-    title: "Tencent Cloud CVM",
-    seed: "001_9c427a79157c49cc.txt",
+    title: "JD Cloud VM",
+    seed: "000_b7ed9cef97505928.txt",
     rules: RULES,
     regions: &[
-        RegionMap { name: "home", id: "ap-guangzhou" },
-        RegionMap { name: "away", id: "ap-shanghai" },
-        RegionMap { name: "third", id: "ap-beijing" },
+        RegionMap { name: "home", id: "cn-north-1" },
+        RegionMap { name: "away", id: "cn-east-2" },
+        RegionMap { name: "third", id: "cn-south-1" },
     ],
     identities: identity::identities,
     classify: identity::classify,

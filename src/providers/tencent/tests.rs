@@ -132,9 +132,7 @@ fn limit_refuses_a_batch_whole() {
 fn limit_can_follow_the_api_reference() {
     let mut w = World::new(P, 60);
     w.engine = crate::engine::Engine::with_settings(P, 7, Settings { share_limit: Some(500), ..Default::default() });
-    for a in ["owner"] {
-        w.engine.add_account(a).unwrap();
-    }
+    w.engine.add_account("owner").unwrap();
     for i in 1..=60 {
         w.engine.add_account(&format!("user{i}")).unwrap();
     }

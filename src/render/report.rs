@@ -1,0 +1,231 @@
+//! Renders suite results: the scenario × provider summary, the side-by-side `compare` table,
+//! JUnit XML for CI systems, and JSON for tools.
+
+use std::fmt::Write;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+use crate::providers::Provider;
+use crate::scenario::model::Scenario;
+use crate::scenario::run::{ProviderRun, describe};
+use crate::scenario::suite::{ScenarioResult, SnapshotStatus, SuiteReport};
+
+fn cell(run: Option<&ProviderRun>) -> String {
+    match run {
+        None => "·".into(),
+        Some(r) => match r.broken().count() {
+            0 => "pass".into(),
+            n => format!("FAIL ({n})"),
+        },
+    }
+}
+
+fn snapshot_cell(s: &SnapshotStatus) -> &'static str {
+    match s {
+        SnapshotStatus::Matches => "matches",
+        SnapshotStatus::Differs { .. } => "DIFFERS",
+        SnapshotStatus::Missing => "MISSING",
+        SnapshotStatus::Written => "written",
+    }
+}
+
+/// Scenario rows, provider columns, and the snapshot's state.
+pub fn summary(report: &SuiteReport) -> String {
+    let mut b = Builder::default();
+    let mut header = vec!["scenario".to_string()];
+    header.extend(Provider::ALL.iter().map(|p| p.name().to_string()));
+    header.push("snapshot".into());
+    b.push_record(header);
+    for r in &report.results {
+        let mut row = vec![r.id.clone()];
+        row.extend(Provider::ALL.iter().map(|p| cell(r.runs.iter().find(|x| x.provider == *p))));
+        row.push(snapshot_cell(&r.snapshot).into());
+        b.push_record(row);
+    }
+    let mut t = b.build();
+    t.with(Style::sharp());
+    t.to_string() + "\n"
+}
+
+/// Everything that went wrong, readable: broken expectations with their step, snapshot diffs.
+pub fn failures(report: &SuiteReport) -> String {
+    let mut out = String::new();
+    for r in report.results.iter().filter(|r| !r.passed()) {
+        let _ = writeln!(out, "--- {} ({})", r.id, r.file);
+        for run in &r.runs {
+            for e in run.broken() {
+                let _ = writeln!(
+                    out,
+                    "  {}: step {} (line {}) {}: {}",
+                    run.provider,
+                    e.step,
+                    e.line,
+                    e.call,
+                    e.broke.as_deref().unwrap_or_default()
+                );
+            }
+        }
+        match &r.snapshot {
+            SnapshotStatus::Differs { diff } => {
+                let _ = writeln!(out, "  snapshot differs from {}.snap:\n{diff}", r.id);
+            }
+            SnapshotStatus::Missing => {
+                let _ = writeln!(out, "  no snapshot yet: run with --update-snapshots, then review it with `git diff`");
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// JUnit XML: one suite per provider, one case per scenario, plus a `snapshots` suite.
+pub fn junit(report: &SuiteReport) -> String {
+    let mut junit = Report::new("sharesim");
+    for p in Provider::ALL {
+        let mut suite = TestSuite::new(p.name());
+        for r in &report.results {
+            let Some(run) = r.runs.iter().find(|x| x.provider == p) else { continue };
+            let broken: Vec<String> = run
+                .broken()
+                .map(|e| {
+                    format!("step {} (line {}) {}: {}", e.step, e.line, e.call, e.broke.as_deref().unwrap_or_default())
+                })
+                .collect();
+            let status = if broken.is_empty() {
+                TestCaseStatus::success()
+            } else {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(format!("{} expectation(s) broken", broken.len())).set_description(broken.join("\n"));
+                s
+            };
+            let mut case = TestCase::new(r.id.clone(), status);
+            case.set_classname(format!("{}.{}", p.name(), r.id));
+            suite.add_test_case(case);
+        }
+        if suite.tests > 0 {
+            junit.add_test_suite(suite);
+        }
+    }
+    let mut snaps = TestSuite::new("snapshots");
+    for r in &report.results {
+        let status = match &r.snapshot {
+            SnapshotStatus::Matches | SnapshotStatus::Written => TestCaseStatus::success(),
+            SnapshotStatus::Differs { diff } => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message("transcript differs from the reviewed snapshot").set_description(diff.clone());
+                s
+            }
+            SnapshotStatus::Missing => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message("no reviewed snapshot");
+                s
+            }
+        };
+        snaps.add_test_case(TestCase::new(r.id.clone(), status));
+    }
+    for e in &report.invalid {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+        s.set_message(e.to_string());
+        snaps.add_test_case(TestCase::new(e.file.clone(), s));
+    }
+    junit.add_test_suite(snaps);
+    junit.to_string().unwrap_or_default()
+}
+
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    exit_code: u8,
+    results: &'a [ScenarioResult],
+    invalid: Vec<JsonInvalid<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonInvalid<'a> {
+    file: &'a str,
+    line: u64,
+    column: u64,
+    code: crate::scenario::ErrorCode,
+    message: &'a str,
+    hint: Option<&'a str>,
+}
+
+pub fn json(report: &SuiteReport) -> String {
+    let invalid = report
+        .invalid
+        .iter()
+        .map(|e| JsonInvalid {
+            file: &e.file,
+            line: e.line,
+            column: e.column,
+            code: e.code,
+            message: &e.message,
+            hint: e.hint.as_deref(),
+        })
+        .collect();
+    let j = JsonReport { exit_code: report.exit_code(), results: &report.results, invalid };
+    serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
+}
+
+/// The teaching view: steps as rows, providers as columns, each outcome in a cell.
+pub fn compare(s: &Scenario, runs: &[ProviderRun], markdown: bool) -> String {
+    let sep = if markdown { "<br>" } else { "\n" };
+    let mut b = Builder::default();
+    let mut header = vec!["#".to_string(), "step".to_string()];
+    header.extend(runs.iter().map(|r| r.provider.name().to_string()));
+    b.push_record(header);
+    for (i, step) in s.steps.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string(), wrap(&describe(step), 34, sep)];
+        for run in runs {
+            let e = &run.entries[i];
+            let text = if e.ok {
+                let mut d = e.detail.clone();
+                if d.chars().count() > 60 {
+                    d = format!("{}…", d.chars().take(59).collect::<String>());
+                }
+                format!("ok{sep}{}", wrap(&d, 30, sep))
+            } else {
+                let kind = e.error.map(|k| k.to_string()).unwrap_or_default();
+                let rule = e.rule.unwrap_or("");
+                let code = e.wire.map(|w| w.code).unwrap_or("");
+                format!("{kind}{sep}{rule}{sep}{code}")
+            };
+            let mark = if e.broke.is_some() { " ✗" } else { "" };
+            row.push(format!("{text}{mark}"));
+        }
+        b.push_record(row);
+    }
+    let mut t = b.build();
+    if markdown {
+        t.with(Style::markdown());
+    } else {
+        t.with(Style::modern());
+    }
+    let mut out = format!("{}\n", s.name);
+    if !s.about.is_empty() {
+        out.push_str(&s.about.split_whitespace().collect::<Vec<_>>().join(" "));
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&t.to_string());
+    out.push('\n');
+    out
+}
+
+/// Breaks `text` into lines of at most `width` characters at spaces (long words stay whole).
+fn wrap(text: &str, width: usize, sep: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join(sep)
+}

@@ -1,0 +1,515 @@
+//! Runs a scenario on one provider's engine and records what happened, step by step.
+//!
+//! The runner only translates: handles to provider IDs, account names to the identity strings
+//! the provider takes. Every decision is the engine's, so a transcript over HTTP can match
+//! this one byte for byte.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use super::model::*;
+use crate::clock::iso8601;
+use crate::engine::{Engine, ErrorKind, NewImage, Operation, Output, Request, ShareOptions, ShareStatus, Validity};
+use crate::providers::{Provider, WireError};
+
+/// One step's outcome on one provider.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    /// 1-based step number.
+    pub step: usize,
+    pub line: u64,
+    pub call: String,
+    pub ok: bool,
+    /// The canonical error, for a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+    /// The provider's own error code and HTTP status, for a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wire: Option<WireError>,
+    /// What came back, in words.
+    pub detail: String,
+    /// The expectation this outcome broke, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broke: Option<String>,
+}
+
+/// A scenario's run on one provider.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProviderRun {
+    pub provider: Provider,
+    pub entries: Vec<Entry>,
+}
+
+impl ProviderRun {
+    pub fn broken(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.broke.is_some())
+    }
+}
+
+/// Why a run could not start: bad input the loader could not see (e.g. a setting that breaks
+/// the engine's account rules). Reported as invalid input.
+#[derive(Debug, thiserror::Error)]
+#[error("{provider}: {message}")]
+pub struct SetupError {
+    pub provider: Provider,
+    pub message: String,
+}
+
+struct Runner {
+    engine: Engine,
+    images: HashMap<String, String>,
+    instances: HashMap<String, String>,
+    /// Provider ID → scenario handle, to print handles back.
+    names: HashMap<String, String>,
+    /// Recipient string → account name, to print accounts back.
+    who: HashMap<String, String>,
+}
+
+/// Runs `s` on provider `p` from an empty world.
+pub fn run(s: &Scenario, p: Provider) -> Result<ProviderRun, SetupError> {
+    let settings = s.settings.get(&p).cloned().unwrap_or_default();
+    let mut engine = Engine::with_settings(p, 0, settings);
+    let crowd = (1..=s.crowd).map(|i| format!("{}{i}", super::load::CROWD_PREFIX));
+    for a in s.accounts.iter().cloned().chain(crowd) {
+        engine.add_account(&a).map_err(|f| SetupError { provider: p, message: f.message })?;
+    }
+    let mut r = Runner {
+        engine,
+        images: HashMap::new(),
+        instances: HashMap::new(),
+        names: HashMap::new(),
+        who: HashMap::new(),
+    };
+    let mut entries = Vec::with_capacity(s.steps.len());
+    for (i, step) in s.steps.iter().enumerate() {
+        entries.push(r.step(i + 1, step));
+    }
+    Ok(ProviderRun { provider: p, entries })
+}
+
+fn crowd_name(i: u32) -> String {
+    format!("{}{i}", super::load::CROWD_PREFIX)
+}
+
+impl Runner {
+    fn image_id(&self, handle: &str) -> String {
+        // A handle whose create or copy failed on this provider names nothing here.
+        self.images.get(handle).cloned().unwrap_or_else(|| format!("<{handle} was not created>"))
+    }
+
+    fn handle(&self, id: &str) -> String {
+        self.names.get(id).cloned().unwrap_or_else(|| id.to_string())
+    }
+
+    fn account_of(&self, recipient: &str) -> String {
+        self.who.get(recipient).cloned().unwrap_or_else(|| recipient.to_string())
+    }
+
+    /// Identity strings for recipients, in the region of `image` (or home).
+    fn recipients(&mut self, list: &[Recipient], region: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in list {
+            match r {
+                Recipient::Account { name, form, region: at } => {
+                    let at = at.as_deref().unwrap_or(region);
+                    let id = match form {
+                        None => self.engine.recipient_id(name, at),
+                        Some(kind) => self.engine.identity_of(name, *kind, at),
+                    };
+                    // An account without that identity form on this provider: send something the
+                    // provider will refuse, and say so in the call.
+                    let id = id.unwrap_or_else(|_| format!("<{name} has no such identity>"));
+                    self.who.insert(id.clone(), name.clone());
+                    out.push(id);
+                }
+                Recipient::Raw(s) => out.push(s.clone()),
+                Recipient::Crowd { from, to } => {
+                    for i in *from..=*to {
+                        let name = crowd_name(i);
+                        let id = self.engine.recipient_id(&name, region).unwrap_or_default();
+                        self.who.insert(id.clone(), name);
+                        out.push(id);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The abstract region an image lives in, for per-region recipient identities.
+    fn region_of(&self, handle: &str, step_region: &Option<String>) -> String {
+        if let Some(r) = step_region {
+            return r.clone();
+        }
+        let id = self.image_id(handle);
+        let spec = self.engine.provider().spec();
+        self.engine
+            .state()
+            .index
+            .image_by_id
+            .get(&id)
+            .map(|&ix| spec.regions[self.engine.state().images[ix as usize].region].name.to_string())
+            .unwrap_or_else(|| "home".to_string())
+    }
+
+    fn validity(&self, v: Option<ValiditySpec>) -> Option<Validity> {
+        v.map(|v| match v {
+            ValiditySpec::Forever => Validity::Forever,
+            ValiditySpec::For(s) => Validity::Until(self.engine.now().saturating_add(s)),
+            ValiditySpec::At(t) => Validity::Until(t),
+        })
+    }
+
+    fn step(&mut self, n: usize, step: &Step) -> Entry {
+        let call = describe(step);
+        let op = self.operation(step);
+        let actor = step.actor.clone().unwrap_or_else(|| "owner".to_string());
+        let req = Request { actor, region: step.region.clone(), op };
+        let outcome = self.engine.apply(&req);
+        let p = self.engine.provider();
+        let (ok, error, rule, wire, detail) = match &outcome {
+            Ok(out) => {
+                self.remember(step, out);
+                (true, None, None, None, self.render_output(out))
+            }
+            Err(f) => {
+                let wire = (p.spec().wire_error)(f.kind, req.op.action());
+                (false, Some(f.kind), f.rule, Some(wire), f.message.clone())
+            }
+        };
+        let broke = step.expect.for_provider(p).and_then(|want| {
+            let met = match want {
+                Want::Ok => ok,
+                Want::Error => !ok,
+                Want::Kind(k) => error == Some(k),
+            };
+            let got = error.map(|k| k.to_string()).unwrap_or_else(|| "ok".into());
+            (!met).then(|| format!("expected {want}, got {got}"))
+        });
+        Entry { step: n, line: step.line, call, ok, error, rule, wire, detail, broke }
+    }
+
+    fn operation(&mut self, step: &Step) -> Operation {
+        match &step.op {
+            StepOp::CreateImage { name, region, visibility, encryption, kind, ready_after, description } => {
+                Operation::CreateImage(NewImage {
+                    name: name.clone(),
+                    region: region.clone(),
+                    visibility: *visibility,
+                    encryption: *encryption,
+                    kind: *kind,
+                    ready_after: *ready_after,
+                    description: description.clone(),
+                })
+            }
+            StepOp::Share { images, recipients, validity, description, permission } => {
+                let region = self.region_of(&images[0], &step.region);
+                let recipients = self.recipients(recipients, &region);
+                let options = ShareOptions {
+                    validity: self.validity(*validity),
+                    description: description.clone(),
+                    permission: permission.clone(),
+                };
+                Operation::Share { images: images.iter().map(|i| self.image_id(i)).collect(), recipients, options }
+            }
+            StepOp::CancelShare { image, recipients } => {
+                let region = self.region_of(image, &step.region);
+                let recipients = self.recipients(recipients, &region);
+                Operation::CancelShare { image: self.image_id(image), recipients }
+            }
+            StepOp::Accept { images } => {
+                Operation::Accept { images: images.iter().map(|i| self.image_id(i)).collect() }
+            }
+            StepOp::Reject { images } => {
+                Operation::Reject { images: images.iter().map(|i| self.image_id(i)).collect() }
+            }
+            StepOp::ListShares { image } => Operation::ListShares { image: self.image_id(image) },
+            StepOp::ListSharedWithMe => Operation::ListSharedWithMe,
+            StepOp::ListMyShared => Operation::ListMyShared,
+            StepOp::Describe { image } => Operation::Describe { image: self.image_id(image) },
+            StepOp::Modify { image, name, description } => {
+                Operation::Modify { image: self.image_id(image), name: name.clone(), description: description.clone() }
+            }
+            StepOp::Delete { image } => Operation::Delete { image: self.image_id(image) },
+            StepOp::Copy { image, to, name, own_key } => Operation::Copy {
+                image: self.image_id(image),
+                to_region: to.clone(),
+                name: Some(name.clone()),
+                own_key: *own_key,
+            },
+            StepOp::Launch { image, product, .. } => {
+                Operation::Launch { image: self.image_id(image), product: *product }
+            }
+            StepOp::ReinitDisk { instance } => Operation::ReinitDisk { instance: self.instance_id(instance) },
+            StepOp::ReplaceSystemDisk { instance, image } => {
+                Operation::ReplaceSystemDisk { instance: self.instance_id(instance), image: self.image_id(image) }
+            }
+            StepOp::AuthorizeKey { image, recipient }
+            | StepOp::RevokeKey { image, recipient }
+            | StepOp::ModifyShare { image, recipient, .. } => {
+                let region = self.region_of(image, &step.region);
+                let recipient = self.recipients(std::slice::from_ref(recipient), &region).pop().unwrap_or_default();
+                let image = self.image_id(image);
+                match &step.op {
+                    StepOp::AuthorizeKey { .. } => Operation::AuthorizeKey { image, recipient },
+                    StepOp::RevokeKey { .. } => Operation::RevokeKey { image, recipient },
+                    StepOp::ModifyShare { validity, description, .. } => {
+                        let options = ShareOptions {
+                            validity: self.validity(*validity),
+                            description: description.clone(),
+                            permission: None,
+                        };
+                        Operation::ModifyShare { image, recipient, options }
+                    }
+                    _ => unreachable!("matched above"),
+                }
+            }
+            StepOp::Quota => Operation::Quota,
+            StepOp::ShareToLighthouse { image } => Operation::ShareToLighthouse { image: self.image_id(image) },
+            StepOp::AdvanceClock { seconds } => Operation::AdvanceClock { seconds: *seconds },
+        }
+    }
+
+    fn instance_id(&self, handle: &str) -> String {
+        self.instances.get(handle).cloned().unwrap_or_else(|| format!("<{handle} was not launched>"))
+    }
+
+    fn remember(&mut self, step: &Step, out: &Output) {
+        match (&step.op, out) {
+            (StepOp::CreateImage { name, .. }, Output::ImageCreated { image, .. })
+            | (StepOp::Copy { name, .. }, Output::Copied { image, .. }) => {
+                self.images.insert(name.clone(), image.clone());
+                self.names.insert(image.clone(), name.clone());
+            }
+            (StepOp::Launch { instance: Some(handle), .. }, Output::Launched { instance }) => {
+                self.instances.insert(handle.clone(), instance.clone());
+                self.names.insert(instance.clone(), handle.clone());
+            }
+            _ => {}
+        }
+    }
+
+    fn accounts(&self, ids: &[String]) -> String {
+        let names: Vec<String> = ids.iter().map(|i| self.account_of(i)).collect();
+        summarize(&names)
+    }
+
+    fn render_output(&self, out: &Output) -> String {
+        let status = |s: ShareStatus| match s {
+            ShareStatus::Active => "",
+            ShareStatus::Pending => " (pending)",
+            ShareStatus::Accepted => " (accepted)",
+            ShareStatus::Rejected => " (rejected)",
+        };
+        match out {
+            Output::ImageCreated { image, region } | Output::Copied { image, region } => {
+                format!("{} = {image} in {region}", self.handle(image))
+            }
+            Output::Shared { added, unchanged } => {
+                let mut s = if added.is_empty() {
+                    "nobody new".to_string()
+                } else {
+                    format!("shared with {}", self.accounts(added))
+                };
+                if !unchanged.is_empty() {
+                    let _ = write!(s, "; already shared with {}", self.accounts(unchanged));
+                }
+                s
+            }
+            Output::Unshared { removed, absent } => {
+                let mut s = if removed.is_empty() {
+                    "removed nobody".to_string()
+                } else {
+                    format!("removed {}", self.accounts(removed))
+                };
+                if !absent.is_empty() {
+                    let _ = write!(s, "; not shared with {}", self.accounts(absent));
+                }
+                s
+            }
+            Output::StatusSet { images, status: st } => {
+                let names: Vec<String> = images.iter().map(|i| self.handle(i)).collect();
+                format!("{}{}", names.join(", "), status(*st))
+            }
+            Output::Members { members } => {
+                if members.is_empty() {
+                    return "no members".into();
+                }
+                let items: Vec<String> = members
+                    .iter()
+                    .map(|m| {
+                        let mut s = format!("{}{}", m.account, status(m.status));
+                        if let Some(t) = &m.valid_until {
+                            let _ = write!(s, " until {t}");
+                        }
+                        if !m.valid {
+                            s.push_str(" expired");
+                        }
+                        s
+                    })
+                    .collect();
+                format!("{} member(s): {}", members.len(), summarize(&items))
+            }
+            Output::SharedWithMe { images } => {
+                if images.is_empty() {
+                    return "nothing shared with me".into();
+                }
+                let items: Vec<String> = images
+                    .iter()
+                    .map(|i| {
+                        let mut s = format!("{} from {}{}", self.handle(&i.image), i.owner, status(i.status));
+                        if !i.valid {
+                            s.push_str(" expired");
+                        }
+                        s
+                    })
+                    .collect();
+                items.join(", ")
+            }
+            Output::MyShared { images } => {
+                if images.is_empty() {
+                    return "nothing shared".into();
+                }
+                images
+                    .iter()
+                    .map(|i| format!("{} ({} member(s))", self.handle(&i.image), i.members))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+            Output::Image { image } => format!(
+                "{} owned by {}, {}, held as {}",
+                self.handle(&image.id),
+                image.owner,
+                image.state,
+                image.held_as
+            ),
+            Output::Done => "done".into(),
+            Output::Launched { instance } => format!("instance {}", self.handle(instance)),
+            Output::Pulled { image } => format!("pulled {}", self.handle(image)),
+            Output::DiskReset { instance, image } => {
+                format!("{} rebuilt from {}", self.handle(instance), self.handle(image))
+            }
+            Output::Quota { used, limit } => format!("{used} of {limit} images"),
+            Output::Clock { now } => format!("now {now}"),
+        }
+    }
+}
+
+/// A list of names, shortened when long: `crowd1, crowd2, … crowd50 (50)`.
+fn summarize(names: &[String]) -> String {
+    if names.len() <= 6 {
+        names.join(", ")
+    } else {
+        format!("{}, {}, … {} ({})", names[0], names[1], names[names.len() - 1], names.len())
+    }
+}
+
+fn recipients_text(list: &[Recipient]) -> String {
+    let parts: Vec<String> = list
+        .iter()
+        .map(|r| match r {
+            Recipient::Account { name, form, region } => {
+                let mut s = name.clone();
+                if let Some(k) = form {
+                    let _ = write!(s, " by {}", k.label());
+                }
+                if let Some(r) = region {
+                    let _ = write!(s, " in {r}");
+                }
+                s
+            }
+            Recipient::Raw(raw) => format!("\"{raw}\""),
+            Recipient::Crowd { from, to } if from == to => crowd_name(*from),
+            Recipient::Crowd { from, to } => format!("{}..{} ({})", crowd_name(*from), crowd_name(*to), to - from + 1),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+fn validity_text(v: &Option<ValiditySpec>) -> String {
+    match v {
+        None => String::new(),
+        Some(ValiditySpec::Forever) => " valid forever".into(),
+        Some(ValiditySpec::For(s)) => format!(" valid for {s}s"),
+        Some(ValiditySpec::At(t)) => format!(" valid until {}", iso8601(*t)),
+    }
+}
+
+/// The step in words, the same on every provider.
+pub fn describe(step: &Step) -> String {
+    let actor = step.actor.as_deref().unwrap_or("-");
+    let mut s = format!("{actor}: {}", step.op.keyword());
+    let _ = match &step.op {
+        StepOp::CreateImage { name, region, visibility, encryption, kind, ready_after, .. } => {
+            let mut extra = Vec::new();
+            if *visibility != Default::default() {
+                extra.push(format!("{visibility:?}").to_lowercase());
+            }
+            if *encryption != Default::default() {
+                extra.push(format!("encrypted {encryption:?}").to_lowercase());
+            }
+            if *kind != Default::default() {
+                extra.push(format!("{kind:?}").to_lowercase());
+            }
+            if *ready_after > 0 {
+                extra.push(format!("ready after {ready_after}s"));
+            }
+            let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
+            write!(s, " {name} in {region}{extra}")
+        }
+        StepOp::Share { images, recipients, validity, description, permission } => {
+            let mut t =
+                format!(" {} with {}{}", images.join(", "), recipients_text(recipients), validity_text(validity));
+            if let Some(d) = description {
+                let _ = write!(t, " description ({} chars)", d.chars().count());
+            }
+            if let Some(p) = permission {
+                let _ = write!(t, " permission {p}");
+            }
+            write!(s, "{t}")
+        }
+        StepOp::CancelShare { image, recipients } => write!(s, " {image} with {}", recipients_text(recipients)),
+        StepOp::Accept { images } | StepOp::Reject { images } => write!(s, " {}", images.join(", ")),
+        StepOp::ListShares { image }
+        | StepOp::Describe { image }
+        | StepOp::Delete { image }
+        | StepOp::ShareToLighthouse { image } => write!(s, " {image}"),
+        StepOp::ListSharedWithMe | StepOp::ListMyShared | StepOp::Quota => Ok(()),
+        StepOp::Modify { image, name, description } => {
+            let what: Vec<&str> = [name.as_ref().map(|_| "name"), description.as_ref().map(|_| "description")]
+                .into_iter()
+                .flatten()
+                .collect();
+            write!(s, " {image} ({})", what.join(", "))
+        }
+        StepOp::Copy { image, to, name, own_key } => {
+            write!(s, " {image} to {to} as {name}{}", if *own_key { " with own key" } else { "" })
+        }
+        StepOp::Launch { image, instance, product } => {
+            let p =
+                if *product == Default::default() { String::new() } else { format!(" on {product:?}").to_lowercase() };
+            write!(s, " {image}{p}{}", instance.as_ref().map(|i| format!(" as {i}")).unwrap_or_default())
+        }
+        StepOp::ReinitDisk { instance } => write!(s, " {instance}"),
+        StepOp::ReplaceSystemDisk { instance, image } => write!(s, " {instance} from {image}"),
+        StepOp::AuthorizeKey { image, recipient } | StepOp::RevokeKey { image, recipient } => {
+            write!(s, " of {image} to {}", recipients_text(std::slice::from_ref(recipient)))
+        }
+        StepOp::ModifyShare { image, recipient, validity, description } => {
+            write!(
+                s,
+                " {image} with {}{}{}",
+                recipients_text(std::slice::from_ref(recipient)),
+                validity_text(validity),
+                description.as_ref().map(|_| " new description").unwrap_or("")
+            )
+        }
+        StepOp::AdvanceClock { seconds } => write!(s, " by {seconds}s"),
+    };
+    if let Some(r) = &step.region {
+        let _ = write!(s, " (called in {r})");
+    }
+    s
+}

@@ -1,0 +1,215 @@
+//! Running a set of scenario files: find them, load them, run each on its providers, and compare
+//! each transcript with its reviewed snapshot.
+
+use std::path::{Path, PathBuf};
+
+use super::load::{ScenarioError, parse};
+use super::model::Scenario;
+use super::run::{ProviderRun, run};
+use super::{snapshot, transcript};
+use crate::providers::Provider;
+
+/// What `sharesim run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct SuiteOptions {
+    /// Files or directories; directories are searched for `*.yaml` / `*.yml`.
+    pub paths: Vec<PathBuf>,
+    /// Only these providers (default: each scenario's own list).
+    pub providers: Vec<Provider>,
+    /// Only scenarios whose snapshot name or scenario name contains this.
+    pub filter: Option<String>,
+    pub snapshots: PathBuf,
+    /// Write snapshots instead of comparing (review the change with `git diff`).
+    pub update: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum SnapshotStatus {
+    Matches,
+    Differs { diff: String },
+    Missing,
+    Written,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScenarioResult {
+    pub file: String,
+    /// Snapshot name, e.g. `delete-while-shared__refused`.
+    pub id: String,
+    #[serde(skip)]
+    pub scenario: Scenario,
+    pub name: String,
+    pub runs: Vec<ProviderRun>,
+    pub snapshot: SnapshotStatus,
+}
+
+impl ScenarioResult {
+    pub fn passed(&self) -> bool {
+        self.runs.iter().all(|r| r.broken().next().is_none())
+            && matches!(self.snapshot, SnapshotStatus::Matches | SnapshotStatus::Written)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SuiteReport {
+    pub results: Vec<ScenarioResult>,
+    pub invalid: Vec<ScenarioError>,
+}
+
+impl SuiteReport {
+    /// 2 for invalid input, 1 for broken expectations or snapshot differences, 0 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        if !self.invalid.is_empty() {
+            2
+        } else if self.results.iter().all(ScenarioResult::passed) {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+/// The directory that snapshot names are relative to: the nearest ancestor called `scenarios`,
+/// so `sharesim run scenarios/limits` names snapshots the same as a full run.
+fn root_of(path: &Path) -> PathBuf {
+    let dir = if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
+    dir.ancestors().find(|a| a.file_name().is_some_and(|n| n == "scenarios")).map(Path::to_path_buf).unwrap_or(dir)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Every scenario file under `paths`, each with the root its snapshot name is relative to.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, ScenarioError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let root = root_of(p);
+        if p.is_dir() {
+            let mut files = Vec::new();
+            walk(p, &mut files)
+                .map_err(|e| ScenarioError::io(&p.display().to_string(), format!("cannot read directory: {e}")))?;
+            out.extend(files.into_iter().map(|f| (f, root.clone())));
+        } else if p.is_file() {
+            out.push((p.clone(), root));
+        } else {
+            return Err(ScenarioError::io(&p.display().to_string(), "no such file or directory".into()));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and checks one scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::io(&shown, format!("cannot read: {e}")))?;
+    parse(&shown, &text)
+}
+
+/// The providers a scenario runs on, narrowed by the command line.
+pub fn providers_for(s: &Scenario, only: &[Provider]) -> Vec<Provider> {
+    s.providers.iter().copied().filter(|p| only.is_empty() || only.contains(p)).collect()
+}
+
+/// Runs a loaded scenario on `providers` and renders its transcript.
+pub fn run_scenario(s: &Scenario, providers: &[Provider]) -> Result<(Vec<ProviderRun>, String), ScenarioError> {
+    let mut runs = Vec::new();
+    for &p in providers {
+        runs.push(run(s, p).map_err(|e| ScenarioError::io(&s.path, e.to_string()))?);
+    }
+    let text = transcript::transcript(s, &runs);
+    Ok((runs, text))
+}
+
+/// Runs everything `opts` names. `progress` is told each scenario as it starts.
+pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &str)) -> SuiteReport {
+    let mut report = SuiteReport::default();
+    let files = match discover(&opts.paths) {
+        Ok(f) => f,
+        Err(e) => {
+            report.invalid.push(e);
+            return report;
+        }
+    };
+    let total = files.len();
+    for (i, (file, root)) in files.iter().enumerate() {
+        let id = snapshot::name_for(file, root);
+        progress(i, total, &id);
+        let s = match load_file(file) {
+            Ok(s) => s,
+            Err(e) => {
+                report.invalid.push(e);
+                continue;
+            }
+        };
+        if let Some(f) = &opts.filter
+            && !id.contains(f.as_str())
+            && !s.name.contains(f.as_str())
+        {
+            continue;
+        }
+        let providers = providers_for(&s, &opts.providers);
+        if providers.is_empty() {
+            continue;
+        }
+        let (runs, text) = match run_scenario(&s, &providers) {
+            Ok(r) => r,
+            Err(e) => {
+                report.invalid.push(e);
+                continue;
+            }
+        };
+        let full = providers.len() == s.providers.len();
+        let snapshot = if opts.update && full {
+            match snapshot::write(&opts.snapshots, &id, &text) {
+                Ok(()) => SnapshotStatus::Written,
+                Err(e) => {
+                    report.invalid.push(ScenarioError::io(
+                        &snapshot::path_for(&opts.snapshots, &id).display().to_string(),
+                        format!("cannot write snapshot: {e}"),
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            match snapshot::read(&opts.snapshots, &id) {
+                Ok(None) => SnapshotStatus::Missing,
+                Ok(Some(stored)) => {
+                    let stored = if full { stored } else { transcript::select(&stored, &providers) };
+                    if stored.trim_end() == text.trim_end() {
+                        SnapshotStatus::Matches
+                    } else {
+                        SnapshotStatus::Differs { diff: snapshot::diff(&stored, &text) }
+                    }
+                }
+                Err(e) => {
+                    report.invalid.push(ScenarioError::io(
+                        &snapshot::path_for(&opts.snapshots, &id).display().to_string(),
+                        format!("cannot read snapshot: {e}"),
+                    ));
+                    continue;
+                }
+            }
+        };
+        report.results.push(ScenarioResult {
+            file: file.display().to_string(),
+            id,
+            name: s.name.clone(),
+            scenario: s,
+            runs,
+            snapshot,
+        });
+    }
+    progress(total, total, "");
+    report
+}

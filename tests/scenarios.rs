@@ -1,0 +1,51 @@
+//! Every scenario file is its own test: its expectations must hold and its transcript must
+//! match the reviewed snapshot in `snapshots/` (review changes with `cargo insta review`).
+
+use std::path::{Path, PathBuf};
+
+use rstest::rstest;
+use sharesim::scenario::{self, snapshot, suite};
+
+#[rstest]
+fn scenario_file(#[files("scenarios/**/*.yaml")] path: PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let name = snapshot::name_for(&path, &root);
+    let s = scenario::load_file(&path).unwrap_or_else(|e| panic!("{name} is invalid: {e}"));
+    let (runs, transcript) = suite::run_scenario(&s, &s.providers).unwrap_or_else(|e| panic!("{e}"));
+    let broken: Vec<String> = runs
+        .iter()
+        .flat_map(|r| {
+            r.broken().map(move |e| {
+                format!(
+                    "{} step {} (line {}) {}: {}",
+                    r.provider,
+                    e.step,
+                    e.line,
+                    e.call,
+                    e.broke.as_deref().unwrap_or_default()
+                )
+            })
+        })
+        .collect();
+    assert!(broken.is_empty(), "{name}: expectations broken:\n{}", broken.join("\n"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, transcript));
+}
+
+/// The CLI and insta must read and write the same files: every snapshot has a scenario, and
+/// the CLI's reader sees exactly what insta stored.
+#[test]
+fn every_snapshot_has_a_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = suite::discover(&[root.join("scenarios")]).expect("scenarios/ is readable");
+    let names: Vec<String> = files.iter().map(|(f, r)| snapshot::name_for(f, r)).collect();
+    for entry in std::fs::read_dir(root.join("snapshots")).expect("snapshots/ exists") {
+        let path = entry.expect("readable").path();
+        let Some(stem) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".snap")) else {
+            continue;
+        };
+        assert!(names.iter().any(|n| n == stem), "snapshot {stem}.snap has no scenario; delete it");
+    }
+}
