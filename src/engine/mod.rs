@@ -192,7 +192,11 @@ impl Engine {
     fn new_image_id(&mut self, owner: AccountIx, name: &str) -> Result<String, Failure> {
         let hash = self.next_hash("image");
         let id = (self.spec.image_id)(hash, &self.state.accounts[owner as usize].name, name);
-        if self.state.index.image_by_id.contains_key(&id) {
+        // A deleted image's ID may be taken again (SWR repositories are named by their path);
+        // the index then points at the new image, as `State::reindex` would.
+        if let Some(&old) = self.state.index.image_by_id.get(&id)
+            && !self.image(old).is_deleted()
+        {
             return Err(Failure::plain(K::AlreadyExists, format!("image `{id}` already exists")));
         }
         Ok(id)
@@ -390,7 +394,7 @@ impl Engine {
                     && r != image_region
                 {
                     return Err(Failure::maybe(
-                        K::CrossRegion,
+                        K::RecipientInOtherRegion,
                         p.same_region,
                         format!(
                             "`{s}` is a {} in {}, the image is in {}",

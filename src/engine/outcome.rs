@@ -21,6 +21,8 @@ pub enum ErrorKind {
     InvalidRecipient,
     /// The recipient is well formed but names no account.
     RecipientNotFound,
+    /// The recipient identity belongs to another region than the image (Huawei project IDs).
+    RecipientInOtherRegion,
     /// Sharing with yourself.
     ShareWithSelf,
     /// The account is already a member.
@@ -62,7 +64,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 26] = [
+    pub const ALL: [ErrorKind; 27] = [
         ErrorKind::NotFound,
         ErrorKind::CrossRegion,
         ErrorKind::NotOwner,
@@ -70,6 +72,7 @@ impl ErrorKind {
         ErrorKind::StillShared,
         ErrorKind::InvalidRecipient,
         ErrorKind::RecipientNotFound,
+        ErrorKind::RecipientInOtherRegion,
         ErrorKind::ShareWithSelf,
         ErrorKind::AlreadyShared,
         ErrorKind::AlreadyExists,

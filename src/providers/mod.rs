@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::engine::{Action, ErrorKind};
-use crate::rules::{IdentityKind, Policy, Rule};
+use crate::engine::{Action, ErrorKind, Failure};
+use crate::rules::{Effect, IdentityKind, Policy, Rule};
 
 /// One of the simulated clouds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -79,6 +79,21 @@ pub struct Spec {
     pub instance_id: fn(u64) -> String,
     /// The provider's error for a canonical error raised by an action.
     pub wire_error: fn(ErrorKind, Action) -> WireError,
+}
+
+impl Spec {
+    /// The provider's error for a failure of `action`. A refused share option is reported as
+    /// that option (`SetDescription`, `SetPermission`, `SetValidity`), which providers answer
+    /// with their own codes (SWR: 413 for a long description).
+    pub fn wire(&self, f: &Failure, action: Action) -> WireError {
+        let action = match (f.kind, f.rule.and_then(|id| self.provider.rule(id)).map(|r| r.effect)) {
+            (ErrorKind::InvalidParameter, Some(Effect::ShareDescription { .. })) => Action::SetDescription,
+            (ErrorKind::InvalidParameter, Some(Effect::PullOnly)) => Action::SetPermission,
+            (ErrorKind::InvalidParameter, Some(Effect::ShareValidity)) => Action::SetValidity,
+            _ => action,
+        };
+        (self.wire_error)(f.kind, action)
+    }
 }
 
 static POLICIES: [OnceLock<Policy>; 5] = [const { OnceLock::new() }; 5];

@@ -175,7 +175,7 @@ impl Runner {
                 (true, None, None, None, self.render_output(out))
             }
             Err(f) => {
-                let wire = (p.spec().wire_error)(f.kind, req.op.action());
+                let wire = p.spec().wire(f, req.op.action());
                 (false, Some(f.kind), f.rule, Some(wire), f.message.clone())
             }
         };

@@ -51,7 +51,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             "The image shared from others can not be copied to another region directly.",
         ),
         // A call in another region does not find the image (inferred).
-        (K::CrossRegion, _) => NOT_FOUND,
+        (K::CrossRegion | K::RecipientInOtherRegion, _) => NOT_FOUND,
         // Calls on someone else's image, or on an image shared with you, are answered as if the
         // image did not exist (inferred; providers/alibaba.md §5, §6).
         (K::NotOwner | K::ReshareForbidden | K::PermissionDenied, _) => NOT_FOUND,

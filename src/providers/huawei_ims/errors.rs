@@ -25,7 +25,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         (K::NotFound, _) => e("IMG.0027", NO_IMAGE),
         // Member APIs: the recipient's project is in another region. Elsewhere the call was made
         // at another region's endpoint, which does not know the image.
-        (K::CrossRegion, Action::Share | Action::CancelShare | Action::AuthorizeKey | Action::RevokeKey) => NO_TENANT,
+        (K::RecipientInOtherRegion, _) => NO_TENANT,
         (K::CrossRegion, Action::Copy) => e("IMG.0147", "The entered region information is incorrect."),
         (K::CrossRegion, _) => e("IMG.0027", NO_IMAGE),
         (K::NotOwner | K::PermissionDenied, Action::Delete) => {

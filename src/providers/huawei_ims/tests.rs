@@ -295,7 +295,7 @@ fn same_region_only() {
     let img = w.image("owner");
     // alice's project in `away` names the right account in the wrong region.
     let alice_away = project(&w, "alice", "away");
-    assert_eq!(refused(w.share_raw("owner", &img, vec![alice_away])), (K::CrossRegion, "HI-SAME-REGION"));
+    assert_eq!(refused(w.share_raw("owner", &img, vec![alice_away])), (K::RecipientInOtherRegion, "HI-SAME-REGION"));
     // A call made in another region does not reach the image.
     let alice = w.id("alice");
     let op = Operation::Share { images: vec![img.clone()], recipients: vec![alice], options: ShareOptions::default() };
@@ -574,7 +574,7 @@ fn no_share_modification_and_no_lighthouse() {
 #[case::encrypted(K::EncryptedNotShareable, crate::engine::Action::Share, 400, "IMG.0098")]
 #[case::bad_project(K::InvalidRecipient, crate::engine::Action::Share, 400, "IMG.0067")]
 #[case::no_project(K::RecipientNotFound, crate::engine::Action::Share, 400, "IMG.0108")]
-#[case::project_elsewhere(K::CrossRegion, crate::engine::Action::Share, 400, "IMG.0108")]
+#[case::project_elsewhere(K::RecipientInOtherRegion, crate::engine::Action::Share, 400, "IMG.0108")]
 #[case::call_elsewhere(K::CrossRegion, crate::engine::Action::Launch, 400, "IMG.0027")]
 #[case::copy_encrypted(K::EncryptedNotCopyable, crate::engine::Action::Copy, 400, "IMG.0143")]
 #[case::copy_pending(K::NotAccepted, crate::engine::Action::Copy, 400, "IMG.0196")]

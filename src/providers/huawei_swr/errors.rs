@@ -24,7 +24,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
         // Each region has its own endpoint: a repository elsewhere is simply not found there.
         // A repository with nothing pushed yet has nothing to pull.
-        (K::NotFound | K::CrossRegion | K::ImageNotAvailable, _) => NOT_FOUND,
+        (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion | K::ImageNotAvailable, _) => NOT_FOUND,
         (K::NotOwner | K::ReshareForbidden, _) => {
             e(403, "SVCSTG.SWR.4039002", "The user has no permission to perform this operation.")
         }

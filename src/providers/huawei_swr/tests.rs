@@ -537,7 +537,6 @@ fn after_delete_nobody_pulls_it() {
 /// Real SWR lets an owner create a repository again after deleting it. The engine keeps deleted
 /// images in its ID index, so `new_image_id` refuses the name for good (see the pack's report).
 #[test]
-#[ignore = "engine: new_image_id refuses the ID of a deleted repository"]
 fn a_deleted_repository_name_can_be_used_again() {
     let mut w = world();
     let img = w.image("owner");

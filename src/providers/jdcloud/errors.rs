@@ -19,7 +19,7 @@ const INVALID: WireError = WireError::new(400, "INVALID_ARGUMENT", "Invalid para
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
         // The region is in every path: an image of another region is simply not there.
-        (K::NotFound | K::CrossRegion, _) => NOT_FOUND,
+        (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion, _) => NOT_FOUND,
         // "Only your own private image": ShareImage's `Can't use this image`, which the API
         // reference also gives for unshare, members, copy and delete of images that are not
         // the caller's private image (the re-share and recipient cases are inferred).

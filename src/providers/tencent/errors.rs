@@ -11,7 +11,9 @@ const fn e(code: &'static str, message: &'static str) -> WireError {
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
-        (K::NotFound | K::CrossRegion, _) => e("InvalidImageId.NotFound", "The image cannot be found."),
+        (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion, _) => {
+            e("InvalidImageId.NotFound", "The image cannot be found.")
+        }
         (K::NotOwner | K::PermissionDenied, Action::Delete) => {
             e("InvalidParameterValue.InvalidImageIdIsShared", "The specified image ID is a shared image.")
         }
