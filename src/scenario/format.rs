@@ -166,6 +166,9 @@ pub struct ShareArgs {
     pub description: Option<String>,
     /// The permission granted (SWR: `read`/`pull`).
     pub permission: Option<String>,
+    /// Send one request per this many recipients (SWR takes one account per request, Alibaba
+    /// ten); the step stops at the first refused request.
+    pub batch: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]

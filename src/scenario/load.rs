@@ -627,17 +627,19 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
         let images = c.images_of(at, &a.image, &a.images)?;
         let recipients = c.recipients(&a.recipients)?;
         let validity = c.validity(&a.valid)?;
-        (
-            Some(c.account(&a.actor)?),
-            c.opt_region(&a.region)?,
-            StepOp::Share {
-                images,
-                recipients,
-                validity,
-                description: a.description.clone(),
-                permission: a.permission.clone(),
-            },
-        )
+        if a.batch == Some(0) {
+            let hint = Some("give the number of recipients per request, 1 or more".into());
+            return Err(c.err(ErrorCode::BadValue, at, "`batch: 0` sends no request", hint));
+        }
+        let op = StepOp::Share {
+            images,
+            recipients,
+            validity,
+            description: a.description.clone(),
+            permission: a.permission.clone(),
+            batch: a.batch,
+        };
+        (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)
     } else if let Some(a) = &d.cancel_share {
         let image = c.image(&a.image)?;
         let recipients = c.recipients(&a.recipients)?;

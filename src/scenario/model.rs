@@ -70,6 +70,8 @@ pub enum StepOp {
         validity: Option<ValiditySpec>,
         description: Option<String>,
         permission: Option<String>,
+        /// Recipients per request; `None` sends them all in one request.
+        batch: Option<u32>,
     },
     CancelShare {
         image: String,

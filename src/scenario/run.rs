@@ -9,7 +9,9 @@ use std::fmt::Write;
 
 use super::model::*;
 use crate::clock::iso8601;
-use crate::engine::{Engine, ErrorKind, NewImage, Operation, Output, Request, ShareOptions, ShareStatus, Validity};
+use crate::engine::{
+    Engine, ErrorKind, NewImage, Operation, Outcome, Output, Request, ShareOptions, ShareStatus, Validity,
+};
 use crate::providers::{Provider, WireError};
 
 /// One step's outcome on one provider.
@@ -162,21 +164,55 @@ impl Runner {
         })
     }
 
+    /// Applies the step's operation, split into several requests for a batched share. Returns
+    /// the last request sent, its outcome (or the merged success) and how many were sent.
+    fn apply(&mut self, step: &Step, req: Request) -> (Request, Outcome, usize) {
+        let batch = match (&step.op, &req.op) {
+            (StepOp::Share { batch: Some(b), .. }, Operation::Share { recipients, .. })
+                if recipients.len() > *b as usize =>
+            {
+                *b as usize
+            }
+            _ => {
+                let out = self.engine.apply(&req);
+                return (req, out, 1);
+            }
+        };
+        let Operation::Share { images, recipients, options } = &req.op else { unreachable!("matched above") };
+        let (mut added, mut unchanged) = (Vec::new(), Vec::new());
+        let mut sent = 0;
+        for chunk in recipients.chunks(batch) {
+            sent += 1;
+            let op = Operation::Share { images: images.clone(), recipients: chunk.to_vec(), options: options.clone() };
+            let one = Request { op, ..req.clone() };
+            match self.engine.apply(&one) {
+                Ok(Output::Shared { added: a, unchanged: u }) => {
+                    added.extend(a);
+                    unchanged.extend(u);
+                }
+                other => return (one, other, sent),
+            }
+        }
+        (req, Ok(Output::Shared { added, unchanged }), sent)
+    }
+
     fn step(&mut self, n: usize, step: &Step) -> Entry {
         let call = describe(step);
         let op = self.operation(step);
         let actor = step.actor.clone().unwrap_or_else(|| "owner".to_string());
-        let req = Request { actor, region: step.region.clone(), op };
-        let outcome = self.engine.apply(&req);
+        let (req, outcome, sent) = self.apply(step, Request { actor, region: step.region.clone(), op });
         let p = self.engine.provider();
         let (ok, error, rule, wire, detail) = match &outcome {
             Ok(out) => {
                 self.remember(step, out);
-                (true, None, None, None, self.render_output(out))
+                let detail = self.render_output(out);
+                let detail = if sent > 1 { format!("{detail} in {sent} requests") } else { detail };
+                (true, None, None, None, detail)
             }
             Err(f) => {
                 let wire = p.spec().wire(f, req.op.action());
-                (false, Some(f.kind), f.rule, Some(wire), f.message.clone())
+                let detail = if sent > 1 { format!("request {sent}: {}", f.message) } else { f.message.clone() };
+                (false, Some(f.kind), f.rule, Some(wire), detail)
             }
         };
         let broke = step.expect.for_provider(p).and_then(|want| {
@@ -204,7 +240,7 @@ impl Runner {
                     description: description.clone(),
                 })
             }
-            StepOp::Share { images, recipients, validity, description, permission } => {
+            StepOp::Share { images, recipients, validity, description, permission, .. } => {
                 let region = self.region_of(&images[0], &step.region);
                 let recipients = self.recipients(recipients, &region);
                 let options = ShareOptions {
@@ -459,7 +495,7 @@ pub fn describe(step: &Step) -> String {
             let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
             write!(s, " {name} in {region}{extra}")
         }
-        StepOp::Share { images, recipients, validity, description, permission } => {
+        StepOp::Share { images, recipients, validity, description, permission, batch } => {
             let mut t =
                 format!(" {} with {}{}", images.join(", "), recipients_text(recipients), validity_text(validity));
             if let Some(d) = description {
@@ -467,6 +503,9 @@ pub fn describe(step: &Step) -> String {
             }
             if let Some(p) = permission {
                 let _ = write!(t, " permission {p}");
+            }
+            if let Some(b) = batch {
+                let _ = write!(t, " in requests of {b}");
             }
             write!(s, "{t}")
         }
