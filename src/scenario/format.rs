@@ -52,13 +52,13 @@ pub struct ScenarioDoc {
     pub providers: Option<Spanned<ProvidersDoc>>,
     /// Abstract account names (`owner`, `alice`). Crowd accounts (`crowd1`…) are added as needed.
     #[schemars(with = "Vec<String>")]
-    pub accounts: Vec<Spanned<String>>,
+    pub accounts: Spanned<Vec<Spanned<String>>>,
     /// Settings per provider name.
     #[serde(default)]
     #[schemars(with = "Option<BTreeMap<String, SettingsDoc>>")]
     pub settings: Option<Spanned<BTreeMap<String, SettingsDoc>>>,
     #[schemars(with = "Vec<StepDoc>")]
-    pub steps: Vec<Spanned<StepDoc>>,
+    pub steps: Spanned<Vec<Spanned<StepDoc>>>,
 }
 
 /// Who acts and where. Every step but `advance_clock` has these.

@@ -164,6 +164,9 @@ fn from_yaml(file: &str, text: &str, e: serde_saphyr::Error) -> ScenarioError {
         (ErrorCode::DuplicateKey, Some("each key may appear once; a step holds one operation".into()))
     } else if msg.starts_with("missing field") {
         (ErrorCode::MissingField, None)
+    } else if msg.starts_with("budget breached") {
+        let hint = "scenario files are limited to one document, 1,000 aliases, depth 32 and 4 MiB of text";
+        (ErrorCode::Syntax, Some(hint.to_string()))
     } else if msg.starts_with("unknown variant") {
         (ErrorCode::BadValue, None)
     } else if msg.starts_with("invalid") || msg.starts_with("expected") || msg.contains("did not match any variant") {
@@ -485,16 +488,16 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             }
         },
     };
-    if doc.accounts.is_empty() {
+    if doc.accounts.value.is_empty() {
         return Err(c.err(
-            ErrorCode::MissingField,
-            &doc.name.referenced,
+            ErrorCode::BadValue,
+            &doc.accounts.referenced,
             "a scenario declares at least one account",
             Some("add `accounts: [owner, alice]`".into()),
         ));
     }
     let mut accounts = Vec::new();
-    for a in &doc.accounts {
+    for a in &doc.accounts.value {
         let name = c.new_name(&c.accounts, a, "account")?;
         if crowd_index(&name).is_some() {
             return Err(c.err(
@@ -527,11 +530,11 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             );
         }
     }
-    if doc.steps.is_empty() {
-        return Err(c.err(ErrorCode::MissingField, &doc.name.referenced, "a scenario has at least one step", None));
+    if doc.steps.value.is_empty() {
+        return Err(c.err(ErrorCode::BadValue, &doc.steps.referenced, "a scenario has at least one step", None));
     }
     let mut steps = Vec::new();
-    for s in &doc.steps {
+    for s in &doc.steps.value {
         steps.push(check_step(&mut c, s, &providers)?);
     }
     Ok(Scenario {

@@ -1,0 +1,138 @@
+//! The `sharesim` binary as a user runs it: exit codes, diffs, positions, reports.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sharesim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sharesim")).args(args).current_dir(cwd).output().expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A scratch copy of one scenario (under `scenarios/`) and its snapshot (under `snapshots/`).
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sharesim-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios/case")).unwrap();
+    std::fs::create_dir_all(dir.join("snapshots")).unwrap();
+    let scenario = "name: scratch\naccounts: [owner, alice]\nsteps:\n  - create_image: { as: owner, name: base }\n  - share: { as: owner, image: base, with: alice }\n    expect: ok\n  - delete_image: { as: owner, image: base }\n    expect: { tencent: StillShared, huawei-ims: ok, huawei-swr: ok, others: error }\n";
+    std::fs::write(dir.join("scenarios/case/one.yaml"), scenario).unwrap();
+    dir
+}
+
+#[test]
+fn run_exits_0_then_1_with_a_diff_after_a_snapshot_is_edited() {
+    let dir = scratch("snap");
+    let first = sharesim(&["run"], &dir);
+    assert_eq!(first.status.code(), Some(1), "no snapshot yet: {}", text(&first.stdout));
+    assert!(text(&first.stdout).contains("MISSING"));
+    let update = sharesim(&["run", "--update-snapshots"], &dir);
+    assert_eq!(update.status.code(), Some(0), "{}", text(&update.stdout));
+    let snap = dir.join("snapshots/case__one.snap");
+    assert!(snap.exists(), "the snapshot is named after the scenario's path");
+    assert_eq!(sharesim(&["run"], &dir).status.code(), Some(0));
+
+    let edited = std::fs::read_to_string(&snap).unwrap().replace("InvalidImageId.InShared", "InvalidImageId.Edited");
+    std::fs::write(&snap, edited).unwrap();
+    let out = sharesim(&["run"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("DIFFERS"), "{stdout}");
+    assert!(
+        stdout.contains("-") && stdout.contains("InvalidImageId.Edited") && stdout.contains("+"),
+        "the diff is shown: {stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_broken_expectation_exits_1_and_names_the_step() {
+    let dir = scratch("expect");
+    let path = dir.join("scenarios/case/one.yaml");
+    let s = std::fs::read_to_string(&path).unwrap().replace("tencent: StillShared", "tencent: ok");
+    std::fs::write(&path, s).unwrap();
+    sharesim(&["run", "--update-snapshots"], &dir);
+    let out = sharesim(&["run"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("tencent: step 3 (line 7)") && stdout.contains("expected ok, got StillShared"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_malformed_scenario_exits_2_with_file_line_and_column() {
+    let dir = scratch("bad");
+    std::fs::write(
+        dir.join("scenarios/case/bad.yaml"),
+        "name: bad\naccounts: [owner]\nsteps:\n  - shar: { as: owner }\n",
+    )
+    .unwrap();
+    let out = sharesim(&["run"], &dir);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.yaml:4:5:") && stderr.contains("unknown field `shar`"), "{stderr}");
+    assert!(stderr.contains("did you mean `share`?"), "the hint is shown: {stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn junit_and_json_reports() {
+    let dir = scratch("reports");
+    sharesim(&["run", "--update-snapshots"], &dir);
+    let out = sharesim(&["run", "--format", "json", "--junit", "report.xml"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json["exit_code"], 0);
+    assert_eq!(json["results"][0]["runs"].as_array().map(Vec::len), Some(5));
+    let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
+    assert!(xml.contains("<testsuite name=\"tencent\"") && xml.contains("case__one"), "{xml}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn provider_and_filter_narrow_the_run() {
+    let dir = scratch("narrow");
+    sharesim(&["run", "--update-snapshots"], &dir);
+    let out = sharesim(&["run", "--provider", "tencent", "--format", "json"], &dir);
+    assert_eq!(out.status.code(), Some(0), "a subset compares with the full snapshot's sections");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["results"][0]["runs"].as_array().map(Vec::len), Some(1));
+    let out = sharesim(&["run", "--filter", "nothing-matches", "--format", "json"], &dir);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["results"].as_array().map(Vec::len), Some(0));
+    let bad = sharesim(&["run", "--provider", "aws"], &dir);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("unknown provider `aws`"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn compare_shows_every_provider() {
+    let dir = scratch("compare");
+    let out = sharesim(&["compare", "scenarios/case/one.yaml"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for p in ["jdcloud", "tencent", "alibaba", "huawei-ims", "huawei-swr", "StillShared", "TC-DELETE-SHARED"] {
+        assert!(stdout.contains(p), "{p} missing:\n{stdout}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn policies_explain_and_schema() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = sharesim(&["policies"], here);
+    let stdout = text(&out.stdout);
+    for id in ["JD-LIMIT-10", "TC-LIMIT-50", "AL-LIMIT-50", "HI-ACCEPT", "HS-VALID-UNTIL"] {
+        assert!(stdout.contains(id), "{id}");
+    }
+    let out = sharesim(&["explain", "tencent"], here);
+    assert!(text(&out.stdout).contains("source: seed 001"));
+    let out = sharesim(&["explain", "tencent", "TC-NOPE"], here);
+    assert_eq!(out.status.code(), Some(2));
+    let out = sharesim(&["schema"], here);
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    assert!(schema["properties"]["steps"].is_object());
+}
