@@ -38,7 +38,7 @@ fn every_malformed_file_gets_its_error_with_a_position() {
     for f in &files {
         let bytes = std::fs::read(dir.join(f)).expect("readable");
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let result = std::panic::catch_unwind(|| parse(f, &text));
+        let result = std::panic::catch_unwind(|| parse(f, &text).map_err(Box::new));
         let got = match result {
             Err(_) => {
                 problems.push(format!("{f}: PANICKED"));
