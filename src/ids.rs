@@ -36,6 +36,9 @@ pub fn chars(mut h: u64, n: usize, alphabet: &[u8]) -> String {
 pub const DIGITS: &[u8] = b"0123456789";
 pub const LOWER_ALNUM: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 pub const HEX: &[u8] = b"0123456789abcdef";
+pub const UPPER_HEX: &[u8] = b"0123456789ABCDEF";
+pub const UPPER_ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+pub const MIXED_ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// A decimal number of exactly `n` digits that does not start with 0.
 pub fn digits(h: u64, n: usize) -> String {

@@ -8,6 +8,7 @@ pub mod providers;
 pub mod render;
 pub mod rules;
 pub mod scenario;
+pub mod wire;
 
 #[cfg(test)]
 mod testkit;

@@ -234,6 +234,7 @@ impl Engine {
                 Some(_) => Ok(self.list_my_shared(actor, region.unwrap_or(0))),
                 None => Err(Failure::plain(K::Unsupported, format!("{} lists no images you shared", self.spec.title))),
             },
+            Operation::ListImages => Ok(self.list_images(actor, region.unwrap_or(0))),
             Operation::Describe { image } => self.describe(actor, region, image),
             Operation::Modify { image, name, description } => self.modify(actor, region, image, name, description),
             Operation::Delete { image } => self.delete(actor, region, image),
@@ -250,11 +251,14 @@ impl Engine {
             }
             Operation::Quota => self.quota(actor, region.unwrap_or(0)),
             Operation::ShareToLighthouse { image } => self.share_to_lighthouse(actor, region, image),
-            Operation::AdvanceClock { seconds } => {
-                self.state.now = self.state.now.saturating_add(*seconds);
-                Ok(Output::Clock { now: iso8601(self.state.now) })
-            }
+            Operation::AdvanceClock { seconds } => Ok(Output::Clock { now: self.advance_clock(*seconds) }),
         }
+    }
+
+    /// Moves the virtual clock on (the admin API does this without an actor).
+    pub fn advance_clock(&mut self, seconds: u64) -> String {
+        self.state.now = self.state.now.saturating_add(seconds);
+        iso8601(self.state.now)
     }
 
     // ----- reaching an image -------------------------------------------------------------
@@ -867,29 +871,39 @@ impl Engine {
         Output::MyShared { images }
     }
 
+    fn list_images(&self, actor: AccountIx, region: usize) -> Output {
+        let mut images = Vec::new();
+        if let Some(set) = self.state.index.owned.get(&actor) {
+            for &ix in set {
+                let img = self.image(ix);
+                if !img.is_deleted() && img.region == region {
+                    images.push(self.image_view(img, true));
+                }
+            }
+        }
+        Output::Images { images }
+    }
+
     fn describe(&self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
         let (ix, role) = self.reach(actor, id, region, Action::Describe)?;
-        let img = self.image(ix);
-        Ok(Output::Image {
-            image: ImageView {
-                id: img.id.clone(),
-                name: img.name.clone(),
-                description: img.description.clone(),
-                owner: self.name_of(img.owner),
-                owner_id: self.display_id(img.owner, img.region),
-                region: self.spec.regions[img.region].id.to_string(),
-                state: img.state_name(self.state.now).to_string(),
-                visibility: img.visibility,
-                encryption: img.encryption,
-                kind: img.kind,
-                created_at: iso8601(img.created_at),
-                held_as: match role {
-                    Role::Owner => "owner",
-                    Role::Recipient(_) => "shared",
-                }
-                .to_string(),
-            },
-        })
+        Ok(Output::Image { image: self.image_view(self.image(ix), matches!(role, Role::Owner)) })
+    }
+
+    fn image_view(&self, img: &Image, owned: bool) -> ImageView {
+        ImageView {
+            id: img.id.clone(),
+            name: img.name.clone(),
+            description: img.description.clone(),
+            owner: self.name_of(img.owner),
+            owner_id: self.display_id(img.owner, img.region),
+            region: self.spec.regions[img.region].id.to_string(),
+            state: img.state_name(self.state.now).to_string(),
+            visibility: img.visibility,
+            encryption: img.encryption,
+            kind: img.kind,
+            created_at: iso8601(img.created_at),
+            held_as: if owned { "owner" } else { "shared" }.to_string(),
+        }
     }
 
     fn modify(

@@ -14,6 +14,8 @@ pub enum Action {
     ListShares,
     ListSharedWithMe,
     ListMyShared,
+    /// The caller's own images in a region.
+    ListImages,
     Describe,
     Modify,
     Delete,
@@ -37,7 +39,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::CreateImage,
         Action::Share,
         Action::CancelShare,
@@ -46,6 +48,7 @@ impl Action {
         Action::ListShares,
         Action::ListSharedWithMe,
         Action::ListMyShared,
+        Action::ListImages,
         Action::Describe,
         Action::Modify,
         Action::Delete,
@@ -74,6 +77,7 @@ impl Action {
             Action::ListShares => "list_shares",
             Action::ListSharedWithMe => "list_shared_with_me",
             Action::ListMyShared => "list_my_shared",
+            Action::ListImages => "list_images",
             Action::Describe => "describe",
             Action::Modify => "modify",
             Action::Delete => "delete_image",
@@ -200,6 +204,7 @@ pub enum Operation {
     },
     ListSharedWithMe,
     ListMyShared,
+    ListImages,
     Describe {
         image: String,
     },
@@ -268,6 +273,7 @@ impl Operation {
             Operation::ListShares { .. } => Action::ListShares,
             Operation::ListSharedWithMe => Action::ListSharedWithMe,
             Operation::ListMyShared => Action::ListMyShared,
+            Operation::ListImages => Action::ListImages,
             Operation::Describe { .. } => Action::Describe,
             Operation::Modify { .. } => Action::Modify,
             Operation::Delete { .. } => Action::Delete,

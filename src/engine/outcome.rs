@@ -204,6 +204,7 @@ pub enum Output {
     SharedWithMe { images: Vec<SharedImageView> },
     MyShared { images: Vec<MySharedView> },
     Image { image: ImageView },
+    Images { images: Vec<ImageView> },
     Done,
     Copied { image: String, region: String },
     Launched { instance: String },

@@ -79,6 +79,19 @@ pub struct Spec {
     pub instance_id: fn(u64) -> String,
     /// The provider's error for a canonical error raised by an action.
     pub wire_error: fn(ErrorKind, Action) -> WireError,
+    /// What the provider's access keys look like.
+    pub keys: KeyShape,
+    /// The provider's HTTP API, where it has one in sharesim.
+    pub api: Option<crate::wire::Adapter>,
+}
+
+/// The shape of a provider's access key ID and secret, for generated worlds.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyShape {
+    pub id_prefix: &'static str,
+    pub id_len: usize,
+    pub id_alphabet: &'static [u8],
+    pub secret_len: usize,
 }
 
 impl Spec {

@@ -414,6 +414,10 @@ impl Runner {
                     .collect::<Vec<_>>()
                     .join(", ")
             }
+            Output::Images { images } => {
+                let names: Vec<String> = images.iter().map(|i| self.handle(&i.id)).collect();
+                if names.is_empty() { "no images".into() } else { names.join(", ") }
+            }
             Output::Image { image } => format!(
                 "{} owned by {}, {}, held as {}",
                 self.handle(&image.id),

@@ -27,4 +27,6 @@ pub static SPEC: Spec = Spec {
     image_id: identity::image_id,
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
+    keys: super::KeyShape { id_prefix: "LTAI5t", id_len: 24, id_alphabet: crate::ids::MIXED_ALNUM, secret_len: 30 },
+    api: None,
 };

@@ -27,4 +27,6 @@ pub static SPEC: Spec = Spec {
     image_id: identity::image_id,
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
+    keys: super::KeyShape { id_prefix: "", id_len: 32, id_alphabet: crate::ids::UPPER_HEX, secret_len: 32 },
+    api: None,
 };

@@ -26,4 +26,6 @@ pub static SPEC: Spec = Spec {
     image_id: identity::image_id,
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
+    keys: super::KeyShape { id_prefix: "AKID", id_len: 36, id_alphabet: crate::ids::MIXED_ALNUM, secret_len: 32 },
+    api: None,
 };

@@ -1,0 +1,96 @@
+//! Encodings every provider's signature needs: percent-encoding (RFC 3986), query parsing,
+//! hex, HMAC and SHA digests, and constant-time comparison.
+
+use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// RFC 3986 unreserved characters stay; everything else is `%XX` (uppercase hex).
+pub const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// The same, keeping `/` (for paths).
+pub const RFC3986_PATH: &AsciiSet = &RFC3986.remove(b'/');
+
+pub fn encode(s: &str) -> String {
+    utf8_percent_encode(s, RFC3986).to_string()
+}
+
+pub fn encode_path(s: &str) -> String {
+    utf8_percent_encode(s, RFC3986_PATH).to_string()
+}
+
+/// Percent-decodes leniently: `+` is a space when `plus_is_space`, bad `%` sequences stay,
+/// invalid UTF-8 becomes U+FFFD.
+pub fn decode(s: &str, plus_is_space: bool) -> String {
+    let s = if plus_is_space { s.replace('+', " ") } else { s.to_string() };
+    percent_decode_str(&s).decode_utf8_lossy().into_owned()
+}
+
+/// Splits a raw query into decoded (key, value) pairs in order; `+` is a space.
+pub fn query_pairs(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k, true), decode(v, true)),
+            None => (decode(p, true), String::new()),
+        })
+        .collect()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+pub fn hmac_sha1(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Compares two signatures in constant time (for equal lengths).
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3986() {
+        assert_eq!(encode("a b*c~d/e+f=g&h%i'j(k)!l中"), "a%20b%2Ac~d%2Fe%2Bf%3Dg%26h%25i%27j%28k%29%21l%E4%B8%AD");
+        assert_eq!(encode_path("/v1/x:share"), "/v1/x%3Ashare");
+        assert_eq!(decode("a+b%20c%zz", true), "a b c%zz");
+        assert_eq!(
+            query_pairs("A=1&B&&C=x+y"),
+            vec![("A".into(), "1".into()), ("B".into(), "".into()), ("C".into(), "x y".into())]
+        );
+    }
+
+    #[test]
+    fn digests() {
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        // RFC 4231 test case 2.
+        assert_eq!(
+            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+}

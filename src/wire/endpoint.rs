@@ -1,0 +1,244 @@
+//! One provider's endpoint: its engine, the world to reset to, access keys, seen nonces and a
+//! bounded journal of decisions. A server holds one per listener behind a lock.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::Serialize;
+
+use super::{HttpRequest, HttpResponse, KeyStore, Rejection};
+use crate::engine::{Engine, Operation, Outcome, Request};
+use crate::providers::Provider;
+
+/// How many requests the journal keeps; older ones are dropped.
+pub const JOURNAL_CAPACITY: usize = 1000;
+/// How long a nonce is remembered (the widest signature window, Alibaba's 15 minutes).
+pub const NONCE_WINDOW_SECS: u64 = 15 * 60;
+/// At most this many nonces are remembered; the oldest go first.
+pub const NONCE_CAPACITY: usize = 100_000;
+
+/// One request as the journal records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalEntry {
+    pub seq: u64,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// The provider's operation name (e.g. `ModifyImageSharePermission`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// `ok`, a canonical error, or a transport/authentication refusal such as `signature`.
+    pub decision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+}
+
+pub struct Endpoint {
+    provider: Provider,
+    initial: Engine,
+    engine: Engine,
+    keys: KeyStore,
+    verify_signatures: bool,
+    nonces: HashMap<String, u64>,
+    nonce_order: VecDeque<(u64, String)>,
+    journal: VecDeque<JournalEntry>,
+    seq: u64,
+    /// What the request being handled did, for its journal entry.
+    current: Option<JournalEntry>,
+    /// The world as `GET /_sharesim/world` shows it.
+    world: serde_json::Value,
+}
+
+impl Endpoint {
+    pub fn new(engine: Engine, keys: KeyStore, verify_signatures: bool) -> Endpoint {
+        Endpoint {
+            provider: engine.provider(),
+            initial: engine.clone(),
+            engine,
+            keys,
+            verify_signatures,
+            nonces: HashMap::new(),
+            nonce_order: VecDeque::new(),
+            journal: VecDeque::new(),
+            seq: 0,
+            current: None,
+            world: serde_json::Value::Null,
+        }
+    }
+
+    pub fn world(&self) -> &serde_json::Value {
+        &self.world
+    }
+
+    pub fn set_world(&mut self, world: serde_json::Value) {
+        self.world = world;
+    }
+
+    /// Moves the virtual clock on; returns the new time.
+    pub fn advance_clock(&mut self, seconds: u64) -> String {
+        self.engine.advance_clock(seconds)
+    }
+
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    pub fn keys_mut(&mut self) -> &mut KeyStore {
+        &mut self.keys
+    }
+
+    pub fn verify_signatures(&self) -> bool {
+        self.verify_signatures
+    }
+
+    pub fn set_verify_signatures(&mut self, on: bool) {
+        self.verify_signatures = on;
+    }
+
+    /// Back to the loaded world (keys stay).
+    pub fn reset(&mut self) {
+        self.engine = self.initial.clone();
+        self.nonces.clear();
+        self.nonce_order.clear();
+    }
+
+    pub fn replace_engine(&mut self, engine: Engine) {
+        self.engine = engine;
+    }
+
+    /// Applies an operation for `actor` and notes the decision for the journal.
+    pub fn apply(&mut self, actor: &str, region: Option<&str>, op: Operation) -> Outcome {
+        let req = Request { actor: actor.to_string(), region: region.map(str::to_string), op };
+        let out = self.engine.apply(&req);
+        if let Some(cur) = self.current.as_mut() {
+            cur.actor = Some(actor.to_string());
+            match &out {
+                Ok(_) => {
+                    cur.decision = "ok".into();
+                    cur.rule = None;
+                }
+                Err(f) => {
+                    cur.decision = f.kind.to_string();
+                    cur.rule = f.rule;
+                }
+            }
+        }
+        out
+    }
+
+    /// Names the provider operation being served, for the journal.
+    pub fn note_api(&mut self, api: &str) {
+        if let Some(cur) = self.current.as_mut() {
+            cur.api = Some(api.to_string());
+        }
+    }
+
+    /// Notes a refusal made before the engine was asked (bad signature, bad parameter …).
+    pub fn note_refusal(&mut self, what: &str) {
+        if let Some(cur) = self.current.as_mut() {
+            cur.decision = what.to_string();
+        }
+    }
+
+    /// The number of the request being handled (1-based); adapters derive request IDs from it.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// A UUID-shaped request ID, stable for a given request number.
+    pub fn request_uuid(&self) -> String {
+        crate::ids::uuid(crate::ids::stable_hash(&[self.provider.name(), "request", &self.seq.to_string()]))
+    }
+
+    /// Records `nonce`; false when it was seen within the window (a replay).
+    pub fn fresh_nonce(&mut self, nonce: &str, now: u64) -> bool {
+        while let Some((t, _)) = self.nonce_order.front() {
+            if now.saturating_sub(*t) > NONCE_WINDOW_SECS || self.nonce_order.len() >= NONCE_CAPACITY {
+                let (_, old) = self.nonce_order.pop_front().expect("front exists");
+                self.nonces.remove(&old);
+            } else {
+                break;
+            }
+        }
+        if self.nonces.contains_key(nonce) {
+            return false;
+        }
+        self.nonces.insert(nonce.to_string(), now);
+        self.nonce_order.push_back((now, nonce.to_string()));
+        true
+    }
+
+    fn begin(&mut self, req: &HttpRequest) {
+        self.seq += 1;
+        self.current = Some(JournalEntry {
+            seq: self.seq,
+            method: req.method.clone(),
+            path: req.path().to_string(),
+            status: 0,
+            api: None,
+            actor: None,
+            decision: "unhandled".into(),
+            rule: None,
+        });
+    }
+
+    fn finish(&mut self, status: u16) {
+        if let Some(mut cur) = self.current.take() {
+            cur.status = status;
+            if self.journal.len() == JOURNAL_CAPACITY {
+                self.journal.pop_front();
+            }
+            self.journal.push_back(cur);
+        }
+    }
+
+    /// The last `limit` journal entries, oldest first.
+    pub fn journal(&self, limit: usize) -> Vec<JournalEntry> {
+        let skip = self.journal.len().saturating_sub(limit);
+        self.journal.iter().skip(skip).cloned().collect()
+    }
+
+    /// Serves one request: the admin API under `/_sharesim/`, else the provider's adapter.
+    pub fn handle(&mut self, req: &HttpRequest, now: u64) -> HttpResponse {
+        self.begin(req);
+        let resp = if req.path().starts_with(super::admin::PREFIX) {
+            self.note_api("admin");
+            super::admin::handle(self, req)
+        } else {
+            match self.provider.spec().api {
+                Some(adapter) => (adapter.handle)(self, req, now),
+                None => HttpResponse::json(
+                    501,
+                    "application/json",
+                    &serde_json::json!({"error": format!("sharesim does not serve {}'s API yet", self.provider.spec().title)}),
+                ),
+            }
+        };
+        self.finish(resp.status);
+        resp
+    }
+
+    /// Answers a request the server could not read, in the provider's own error format.
+    pub fn reject(&mut self, method: &str, target: &str, why: &Rejection) -> HttpResponse {
+        self.begin(&HttpRequest::new(method, target));
+        self.note_refusal(match why {
+            Rejection::BodyTooLarge { .. } => "body-too-large",
+            Rejection::Unreadable(_) => "unreadable",
+        });
+        let resp = match self.provider.spec().api {
+            Some(adapter) => (adapter.reject)(self, why),
+            None => HttpResponse::empty(400),
+        };
+        self.finish(resp.status);
+        resp
+    }
+}

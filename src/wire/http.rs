@@ -1,0 +1,116 @@
+//! The transport-neutral HTTP request and response that adapters take and give. A server (axum,
+//! wiremock) only converts to and from these, so adapters never depend on a server.
+
+/// An HTTP request exactly as received: raw path and query (signatures need them), headers in
+/// arrival order with their names as sent, and the body bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Path and query as received, e.g. `/?Action=DescribeImages&RegionId=cn-hangzhou`.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn new(method: &str, target: &str) -> HttpRequest {
+        HttpRequest { method: method.to_string(), target: target.to_string(), ..Default::default() }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> HttpRequest {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> HttpRequest {
+        self.body = body.into();
+        self
+    }
+
+    /// The raw path, before `?`.
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map(|(p, _)| p).unwrap_or(&self.target)
+    }
+
+    /// The raw query, after `?` (empty when there is none).
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map(|(_, q)| q).unwrap_or("")
+    }
+
+    /// A header's value by case-insensitive name; repeated headers are joined with `,`.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> =
+            self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect();
+        if values.is_empty() { None } else { Some(values.join(",")) }
+    }
+
+    /// Parses a raw HTTP/1.1 request (as in the SDK captures): request line, headers, blank line,
+    /// body. CRLF or LF line ends.
+    pub fn parse_raw(raw: &[u8]) -> Option<HttpRequest> {
+        let split = find(raw, b"\r\n\r\n").map(|i| (i, 4)).or_else(|| find(raw, b"\n\n").map(|i| (i, 2)))?;
+        let head = std::str::from_utf8(&raw[..split.0]).ok()?;
+        let body = raw[split.0 + split.1..].to_vec();
+        let mut lines = head.split('\n').map(|l| l.trim_end_matches('\r'));
+        let mut first = lines.next()?.split(' ');
+        let (method, target) = (first.next()?.to_string(), first.next()?.to_string());
+        let headers =
+            lines.filter_map(|l| l.split_once(':')).map(|(n, v)| (n.to_string(), v.trim().to_string())).collect();
+        Some(HttpRequest { method, target, headers, body })
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// An HTTP response from an adapter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A JSON response with exactly this `Content-Type` (Tencent's SDK needs it without charset).
+    pub fn json(status: u16, content_type: &str, body: &serde_json::Value) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: serde_json::to_vec(body).unwrap_or_default(),
+        }
+    }
+
+    pub fn empty(status: u16) -> HttpResponse {
+        HttpResponse { status, headers: vec![], body: vec![] }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> HttpResponse {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON, for tests and clients.
+    pub fn json_body(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_capture() {
+        let raw = b"POST /?A=1&B=2 HTTP/1.1\r\nHost: 127.0.0.1:1\r\nX-Two: a\r\nx-two: b\r\n\r\n{\"k\":1}";
+        let r = HttpRequest::parse_raw(raw).unwrap();
+        assert_eq!((r.method.as_str(), r.path(), r.query()), ("POST", "/", "A=1&B=2"));
+        assert_eq!(r.get("x-TWO").as_deref(), Some("a,b"));
+        assert_eq!(r.body, b"{\"k\":1}");
+        assert!(HttpRequest::parse_raw(b"garbage").is_none());
+    }
+}
