@@ -8,7 +8,9 @@ pub mod providers;
 pub mod render;
 pub mod rules;
 pub mod scenario;
+pub mod server;
 pub mod wire;
+pub mod world;
 
 #[cfg(test)]
 mod testkit;

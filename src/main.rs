@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sharesim::Provider;
 use sharesim::render::{self, Format, report};
 use sharesim::scenario::{self, ScenarioError, SuiteOptions};
+use sharesim::world::World;
+use sharesim::{Provider, server};
 
 /// A multi-cloud simulator of private image sharing, and a conformance harness for it.
 #[derive(Parser)]
@@ -90,6 +91,86 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files (for editors).
     Schema,
+    /// Serve every provider's API on 127.0.0.1, one port each, until SIGINT or SIGTERM.
+    ///
+    /// Prints exactly one JSON line on stdout once every listener is up (endpoints, accounts
+    /// with access keys, images); logs go to stderr.
+    Serve {
+        /// First port (providers take consecutive ports); 0 picks free ports.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// A world file (YAML or JSON) instead of the embedded default world.
+        #[arg(long)]
+        world: Option<PathBuf>,
+        /// Accept any signature from a known access key (for clients under development).
+        #[arg(long)]
+        no_verify_signatures: bool,
+        /// Only these providers (repeatable).
+        #[arg(long = "provider", value_parser = parse_provider)]
+        providers: Vec<Provider>,
+    },
+    /// Print a world (accounts, identities, access keys, images) without serving it.
+    World {
+        #[arg(long)]
+        world: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: WorldFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum WorldFormat {
+    Json,
+}
+
+fn load_world(path: Option<PathBuf>) -> Result<World, String> {
+    match path {
+        None => Ok(World::default_world()),
+        Some(p) => {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            World::parse(&p.display().to_string(), &text).map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn serve(port: u16, world: Option<PathBuf>, verify: bool, providers: Vec<Provider>) -> ExitCode {
+    let world = match load_world(world) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let providers = if providers.is_empty() { Provider::ALL.to_vec() } else { providers };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(async move {
+        let opts = server::ServeOptions { port, world, verify_signatures: verify, providers };
+        let running = match server::start(&opts).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        println!("{}", running.banner());
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        for (p, a) in &running.addrs {
+            eprintln!("sharesim: {p} on http://{a}");
+        }
+        if !verify {
+            eprintln!("sharesim: signatures are NOT verified (--no-verify-signatures)");
+        }
+        server::interrupted().await;
+        eprintln!("sharesim: shutting down");
+        running.shutdown().await;
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -207,6 +288,21 @@ fn main() -> ExitCode {
             run(SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots }, junit, format)
         }
         Command::Compare { scenario, providers, markdown } => compare(scenario, providers, markdown),
+        Command::Serve { port, world, no_verify_signatures, providers } => {
+            serve(port, world, !no_verify_signatures, providers)
+        }
+        Command::World { world, format: WorldFormat::Json } => {
+            match load_world(world).and_then(|w| w.describe_all().map_err(|e| e.to_string())) {
+                Ok(v) => {
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Schema => {
             print!("{}", scenario::json_schema());
             ExitCode::SUCCESS

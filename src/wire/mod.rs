@@ -7,6 +7,7 @@ pub mod codec;
 pub mod endpoint;
 pub mod http;
 pub mod keys;
+pub mod mock;
 
 pub use endpoint::{Endpoint, JournalEntry};
 pub use http::{HttpRequest, HttpResponse};
