@@ -279,6 +279,8 @@ pub enum Effect {
     LighthouseShare,
     /// The owner may change a share's validity and description.
     ModifyShare,
+    /// An image's name is its identity: it cannot be renamed.
+    FixedName,
     /// The provider has no API for these actions.
     NoApi { actions: &'static [Action] },
     /// Documented behaviour with nothing for the engine to decide.
@@ -345,6 +347,7 @@ pub struct Policy {
     pub no_encrypted_copy: Option<(&'static Rule, bool)>,
     pub lighthouse: Option<&'static Rule>,
     pub modify_share: Option<&'static Rule>,
+    pub fixed_name: Option<&'static Rule>,
     pub no_api: Vec<(&'static Rule, &'static [Action])>,
 }
 
@@ -422,6 +425,7 @@ impl Policy {
                 }
                 Effect::LighthouseShare => set_once(&mut p.lighthouse, r, id, one)?,
                 Effect::ModifyShare => set_once(&mut p.modify_share, r, id, one)?,
+                Effect::FixedName => set_once(&mut p.fixed_name, r, id, one)?,
                 Effect::NoApi { actions } => p.no_api.push((r, actions)),
                 Effect::Informational => {}
             }

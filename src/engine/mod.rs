@@ -75,6 +75,12 @@ enum Role<'a> {
     Recipient(&'a Share),
 }
 
+/// `a` or `an` before a noun phrase.
+fn a(noun: &str) -> String {
+    let vowel = noun.chars().next().is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {noun}", if vowel { "an" } else { "a" })
+}
+
 fn deny(kind: ErrorKind, rule: &Rule, msg: impl Into<String>) -> Failure {
     Failure::by(kind, rule, msg)
 }
@@ -291,8 +297,12 @@ impl Engine {
         let p = self.policy;
         let involved = img.owner == actor || img.shares.contains_key(&actor) || img.former_members.contains(&actor);
         if img.is_deleted() {
-            let rule = if involved { p.lose_access_on_delete } else { None };
-            return Err(Failure::maybe(K::NotFound, rule, format!("image `{id}` has been deleted")));
+            // Only those who held the image learn that it was deleted; to anyone else it never was.
+            return Err(if involved {
+                Failure::maybe(K::NotFound, p.lose_access_on_delete, format!("image `{id}` has been deleted"))
+            } else {
+                Failure::plain(K::NotFound, format!("image `{id}` does not exist"))
+            });
         }
         let role = if img.owner == actor {
             Role::Owner
@@ -372,9 +382,10 @@ impl Engine {
         Ok((ix, role))
     }
 
+    /// An image being created cannot be used. Without a rule saying so (SWR), it can.
     fn require_available(&self, ix: ImageIx, rule: Option<&Rule>) -> Result<(), Failure> {
         let img = self.image(ix);
-        if img.is_available(self.state.now) {
+        if img.is_available(self.state.now) || rule.is_none() {
             Ok(())
         } else {
             Err(Failure::maybe(
@@ -413,14 +424,18 @@ impl Engine {
             Some(e) => Err(Failure::maybe(
                 K::InvalidRecipient,
                 id_rule,
-                format!("`{s}` is a {}; {} names recipients by {}", e.kind.label(), self.spec.title, kind.label()),
+                format!("`{s}` is {}; {} names recipients by {}", a(e.kind.label()), self.spec.title, kind.label()),
             )),
             None if (self.spec.classify)(s) == Some(kind) => Err(Failure::maybe(
                 K::RecipientNotFound,
                 p.recipient_must_exist.or(id_rule),
                 format!("no account has the {} `{s}`", kind.label()),
             )),
-            None => Err(Failure::maybe(K::InvalidRecipient, id_rule, format!("`{s}` is not a valid {}", kind.label()))),
+            None => Err(Failure::maybe(
+                K::InvalidRecipient,
+                id_rule,
+                format!("`{s}` is not {}", a(&format!("valid {}", kind.label()))),
+            )),
         }
     }
 
@@ -504,12 +519,10 @@ impl Engine {
         used as u32
     }
 
+    /// The image quota: the rule's figure, or the setting's when a world tunes it. A provider
+    /// without a quota rule has no quota, whatever the settings say.
     fn quota_limit(&self) -> Option<(Option<&'static Rule>, u32)> {
-        match (self.settings.image_quota, self.policy.image_quota) {
-            (Some(n), rule) => Some((rule.map(|(r, _)| r), n)),
-            (None, Some((r, n))) => Some((Some(r), n)),
-            (None, None) => None,
-        }
+        self.policy.image_quota.map(|(r, n)| (Some(r), self.settings.image_quota.unwrap_or(n)))
     }
 
     fn check_quota(&self, actor: AccountIx, region: usize, extra: u32) -> Result<(), Failure> {
@@ -657,7 +670,9 @@ impl Engine {
                     continue;
                 }
                 new_members.push(acc);
-                added_names.push(r.to_string());
+                if !added_names.iter().any(|n| n == r) {
+                    added_names.push(r.to_string());
+                }
             }
             let limit = match (img.kind, p.full_server_limit) {
                 (ImageKind::FullServer, Some((rule, n))) => Some((rule, n)),
@@ -737,8 +752,14 @@ impl Engine {
         let (mut removed, mut absent) = (Vec::new(), Vec::new());
         for r in recipients {
             let r = r.trim();
-            let acc = self.resolve_recipient(r, img.region)?;
-            if img.shares.contains_key(&acc) && !remove.contains(&acc) {
+            // A well-formed recipient naming no account is simply not a member: the
+            // cancel-non-member rule decides, not the sharing-time existence check.
+            let acc = match self.resolve_recipient(r, img.region) {
+                Ok(acc) => Some(acc),
+                Err(f) if f.kind == K::RecipientNotFound => None,
+                Err(f) => return Err(f),
+            };
+            if let Some(acc) = acc.filter(|a| img.shares.contains_key(a) && !remove.contains(a)) {
                 remove.push(acc);
                 removed.push(r.to_string());
             } else {
@@ -918,6 +939,15 @@ impl Engine {
         if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
             return Err(Failure::plain(K::InvalidParameter, "an image name cannot be empty"));
         }
+        if let (Some(n), Some(rule)) = (name, self.policy.fixed_name)
+            && *n != self.image(ix).name
+        {
+            return Err(deny(
+                K::InvalidParameter,
+                rule,
+                format!("`{id}` cannot be renamed; its name is part of its address"),
+            ));
+        }
         let img = &mut self.state.images[ix as usize];
         if let Some(n) = name {
             img.name = n.clone();
@@ -1054,7 +1084,7 @@ impl Engine {
     fn launch(&mut self, actor: AccountIx, region: Option<usize>, id: &str, product: Product) -> Outcome {
         let p = self.policy;
         let (ix, role) = self.reach(actor, id, region, Action::Launch)?;
-        self.require_available(ix, None)?;
+        self.require_available(ix, self.policy.requires_available)?;
         if product == Product::Lighthouse {
             let Some(rule) = p.lighthouse else {
                 return Err(Failure::plain(K::Unsupported, format!("{} has no Lighthouse", self.spec.title)));
@@ -1076,7 +1106,7 @@ impl Engine {
     fn own_instance(&self, actor: AccountIx, id: &str) -> Result<usize, Failure> {
         match self.state.index.instance_by_id.get(id) {
             Some(&n) if self.state.instances[n].owner == actor => Ok(n),
-            _ => Err(Failure::plain(K::NotFound, format!("instance `{id}` does not exist"))),
+            _ => Err(Failure::plain(K::InstanceNotFound, format!("instance `{id}` does not exist"))),
         }
     }
 
@@ -1085,7 +1115,7 @@ impl Engine {
         let inst = &self.state.instances[n];
         let image_id = self.image(inst.image).id.clone();
         let (ix, _) = self.reach(actor, &image_id, Some(inst.region), Action::ReinitDisk)?;
-        self.require_available(ix, None)?;
+        self.require_available(ix, self.policy.requires_available)?;
         Ok(Output::DiskReset { instance: instance.to_string(), image: image_id })
     }
 
@@ -1093,7 +1123,7 @@ impl Engine {
         let n = self.own_instance(actor, instance)?;
         let region = self.state.instances[n].region;
         let (ix, _) = self.reach(actor, image, Some(region), Action::ReplaceSystemDisk)?;
-        self.require_available(ix, None)?;
+        self.require_available(ix, self.policy.requires_available)?;
         self.state.instances[n].image = ix;
         Ok(Output::DiskReset { instance: instance.to_string(), image: image.to_string() })
     }

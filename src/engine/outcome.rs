@@ -7,8 +7,10 @@ use crate::rules::{Rule, RuleId};
 /// Provider-neutral reasons an operation fails. Providers map each to their own error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum ErrorKind {
-    /// The image (or instance) does not exist, or the caller cannot see it.
+    /// The image does not exist, or the caller cannot see it.
     NotFound,
+    /// The instance does not exist or is not the caller's.
+    InstanceNotFound,
     /// The call was made in another region than the image's, or names a recipient elsewhere.
     CrossRegion,
     /// Only the image's owner may do this.
@@ -64,8 +66,9 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 27] = [
+    pub const ALL: [ErrorKind; 28] = [
         ErrorKind::NotFound,
+        ErrorKind::InstanceNotFound,
         ErrorKind::CrossRegion,
         ErrorKind::NotOwner,
         ErrorKind::ReshareForbidden,

@@ -103,6 +103,9 @@ impl Spec {
             (ErrorKind::InvalidParameter, Some(Effect::ShareDescription { .. })) => Action::SetDescription,
             (ErrorKind::InvalidParameter, Some(Effect::PullOnly)) => Action::SetPermission,
             (ErrorKind::InvalidParameter, Some(Effect::ShareValidity)) => Action::SetValidity,
+            // A call made in another region never reaches the operation: the provider answers as
+            // it answers any lookup of an image it does not have there.
+            (ErrorKind::CrossRegion, Some(Effect::SameRegion)) => Action::Describe,
             _ => action,
         };
         (self.wire_error)(f.kind, action)

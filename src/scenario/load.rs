@@ -204,7 +204,8 @@ struct Checker<'a> {
     accounts: BTreeSet<String>,
     images: BTreeSet<String>,
     instances: BTreeSet<String>,
-    crowd: u32,
+    /// The highest crowd account any step needs (a Cell so lookups can raise it).
+    crowd: std::cell::Cell<u32>,
 }
 
 impl Checker<'_> {
@@ -213,9 +214,11 @@ impl Checker<'_> {
     }
 
     fn account(&self, name: &Spanned<String>) -> Result<String, ScenarioError> {
-        if self.accounts.contains(&name.value)
-            || crowd_index(&name.value).is_some_and(|i| i <= self.crowd.max(CROWD_MAX))
-        {
+        if self.accounts.contains(&name.value) {
+            return Ok(name.value.clone());
+        }
+        if let Some(i) = crowd_index(&name.value).filter(|i| *i <= CROWD_MAX) {
+            self.crowd.set(self.crowd.get().max(i));
             return Ok(name.value.clone());
         }
         let hint = did_you_mean(&name.value, self.accounts.iter().map(String::as_str))
@@ -337,7 +340,7 @@ impl Checker<'_> {
                     let (from, to) = parse_crowd(c).ok_or_else(|| {
                         self.err(ErrorCode::BadValue, at, "a crowd is a count (`crowd: 50`) or a range (`crowd: \"51..60\"`)", Some(format!("at most {CROWD_MAX} crowd accounts, numbered from 1")))
                     })?;
-                    self.crowd = self.crowd.max(to);
+                    self.crowd.set(self.crowd.get().max(to));
                     Ok(vec![Recipient::Crowd { from, to }])
                 }
                 _ => Err(self.err(ErrorCode::BadValue, at, "a recipient is an account name, or one of `account:` (with optional `form:`/`region:`), `raw:` or `crowd:`", None)),
@@ -436,7 +439,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         accounts: BTreeSet::new(),
         images: BTreeSet::new(),
         instances: BTreeSet::new(),
-        crowd: 0,
+        crowd: std::cell::Cell::new(0),
     };
 
     if doc.name.value.trim().is_empty() {
@@ -524,6 +527,22 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     if let Some(s) = &doc.settings {
         for (name, v) in &s.value {
             let p = Provider::parse(name).ok_or_else(|| unknown_provider(&c, &s.referenced, name))?;
+            // A setting tunes a rule's figure; where the provider has no such rule it would do nothing.
+            let pol = p.policy();
+            for (set, has_rule, what) in [
+                (v.listing_delay.is_some(), pol.listing_delay.is_some(), "listing_delay"),
+                (v.image_quota.is_some(), pol.image_quota.is_some(), "image_quota"),
+                (v.share_limit.is_some(), pol.share_limit.is_some(), "share_limit"),
+            ] {
+                if set && !has_rule {
+                    return Err(c.err(
+                        ErrorCode::BadValue,
+                        &s.referenced,
+                        format!("{} has no rule that `{what}` could tune", p.spec().title),
+                        Some(format!("`sharesim explain {}` lists its rules", p.name())),
+                    ));
+                }
+            }
             settings.insert(
                 p,
                 Settings { share_limit: v.share_limit, listing_delay: v.listing_delay, image_quota: v.image_quota },
@@ -544,7 +563,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         rules: doc.rules.into_iter().map(|r| r.value).collect(),
         providers,
         accounts,
-        crowd: c.crowd,
+        crowd: c.crowd.get(),
         settings,
         steps,
     })

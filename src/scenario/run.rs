@@ -356,7 +356,7 @@ impl Runner {
             }
             Output::Unshared { removed, absent } => {
                 let mut s = if removed.is_empty() {
-                    "removed nobody".to_string()
+                    "no one removed".to_string()
                 } else {
                     format!("removed {}", self.accounts(removed))
                 };

@@ -34,6 +34,9 @@ fn no_such_api(action: Action) -> bool {
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        (K::InstanceNotFound, _) => {
+            WireError::new(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.")
+        }
         // ReInitDisk on a disk whose image is deleted or no longer shared: the RunInstances code
         // for an image that is "disabled or is deleted" (ReInitDisk's own list is not in our sources).
         (K::NotFound, Action::ReinitDisk) => {

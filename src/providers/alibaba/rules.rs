@@ -137,8 +137,8 @@ pub static RULES: &[Rule] = &[
         short: "10 accounts; excess ignored",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission AddAccount.N (N = 1..10)",
-        notes: "The ignored accounts are not reported. RemoveAccount.N has the same bound, but the engine \
-                applies it to shares only, so a cancel of more than 10 accounts removes them all.",
+        notes: "The ignored accounts are not reported. RemoveAccount.N has the same bound (N = 1..10), so \
+                a cancel of more than 10 accounts removes only the first 10.",
         effect: RecipientsPerRequest { max: 10, overflow: Overflow::Truncate },
     },
     Rule {

@@ -20,6 +20,7 @@ const UNSUPPORTED: WireError = e("IMG.0105", "The operation is not supported.");
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        (K::InstanceNotFound, _) => WireError::new(404, "Ecs.0114", "The ECS does not exist."),
         // Glance-compatible routes say 404 Not Found; the IMS extension APIs say IMG.0027.
         (K::NotFound, Action::Describe | Action::Delete) => WireError::new(404, "IMG.0027", NO_IMAGE),
         (K::NotFound, _) => e("IMG.0027", NO_IMAGE),

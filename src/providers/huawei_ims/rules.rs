@@ -340,8 +340,7 @@ pub static RULES: &[Rule] = &[
         source: "providers/huawei-ims.md §7–8 (IMG.0196 not accepted by the recipient); seed 003 (replicate to use its own key)",
         notes: "Whether a recipient may replicate a shared image straight to another region is not \
                 documented; it is refused (assumed): replicate within the region, then replicate the copy. \
-                While the share is pending the refusal names HI-ACCEPT, which the engine checks first; \
-                the wire error is still IMG.0196.",
+                A copy while the share is pending or rejected is refused by this rule (IMG.0196).",
         effect: RecipientCopy { scope: CopyScope::SAME, needs_acceptance: true },
     },
     Rule {

@@ -22,6 +22,9 @@ fn manages_shares(action: Action) -> bool {
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        (K::InstanceNotFound, _) => {
+            WireError::new(404, "APIGW.0101", "The API does not exist or has not been published in the environment")
+        }
         // Each region has its own endpoint: a repository elsewhere is simply not found there.
         // A repository with nothing pushed yet has nothing to pull.
         (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion | K::ImageNotAvailable, _) => NOT_FOUND,

@@ -287,6 +287,16 @@ pub static RULES: &[Rule] = &[
         },
     },
     Rule {
+        id: "HS-NO-RENAME",
+        topic: Permissions,
+        text: "A repository's name is part of its address: it cannot be renamed, only its description and visibility changed.",
+        short: "no rename",
+        basis: ApiReference,
+        source: "API reference: UpdateRepo (PATCH …/repos/{repo}: is_public, category, description)",
+        notes: "",
+        effect: FixedName,
+    },
+    Rule {
         id: "HS-NO-QUOTA",
         topic: Quota,
         text: "Repository quotas are not modelled; sharing uses no quota of owner or recipient.",

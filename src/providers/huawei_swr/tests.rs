@@ -619,3 +619,13 @@ fn every_wire_error_is_an_swr_or_gateway_4xx() {
         }
     }
 }
+
+#[test]
+fn repositories_are_not_renamed() {
+    let mut w = World::new(P, 0);
+    let repo = w.image("owner");
+    let rename = Operation::Modify { image: repo.clone(), name: Some("other".into()), description: None };
+    assert_eq!(refused(w.run("owner", rename)), (K::InvalidParameter, "HS-NO-RENAME"));
+    let describe = Operation::Modify { image: repo, name: None, description: Some("new text".into()) };
+    assert!(w.run("owner", describe).is_ok(), "the description can change");
+}

@@ -18,6 +18,7 @@ const INVALID: WireError = WireError::new(400, "INVALID_ARGUMENT", "Invalid para
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        (K::InstanceNotFound, _) => WireError::new(404, "NOT_FOUND", "Instance not found"),
         // The region is in every path: an image of another region is simply not there.
         (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion, _) => NOT_FOUND,
         // "Only your own private image": ShareImage's `Can't use this image`, which the API

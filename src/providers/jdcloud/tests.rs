@@ -495,9 +495,13 @@ fn cancel_for_a_non_member_is_a_no_op() {
     let out = w.cancel("owner", &img, &["bob"]).unwrap();
     assert_eq!(out, Output::Unshared { removed: vec![], absent: vec![w.id("bob")] });
     assert_eq!(P.policy().cancel_non_member.map(|(r, _)| r.id), Some("JD-CANCEL-NON-MEMBER"));
-    // The PIN must still be a PIN that exists.
-    let bad = Operation::CancelShare { image: img, recipients: vec!["jdpin_nobody".into()] };
-    assert_eq!(refused(w.run("owner", bad)), (K::RecipientNotFound, "JD-PIN-EXISTS"));
+    // A PIN that names no account is not a member either: nothing to cancel.
+    let nobody = Operation::CancelShare { image: img.clone(), recipients: vec!["jdpin_nobody".into()] };
+    assert!(w.run("owner", nobody).is_ok());
+    // The form is still checked: an account ID is not a PIN.
+    let alice_account = w.engine.identity_of("alice", crate::rules::IdentityKind::AccountId, "home").unwrap();
+    let wrong = Operation::CancelShare { image: img, recipients: vec![alice_account] };
+    assert_eq!(refused(w.run("owner", wrong)), (K::InvalidRecipient, "JD-PIN"));
 }
 
 #[rstest]

@@ -11,6 +11,7 @@ const fn e(code: &'static str, message: &'static str) -> WireError {
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        (K::InstanceNotFound, _) => e("InvalidInstanceId.NotFound", "The instance cannot be found."),
         (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion, _) => {
             e("InvalidImageId.NotFound", "The image cannot be found.")
         }
@@ -24,7 +25,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             e("UnauthorizedOperation.ImageNotBelongToAccount", "The specified image does not belong to the user.")
         }
         (K::StillShared, _) => e("InvalidImageId.InShared", "The image is being shared."),
-        (K::InvalidRecipient, _) => e("FailedOperation.NotMasterAccount", "The account is not a root account."),
+        (K::InvalidRecipient, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
         (K::RecipientNotFound | K::NotShared, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
         (K::ShareWithSelf, _) => e("FailedOperation.AccountIsYourSelf", "You cannot share images with yourself."),
         (K::AlreadyShared, _) => e("FailedOperation.AccountAlreadyExists", "The account already exists."),

@@ -263,6 +263,17 @@ pub static RULES: &[Rule] = &[
         effect: LoseAccessOnDelete,
     },
     Rule {
+        id: "TC-COPY-ENCRYPTED",
+        topic: Copy,
+        text: "An encrypted custom image can be synchronized only within its own region, never to another region.",
+        short: "encrypted: no cross-region copy",
+        basis: ApiReference,
+        source: "API reference: SyncImages (encrypted copies: source region only; UnsupportedOperation.EncryptedImagesNotSupported)",
+        notes: "Together with TC-SYNC-REGION (the destination cannot be the source region) an owner cannot \
+                copy an encrypted image at all.",
+        effect: NoEncryptedCopy { cross_region_only: true },
+    },
+    Rule {
         id: "TC-SYNC-REGION",
         topic: Copy,
         text: "The owner copies a custom image to other regions (SyncImages); the destination cannot be the source region.",

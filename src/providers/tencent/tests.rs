@@ -333,3 +333,10 @@ fn no_share_options(#[case] options: ShareOptions) {
     let img = w.image("owner");
     assert_eq!(refused(w.share_with("owner", &img, &["alice"], options)), (K::Unsupported, "TC-NO-API"));
 }
+
+#[test]
+fn encrypted_images_are_not_synced_to_other_regions() {
+    let mut w = world();
+    let img = w.encrypted("owner", EncryptionSpec::CustomKey);
+    assert_eq!(refused(w.copy("owner", &img, "away")), (K::EncryptedNotCopyable, "TC-COPY-ENCRYPTED"));
+}
