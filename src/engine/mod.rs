@@ -1087,7 +1087,11 @@ impl Engine {
         self.require_available(ix, self.policy.requires_available)?;
         if product == Product::Lighthouse {
             let Some(rule) = p.lighthouse else {
-                return Err(Failure::plain(K::Unsupported, format!("{} has no Lighthouse", self.spec.title)));
+                return Err(Failure::maybe(
+                    K::Unsupported,
+                    p.no_api_rule(Action::ShareToLighthouse),
+                    format!("{} has no Lighthouse", self.spec.title),
+                ));
             };
             if !matches!(role, Role::Owner) || !self.image(ix).lighthouse {
                 return Err(deny(K::PermissionDenied, rule, "share the image to your own Lighthouse first"));

@@ -488,7 +488,13 @@ pub fn describe(step: &Step) -> String {
                 extra.push(format!("{visibility:?}").to_lowercase());
             }
             if *encryption != Default::default() {
-                extra.push(format!("encrypted {encryption:?}").to_lowercase());
+                extra.push(format!(
+                    "encrypted with {}",
+                    serde_json::to_value(encryption)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ));
             }
             if *kind != Default::default() {
                 extra.push(format!("{kind:?}").to_lowercase());
