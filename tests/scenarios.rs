@@ -49,3 +49,22 @@ fn every_snapshot_has_a_scenario() {
         assert!(names.iter().any(|n| n == stem), "snapshot {stem}.snap has no scenario; delete it");
     }
 }
+
+/// Every rule of every provider is named in some scenario's `rules:` list (and so exercised,
+/// with its outcome in a reviewed snapshot).
+#[test]
+fn every_rule_is_named_by_a_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = suite::discover(&[root.join("scenarios")]).expect("scenarios/ is readable");
+    let mut named = std::collections::BTreeSet::new();
+    for (f, _) in &files {
+        let s = scenario::load_file(f).unwrap_or_else(|e| panic!("{e}"));
+        named.extend(s.rules);
+    }
+    let missing: Vec<&str> = sharesim::Provider::ALL
+        .iter()
+        .flat_map(|p| p.spec().rules.iter().map(|r| r.id))
+        .filter(|id| !named.contains(*id))
+        .collect();
+    assert!(missing.is_empty(), "rules no scenario names: {missing:?}");
+}

@@ -1,9 +1,13 @@
 //! Alibaba Cloud ECS: custom images shared by 16-digit account ID, at most 50 accounts per image
 //! and 10 per request, in the image's region only; a shared image cannot be deleted.
 
+pub mod api;
+#[cfg(test)]
+mod api_tests;
 mod errors;
 mod identity;
 mod rules;
+pub mod signature;
 #[cfg(test)]
 mod tests;
 
@@ -28,5 +32,5 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "LTAI5t", id_len: 24, id_alphabet: crate::ids::MIXED_ALNUM, secret_len: 30 },
-    api: None,
+    api: Some(api::ADAPTER),
 };

@@ -281,7 +281,7 @@ fn launch_is_a_pull() {
     assert_eq!(pulled(w.launch("owner", &img)), img);
     assert_eq!(pulled(w.launch("alice", &img)), img);
     let lighthouse = Operation::Launch { image: img, product: Product::Lighthouse };
-    assert_eq!(refused(w.run("alice", lighthouse)), (K::Unsupported, "-"));
+    assert_eq!(refused(w.run("alice", lighthouse)), (K::Unsupported, "HS-NO-API"));
 }
 
 #[test]

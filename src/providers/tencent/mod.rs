@@ -1,8 +1,12 @@
 //! Tencent Cloud CVM: custom images shared by root account ID, at most 50 per image, same region.
 
+pub mod api;
+#[cfg(test)]
+mod api_tests;
 mod errors;
 mod identity;
 mod rules;
+pub mod signature;
 #[cfg(test)]
 mod tests;
 
@@ -27,5 +31,5 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "AKID", id_len: 36, id_alphabet: crate::ids::MIXED_ALNUM, secret_len: 32 },
-    api: None,
+    api: Some(api::ADAPTER),
 };

@@ -1,0 +1,707 @@
+//! Alibaba Cloud ECS's HTTP API (version 2014-05-26) in front of the engine, for the official
+//! SDKs (providers/alibaba.md): RPC style, `POST /?<params>` with an empty body, the action in
+//! the `x-acs-action` header or the `Action` parameter, and JSON answers carrying `RequestId`.
+//!
+//! | action | engine operation |
+//! | --- | --- |
+//! | ModifyImageSharePermission | `CancelShare` (RemoveAccount.N), then `Share` (AddAccount.N), all or nothing |
+//! | DescribeImageSharePermission | `ListShares` |
+//! | DescribeImages | `ListImages` (self), `ListSharedWithMe` + `Describe` (others), both when empty |
+//! | DeleteImage / CopyImage / ModifyImageAttribute / CreateImage | `Delete` / `Copy` / `Modify` / `CreateImage` |
+//! | RunInstances | `Launch`, `Amount` times, all or nothing |
+//! | ReplaceSystemDisk | `ReplaceSystemDisk` |
+//! | ReInitDisk, ResetDisk | `ReinitDisk` (a system disk `d-X` belongs to instance `i-X`) |
+//! | DescribeRegions | none: the provider's regions |
+//!
+//! Every answer has `RequestId` (an uppercase UUID); errors are `{RequestId, HostId, Code,
+//! Message, Recommend}` with the status of [`Spec::wire`](crate::providers::Spec::wire).
+//! Two headers the SDKs ignore tell a scenario runner what happened: `x-sharesim-outcome`
+//! (`ok`, the canonical error, or the refusal made before the engine, as in the journal) and
+//! `x-sharesim-rule` (the rule that decided, when one did).
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use super::signature::{self, AuthError};
+use crate::engine::{Action, ErrorKind, Failure, ImageView, NewImage, Operation, Output, Product, Visibility};
+use crate::providers::{Provider, WireError};
+use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, Rejection, codec};
+
+pub const ADAPTER: Adapter = Adapter { handle, reject };
+
+const CONTENT_TYPE: &str = "application/json;charset=utf-8";
+const HOST_ID: &str = "ecs.aliyuncs.com";
+/// The largest `PageSize` of DescribeImages and DescribeImageSharePermission.
+const MAX_PAGE_SIZE: u32 = 100;
+/// RunInstances' `Amount` range.
+const MAX_AMOUNT: u32 = 100;
+
+/// A refusal ready for the wire.
+#[derive(Debug)]
+struct Refusal {
+    status: u16,
+    code: String,
+    message: String,
+    /// `x-sharesim-outcome`: the canonical error, or the journal's word for a refusal made
+    /// before the engine was asked.
+    outcome: String,
+    rule: Option<&'static str>,
+    /// The engine decided (and `Endpoint::apply` already noted it in the journal).
+    by_engine: bool,
+}
+
+impl Refusal {
+    fn new(status: u16, code: &str, message: impl Into<String>, outcome: &str) -> Refusal {
+        Refusal {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            outcome: outcome.to_string(),
+            rule: None,
+            by_engine: false,
+        }
+    }
+
+    fn from_wire(w: WireError, outcome: &str) -> Refusal {
+        Refusal::new(w.status, w.code, w.message, outcome)
+    }
+
+    /// The provider's error for an engine failure of `action`.
+    fn engine(f: &Failure, action: Action) -> Refusal {
+        let w = Provider::Alibaba.spec().wire(f, action);
+        Refusal { rule: f.rule, by_engine: true, ..Refusal::from_wire(w, &f.kind.to_string()) }
+    }
+
+    fn missing(name: &str) -> Refusal {
+        Refusal::new(400, "MissingParameter", signature::missing_message(name), "InvalidParameter")
+    }
+
+    fn invalid(name: &str) -> Refusal {
+        Refusal::new(
+            400,
+            "InvalidParameter",
+            format!("The specified parameter \"{name}\" is not valid."),
+            "InvalidParameter",
+        )
+    }
+
+    fn auth(e: &AuthError) -> Refusal {
+        let (status, code, message) = e.wire();
+        Refusal::new(status, code, message, e.decision())
+    }
+
+    /// A dry run that would have succeeded (providers/alibaba.md §4.6).
+    fn dry_run() -> Refusal {
+        Refusal {
+            by_engine: true,
+            ..Refusal::new(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.", "ok")
+        }
+    }
+}
+
+type Reply = Result<Map<String, Value>, Refusal>;
+
+// ----- parameters ----------------------------------------------------------------------------
+
+/// The request's decoded parameters: the query, then a form body's.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn from_request(req: &HttpRequest) -> Params {
+        let mut pairs = codec::query_pairs(req.query());
+        let form = req
+            .get("Content-Type")
+            .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        if form && !req.body.is_empty() {
+            pairs.extend(codec::query_pairs(&String::from_utf8_lossy(&req.body)));
+        }
+        Params(pairs)
+    }
+
+    /// The first value of `name`, empty values counting as absent.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
+    }
+
+    fn required(&self, name: &str) -> Result<&str, Refusal> {
+        self.get(name).ok_or_else(|| Refusal::missing(name))
+    }
+
+    /// `true`/`false` in any case (the Python SDKs send `True`/`False`).
+    fn bool(&self, name: &str) -> Result<Option<bool>, Refusal> {
+        match self.get(name).map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(None),
+            Some(v) if v == "true" => Ok(Some(true)),
+            Some(v) if v == "false" => Ok(Some(false)),
+            Some(_) => Err(Refusal::invalid(name)),
+        }
+    }
+
+    fn int(&self, name: &str, range: std::ops::RangeInclusive<u32>, default: u32) -> Result<u32, Refusal> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v.trim().parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| Refusal::invalid(name)),
+        }
+    }
+
+    /// A flattened list `name.1`, `name.2` … in index order; indexes that are not positive
+    /// integers are refused.
+    fn list(&self, name: &str) -> Result<Vec<String>, Refusal> {
+        let prefix = format!("{name}.");
+        let mut items: Vec<(u32, String)> = Vec::new();
+        for (k, v) in &self.0 {
+            let Some(n) = k.strip_prefix(&prefix) else { continue };
+            let n = n.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| Refusal::invalid(k))?;
+            items.push((n, v.trim().to_string()));
+        }
+        items.sort_by_key(|(n, _)| *n);
+        Ok(items.into_iter().map(|(_, v)| v).collect())
+    }
+
+    fn dry_run(&self) -> Result<bool, Refusal> {
+        Ok(self.bool("DryRun")?.unwrap_or(false))
+    }
+
+    /// `PageNumber` (≥ 1, default 1) and `PageSize` (1..=100, default `default_size`).
+    fn paging(&self, default_size: u32) -> Result<(u32, u32), Refusal> {
+        Ok((self.int("PageNumber", 1..=u32::MAX, 1)?, self.int("PageSize", 1..=MAX_PAGE_SIZE, default_size)?))
+    }
+}
+
+fn page<T>(items: Vec<T>, number: u32, size: u32) -> Vec<T> {
+    let start = (number as usize - 1).saturating_mul(size as usize);
+    items.into_iter().skip(start).take(size as usize).collect()
+}
+
+// ----- the handler ---------------------------------------------------------------------------
+
+fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
+    let request_id = ep.request_uuid().to_ascii_uppercase();
+    let reply = serve(ep, req, now);
+    match reply {
+        Ok(mut body) => {
+            body.insert("RequestId".into(), Value::String(request_id.clone()));
+            HttpResponse::json(200, CONTENT_TYPE, &Value::Object(body))
+                .with_header("x-acs-request-id", &request_id)
+                .with_header("x-sharesim-outcome", "ok")
+        }
+        Err(r) => {
+            if !r.by_engine {
+                ep.note_refusal(&r.outcome);
+            }
+            error_response(&request_id, &r)
+        }
+    }
+}
+
+fn error_response(request_id: &str, r: &Refusal) -> HttpResponse {
+    let body = json!({
+        "RequestId": request_id,
+        "HostId": HOST_ID,
+        "Code": r.code,
+        "Message": r.message,
+        "Recommend": format!(
+            "https://api.aliyun.com/troubleshoot?q={}&product=Ecs&requestId={request_id}",
+            codec::encode(&r.code)
+        ),
+    });
+    let mut resp = HttpResponse::json(r.status, CONTENT_TYPE, &body)
+        .with_header("x-acs-request-id", request_id)
+        .with_header("x-sharesim-outcome", &r.outcome);
+    if let Some(rule) = r.rule {
+        resp = resp.with_header("x-sharesim-rule", rule);
+    }
+    resp
+}
+
+/// Transport refusals, in ECS's error format (the codes are not in our sources).
+fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
+    let request_id = ep.request_uuid().to_ascii_uppercase();
+    let r = match why {
+        Rejection::BodyTooLarge { limit } => Refusal::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("The request body exceeds the limit of {limit} bytes."),
+            "body-too-large",
+        ),
+        Rejection::Unreadable(detail) => {
+            Refusal::new(400, "InvalidParameter", format!("The request could not be read: {detail}"), "unreadable")
+        }
+    };
+    error_response(&request_id, &r)
+}
+
+fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Reply {
+    let params = Params::from_request(req);
+    let action = req
+        .get("x-acs-action")
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .or_else(|| params.get("Action").map(str::to_string))
+        .ok_or_else(|| Refusal::missing("Action"))?;
+    ep.note_api(&action);
+    let Some(route) = Route::parse(&action) else {
+        let w = Provider::Alibaba.spec().wire(&Failure::plain(ErrorKind::Unsupported, ""), Action::Accept);
+        return Err(Refusal::from_wire(w, "Unsupported"));
+    };
+    let caller = signature::authenticate(ep, req, &params.0, now).map_err(|e| Refusal::auth(&e))?;
+    let actor = caller.account;
+    if route == Route::DescribeRegions {
+        // Answered without the engine; the journal still says it succeeded.
+        ep.note_refusal("ok");
+        return describe_regions();
+    }
+    let region = params.required("RegionId")?.trim().to_string();
+    if !Provider::Alibaba.spec().regions.iter().any(|r| r.id == region) {
+        let f = Failure::plain(ErrorKind::UnknownRegion, format!("unknown region `{region}`"));
+        return Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::ListImages), "UnknownRegion"));
+    }
+    let cx = Cx { actor: &actor, region: &region, p: &params };
+    match route {
+        Route::ModifyImageSharePermission => modify_share_permission(ep, &cx),
+        Route::DescribeImageSharePermission => describe_share_permission(ep, &cx),
+        Route::DescribeImages => describe_images(ep, &cx),
+        Route::DeleteImage => delete_image(ep, &cx),
+        Route::CopyImage => copy_image(ep, &cx),
+        Route::ModifyImageAttribute => modify_image_attribute(ep, &cx),
+        Route::CreateImage => create_image(ep, &cx),
+        Route::RunInstances => run_instances(ep, &cx),
+        Route::ReplaceSystemDisk => replace_system_disk(ep, &cx),
+        Route::ReInitDisk => reinit_disk(ep, &cx),
+        Route::DescribeRegions => describe_regions(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    ModifyImageSharePermission,
+    DescribeImageSharePermission,
+    DescribeImages,
+    DeleteImage,
+    CopyImage,
+    ModifyImageAttribute,
+    CreateImage,
+    RunInstances,
+    ReplaceSystemDisk,
+    /// ReInitDisk, and ResetDisk taken as a re-initialization (snapshots are not modelled).
+    ReInitDisk,
+    DescribeRegions,
+}
+
+impl Route {
+    fn parse(action: &str) -> Option<Route> {
+        Some(match action {
+            "ModifyImageSharePermission" => Route::ModifyImageSharePermission,
+            "DescribeImageSharePermission" => Route::DescribeImageSharePermission,
+            "DescribeImages" => Route::DescribeImages,
+            "DeleteImage" => Route::DeleteImage,
+            "CopyImage" => Route::CopyImage,
+            "ModifyImageAttribute" => Route::ModifyImageAttribute,
+            "CreateImage" => Route::CreateImage,
+            "RunInstances" => Route::RunInstances,
+            "ReplaceSystemDisk" => Route::ReplaceSystemDisk,
+            "ReInitDisk" | "ResetDisk" => Route::ReInitDisk,
+            "DescribeRegions" => Route::DescribeRegions,
+            _ => return None,
+        })
+    }
+}
+
+/// Who calls, in which region, with what.
+struct Cx<'a> {
+    actor: &'a str,
+    region: &'a str,
+    p: &'a Params,
+}
+
+impl Cx<'_> {
+    fn run(&self, ep: &mut Endpoint, op: Operation) -> Result<Output, Refusal> {
+        let action = op.action();
+        ep.apply(self.actor, Some(self.region), op).map_err(|f| Refusal::engine(&f, action))
+    }
+}
+
+/// Runs `f`; on failure, or for a dry run, puts the engine back as it was, so a request with
+/// several engine steps is all or nothing. A dry run that passes answers `DryRunOperation`.
+fn transaction(ep: &mut Endpoint, dry_run: bool, steps: usize, f: impl FnOnce(&mut Endpoint) -> Reply) -> Reply {
+    if !dry_run && steps <= 1 {
+        return f(ep);
+    }
+    let saved = ep.engine().clone();
+    let reply = f(ep);
+    if dry_run || reply.is_err() {
+        ep.replace_engine(saved);
+    }
+    match reply {
+        Ok(_) if dry_run => Err(Refusal::dry_run()),
+        other => other,
+    }
+}
+
+fn done() -> Reply {
+    Ok(Map::new())
+}
+
+// ----- operations ----------------------------------------------------------------------------
+
+fn modify_share_permission(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let image = cx.p.required("ImageId")?.trim().to_string();
+    let (add, remove) = (cx.p.list("AddAccount")?, cx.p.list("RemoveAccount")?);
+    // Publishing a community image is not modelled; unpublishing one that is not public is a no-op.
+    if cx.p.bool("IsPublic")? == Some(true) {
+        let f = Failure::plain(ErrorKind::Unsupported, "sharesim does not publish community images");
+        return Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::Share), "Unsupported"));
+    }
+    let dry = cx.p.dry_run()?;
+    let steps = usize::from(!add.is_empty()) + usize::from(!remove.is_empty());
+    transaction(ep, dry, steps, |ep| {
+        // Removes first, so one call can swap accounts on an image at its limit.
+        if !remove.is_empty() {
+            cx.run(ep, Operation::CancelShare { image: image.clone(), recipients: remove })?;
+        }
+        if !add.is_empty() {
+            cx.run(ep, Operation::Share { images: vec![image.clone()], recipients: add, options: Default::default() })?;
+        }
+        if steps == 0 {
+            // Nothing to change: still only the owner may call it on an image that exists.
+            cx.run(ep, Operation::ListShares { image })?;
+        }
+        done()
+    })
+}
+
+fn describe_share_permission(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let image = cx.p.required("ImageId")?.trim().to_string();
+    let (number, size) = cx.p.paging(10)?;
+    if cx.p.dry_run()? {
+        return Err(Refusal::dry_run());
+    }
+    let Output::Members { members } = cx.run(ep, Operation::ListShares { image: image.clone() })? else {
+        return Err(unexpected());
+    };
+    let public = matches!(
+        cx.run(ep, Operation::Describe { image: image.clone() }),
+        Ok(Output::Image { image }) if image.visibility == Visibility::Public
+    );
+    let total = members.len();
+    let accounts: Vec<Value> = page(members, number, size)
+        .into_iter()
+        .map(|m| json!({ "AliyunId": m.recipient, "SharedTime": m.shared_at }))
+        .collect();
+    let groups: Vec<Value> = if public { vec![json!({ "Group": "all" })] } else { vec![] };
+    Ok(object(json!({
+        "RegionId": cx.region,
+        "ImageId": image,
+        "PageNumber": number,
+        "PageSize": size,
+        "TotalCount": total,
+        "ShareGroups": { "ShareGroup": groups },
+        "Accounts": { "Account": accounts },
+    })))
+}
+
+/// One image of a DescribeImages answer, before rendering.
+struct Row {
+    view: ImageView,
+    alias: &'static str,
+    /// For the caller's own images: whether it shares them (`IsSelfShared`).
+    self_shared: Option<bool>,
+}
+
+fn describe_images(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let p = cx.p;
+    let (want_self, want_others) = match p.get("ImageOwnerAlias").map(str::trim) {
+        None => (true, true),
+        Some("self") => (true, false),
+        Some("others") => (false, true),
+        // sharesim has no public (system) or Marketplace images.
+        Some("system" | "marketplace") => (false, false),
+        Some(_) => {
+            return Err(Refusal::new(
+                400,
+                "InvalidImageOwnerAlias.ValueNotSupported",
+                "The specified ImageOwnerAlias is not supported.",
+                "InvalidParameter",
+            ));
+        }
+    };
+    let ids: Option<BTreeSet<String>> = p.get("ImageId").map(|v| split_list(v).collect());
+    let statuses: Vec<String> =
+        split_list(p.get("Status").unwrap_or("Available")).map(|s| s.to_ascii_lowercase()).collect();
+    let is_public = p.bool("IsPublic")?;
+    let name = p.get("ImageName");
+    let owner_id = match p.get("ImageOwnerId") {
+        Some(v) => Some(v.trim().parse::<u64>().map_err(|_| Refusal::invalid("ImageOwnerId"))?),
+        None => None,
+    };
+    let (number, size) = p.paging(10)?;
+    if p.dry_run()? {
+        return Err(Refusal::dry_run());
+    }
+    let wanted = |id: &str| ids.as_ref().is_none_or(|ids| ids.contains(id));
+    let mut rows: Vec<Row> = Vec::new();
+    if want_self {
+        let Output::Images { images } = cx.run(ep, Operation::ListImages)? else { return Err(unexpected()) };
+        let shared: BTreeSet<String> = match cx.run(ep, Operation::ListMyShared) {
+            Ok(Output::MyShared { images }) => images.into_iter().map(|i| i.image).collect(),
+            _ => BTreeSet::new(),
+        };
+        for view in images {
+            let self_shared = Some(shared.contains(&view.id));
+            rows.push(Row { view, alias: "self", self_shared });
+        }
+    }
+    // `others` with IsPublic=true asks for community images, which sharesim does not list.
+    if want_others && is_public != Some(true) {
+        let Output::SharedWithMe { images } = cx.run(ep, Operation::ListSharedWithMe)? else {
+            return Err(unexpected());
+        };
+        for shared in images.into_iter().filter(|s| wanted(&s.image)) {
+            if let Ok(Output::Image { image }) = cx.run(ep, Operation::Describe { image: shared.image }) {
+                rows.push(Row { view: image, alias: "others", self_shared: None });
+            }
+        }
+    }
+    rows.retain(|r| {
+        wanted(&r.view.id)
+            && statuses.contains(&status(&r.view).to_ascii_lowercase())
+            && name.is_none_or(|n| r.view.name.contains(n))
+            && owner_id.is_none_or(|o| r.view.owner_id.parse::<u64>().ok() == Some(o))
+            && (r.alias != "self" || is_public.is_none_or(|p| p == (r.view.visibility == Visibility::Public)))
+    });
+    let total = rows.len();
+    let images: Vec<Value> = page(rows, number, size).iter().map(image_json).collect();
+    Ok(object(json!({
+        "RegionId": cx.region,
+        "PageNumber": number,
+        "PageSize": size,
+        "TotalCount": total,
+        "Images": { "Image": images },
+    })))
+}
+
+fn split_list(v: &str) -> impl Iterator<Item = String> + '_ {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// ECS's image status for the engine's state.
+fn status(v: &ImageView) -> &'static str {
+    match v.state.as_str() {
+        "available" => "Available",
+        "creating" => "Creating",
+        _ => "UnAvailable",
+    }
+}
+
+/// The part of an ID after its `x-` prefix.
+fn suffix(id: &str) -> &str {
+    id.split_once('-').map(|(_, s)| s).unwrap_or(id)
+}
+
+fn image_json(r: &Row) -> Value {
+    let v = &r.view;
+    let available = status(v) == "Available";
+    let progress = if available { "100%" } else { "0%" };
+    let encrypted = v.encryption != crate::engine::EncryptionSpec::None;
+    json!({
+        "ImageId": v.id,
+        "ImageName": v.name,
+        "Description": v.description,
+        "ImageOwnerAlias": r.alias,
+        "ImageOwnerId": v.owner_id.parse::<u64>().unwrap_or(0),
+        "Status": status(v),
+        "Progress": progress,
+        "IsPublic": v.visibility == Visibility::Public,
+        "IsSelfShared": match r.self_shared { Some(true) => "true", Some(false) => "false", None => "" },
+        "CreationTime": v.created_at,
+        "Size": 40,
+        "OSType": "linux",
+        "Architecture": "x86_64",
+        "Platform": "CentOS",
+        "OSName": "CentOS  7.9 64位",
+        "OSNameEn": "CentOS  7.9 64 bit",
+        "Usage": "none",
+        "IsCopied": false,
+        "IsSubscribed": false,
+        "IsSupportCloudinit": true,
+        "IsSupportIoOptimized": true,
+        "BootMode": "BIOS",
+        "ImageVersion": "",
+        "ImageFamily": "",
+        "ProductCode": "",
+        "ResourceGroupId": "",
+        "Tags": { "Tag": [] },
+        "DiskDeviceMappings": { "DiskDeviceMapping": [{
+            "Type": "system",
+            "Device": "/dev/xvda",
+            "Size": "40",
+            "SnapshotId": format!("s-{}", suffix(&v.id)),
+            "Format": "",
+            "Progress": progress,
+            "RemainTime": 0,
+            "Encrypted": if encrypted { "true" } else { "false" },
+        }]},
+    })
+}
+
+fn delete_image(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let image = cx.p.required("ImageId")?.trim().to_string();
+    // `Force` deletes images that instances use; the engine does not keep images for instances.
+    cx.p.bool("Force")?;
+    let dry = cx.p.dry_run()?;
+    transaction(ep, dry, 1, |ep| {
+        cx.run(ep, Operation::Delete { image })?;
+        done()
+    })
+}
+
+fn copy_image(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let image = cx.p.required("ImageId")?.trim().to_string();
+    let dest = cx.p.get("DestinationRegionId").map(str::trim).unwrap_or(cx.region).to_string();
+    if !Provider::Alibaba.spec().regions.iter().any(|r| r.id == dest) {
+        let f = Failure::plain(ErrorKind::UnknownRegion, format!("unknown region `{dest}`"));
+        return Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::Copy), "UnknownRegion"));
+    }
+    let name = cx.p.get("DestinationImageName").map(str::to_string);
+    let description = cx.p.get("DestinationDescription").map(str::to_string);
+    let own_key = cx.p.bool("Encrypted")?.unwrap_or(false);
+    let dry = cx.p.dry_run()?;
+    let steps = 1 + usize::from(description.is_some());
+    transaction(ep, dry, steps, |ep| {
+        let op = Operation::Copy { image, to_region: dest.clone(), name, own_key };
+        let Output::Copied { image: new_id, .. } = cx.run(ep, op)? else { return Err(unexpected()) };
+        if let Some(d) = description {
+            let modify = Operation::Modify { image: new_id.clone(), name: None, description: Some(d) };
+            ep.apply(cx.actor, Some(&dest), modify).map_err(|f| Refusal::engine(&f, Action::Copy))?;
+        }
+        Ok(object(json!({ "ImageId": new_id })))
+    })
+}
+
+fn modify_image_attribute(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let image = cx.p.required("ImageId")?.trim().to_string();
+    let name = cx.p.get("ImageName").map(str::to_string);
+    let description = cx.p.get("Description").map(str::to_string);
+    let dry = cx.p.dry_run()?;
+    transaction(ep, dry, 1, |ep| {
+        cx.run(ep, Operation::Modify { image, name, description })?;
+        done()
+    })
+}
+
+/// CreateImage without an instance or snapshot behind it: sharesim's images have no content.
+fn create_image(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let name = cx.p.get("ImageName").unwrap_or("custom-image").to_string();
+    let description = cx.p.get("Description").unwrap_or("").to_string();
+    let dry = cx.p.dry_run()?;
+    let new = NewImage { name, region: cx.region.to_string(), description, ..Default::default() };
+    transaction(ep, dry, 1, |ep| {
+        let Output::ImageCreated { image, .. } = cx.run(ep, Operation::CreateImage(new))? else {
+            return Err(unexpected());
+        };
+        Ok(object(json!({ "ImageId": image })))
+    })
+}
+
+fn run_instances(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let image = cx.p.required("ImageId")?.trim().to_string();
+    let amount = cx.p.int("Amount", 1..=MAX_AMOUNT, 1)?;
+    let dry = cx.p.dry_run()?;
+    transaction(ep, dry, amount as usize, |ep| {
+        let mut ids = Vec::new();
+        for _ in 0..amount {
+            let op = Operation::Launch { image: image.clone(), product: Product::Cvm };
+            match cx.run(ep, op)? {
+                Output::Launched { instance } => ids.push(instance),
+                _ => return Err(unexpected()),
+            }
+        }
+        Ok(object(json!({
+            "InstanceIdSets": { "InstanceIdSet": ids },
+            "OrderId": "",
+            "TradePrice": 0.0,
+        })))
+    })
+}
+
+/// The system disk of instance `i-X` is `d-X`.
+pub fn disk_of(instance: &str) -> String {
+    format!("d-{}", suffix(instance))
+}
+
+/// The instance whose system disk `disk` is.
+pub fn instance_of(disk: &str) -> Option<String> {
+    disk.strip_prefix("d-").filter(|s| !s.is_empty()).map(|s| format!("i-{s}"))
+}
+
+fn replace_system_disk(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let instance = cx.p.required("InstanceId")?.trim().to_string();
+    let image = cx.p.required("ImageId")?.trim().to_string();
+    let dry = cx.p.dry_run()?;
+    transaction(ep, dry, 1, |ep| {
+        cx.run(ep, Operation::ReplaceSystemDisk { instance: instance.clone(), image })?;
+        Ok(object(json!({ "DiskId": disk_of(&instance) })))
+    })
+}
+
+/// ReInitDisk (and ResetDisk) name the system disk; an unknown instance is an unknown disk.
+fn reinit_disk(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let disk = cx.p.required("DiskId")?.trim().to_string();
+    let dry = cx.p.dry_run()?;
+    let no_disk = |outcome: &str, rule| Refusal {
+        rule,
+        by_engine: outcome == "InstanceNotFound",
+        ..Refusal::new(404, "InvalidDiskId.NotFound", "The specified disk does not exist.", outcome)
+    };
+    let instance = instance_of(&disk).ok_or_else(|| no_disk("InvalidParameter", None))?;
+    transaction(ep, dry, 1, |ep| match ep.apply(cx.actor, Some(cx.region), Operation::ReinitDisk { instance }) {
+        Ok(_) => done(),
+        Err(f) if f.kind == ErrorKind::InstanceNotFound => Err(no_disk("InstanceNotFound", f.rule)),
+        Err(f) => Err(Refusal::engine(&f, Action::ReinitDisk)),
+    })
+}
+
+fn describe_regions() -> Reply {
+    let regions: Vec<Value> = Provider::Alibaba
+        .spec()
+        .regions
+        .iter()
+        .map(|r| {
+            json!({
+                "RegionId": r.id,
+                "LocalName": local_name(r.id),
+                "RegionEndpoint": format!("ecs.{}.aliyuncs.com", r.id),
+                "Status": "available",
+            })
+        })
+        .collect();
+    Ok(object(json!({ "Regions": { "Region": regions } })))
+}
+
+fn local_name(region: &str) -> &str {
+    match region {
+        "cn-hangzhou" => "华东1（杭州）",
+        "cn-shanghai" => "华东2（上海）",
+        "cn-beijing" => "华北2（北京）",
+        other => other,
+    }
+}
+
+fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The engine answered with another output than the operation gives: a bug in sharesim,
+/// answered as ECS answers its own internal errors rather than with a panic.
+fn unexpected() -> Refusal {
+    Refusal::new(
+        500,
+        "InternalError",
+        "The request processing has failed due to some unknown error, exception or failure.",
+        "internal",
+    )
+}

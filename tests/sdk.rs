@@ -1,0 +1,130 @@
+//! The providers' official Python SDKs, unchanged, against `sharesim serve`.
+//!
+//! Each `tests/sdk/*_sdk.py` script is one test. The SDKs come from PyPI, pinned in
+//! `tests/sdk/requirements.txt`, installed once into a virtualenv under `target/` (or use the
+//! Python named by `SHARESIM_SDK_PYTHON`). The server listens on 127.0.0.1 only.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rstest::rstest;
+
+fn sdk_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk")
+}
+
+/// The Python with the SDKs: `SHARESIM_SDK_PYTHON`, or a virtualenv made here once.
+fn python() -> &'static Result<PathBuf, String> {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        if let Ok(p) = std::env::var("SHARESIM_SDK_PYTHON") {
+            return Ok(PathBuf::from(p));
+        }
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-venv");
+        let py = venv.join("bin/python");
+        let requirements = std::fs::read_to_string(sdk_dir().join("requirements.txt")).map_err(|e| e.to_string())?;
+        let marker = venv.join("requirements.installed");
+        if std::fs::read_to_string(&marker).ok().as_deref() == Some(requirements.as_str()) && py.exists() {
+            return Ok(py);
+        }
+        let run = |cmd: &mut Command, what: &str| -> Result<(), String> {
+            let out = cmd.output().map_err(|e| format!("{what}: {e} (is python3 installed?)"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{what} failed:\n{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        };
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "creating the SDK virtualenv")?;
+        run(
+            Command::new(&py)
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(sdk_dir().join("requirements.txt")),
+            "installing the official SDKs from PyPI",
+        )?;
+        std::fs::write(&marker, requirements).map_err(|e| e.to_string())?;
+        Ok(py)
+    })
+}
+
+struct Server {
+    child: Child,
+    banner: PathBuf,
+}
+
+impl Server {
+    fn start(provider: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sharesim"))
+            .args(["serve", "--port", "0", "--provider", provider])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sharesim serve starts");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        BufReader::new(stdout).read_line(&mut line).expect("the banner line is readable");
+        let banner: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("the banner is one JSON line ({e}): {line}"));
+        assert!(banner["endpoints"][provider].as_str().is_some_and(|u| u.starts_with("http://127.0.0.1:")), "{line}");
+        let path =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("banner-{provider}-{}.json", std::process::id()));
+        std::fs::write(&path, &line).expect("banner written");
+        Server { child, banner: path }
+    }
+
+    /// SIGTERM, then the server must exit 0 on its own (graceful shutdown).
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let start = Instant::now();
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    assert!(status.success(), "sharesim serve exits 0 on SIGTERM, not {status}");
+                    break;
+                }
+                _ if start.elapsed() > Duration::from_secs(10) => {
+                    let _ = self.child.kill();
+                    panic!("sharesim serve did not stop within 10 s of SIGTERM");
+                }
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+        let _ = std::fs::remove_file(&self.banner);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[rstest]
+fn official_sdk(#[files("tests/sdk/*_sdk.py")] script: PathBuf) {
+    let py = match python() {
+        Ok(p) => p,
+        Err(e) => panic!("{e}\nThe SDK tests need Python 3 and PyPI; .ci/run sets them up."),
+    };
+    let name = script.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let provider = name.trim_end_matches("_sdk.py").replace('_', "-");
+    let server = Server::start(&provider);
+    let out = Command::new(py)
+        .arg(&script)
+        .arg(&server.banner)
+        .current_dir(sdk_dir())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
+    server.stop();
+}

@@ -1,0 +1,112 @@
+"""Tencent Cloud CVM: the official SDK (tencentcloud-sdk-python-cvm) against `sharesim serve`,
+unchanged, with TC3-HMAC-SHA256 over POST (the default) and over GET.
+"""
+
+from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.cvm.v20170312 import cvm_client, models
+
+from common import Suite, guarded
+
+s = Suite("tencent")
+HOME = s.regions["home"]
+AWAY = s.regions["away"]
+
+
+def code(e):
+    return e.code if isinstance(e, TencentCloudSDKException) else None
+
+
+class Cvm:
+    def __init__(self, account, region, method="POST", secret=None, secret_id=None):
+        a = s.account(account)
+        hp = HttpProfile(protocol="http", endpoint=s.hostport, reqMethod=method)
+        cred = credential.Credential(secret_id or a["access_key_id"], secret or a["access_key_secret"])
+        self.c = cvm_client.CvmClient(cred, region, ClientProfile(httpProfile=hp))
+
+    def share(self, image, accounts, permission="SHARE"):
+        r = models.ModifyImageSharePermissionRequest()
+        r.ImageId, r.AccountIds, r.Permission = image, accounts, permission
+        self.c.ModifyImageSharePermission(r)
+
+    def members(self, image):
+        r = models.DescribeImageSharePermissionRequest()
+        r.ImageId = image
+        return [p.AccountId for p in self.c.DescribeImageSharePermission(r).SharePermissionSet]
+
+    def images(self, image_type):
+        r = models.DescribeImagesRequest()
+        f = models.Filter()
+        f.Name, f.Values = "image-type", [image_type]
+        r.Filters, r.Offset, r.Limit = [f], 0, 100
+        return [i.ImageId for i in self.c.DescribeImages(r).ImageSet]
+
+    def delete(self, image):
+        r = models.DeleteImagesRequest()
+        r.ImageIds = [image]
+        self.c.DeleteImages(r)
+
+    def sync(self, image, region):
+        r = models.SyncImagesRequest()
+        r.ImageIds, r.DestinationRegions, r.ImageSetRequired = [image], [region], True
+        return self.c.SyncImages(r).ImageSet[0].ImageId
+
+    def launch(self, image, zone):
+        r = models.RunInstancesRequest()
+        p = models.Placement()
+        p.Zone = zone
+        r.Placement, r.ImageId, r.InstanceType = p, image, "S5.MEDIUM2"
+        return self.c.RunInstances(r).InstanceIdSet[0]
+
+
+def sequence(method):
+    s.section(f"TC3-HMAC-SHA256 over {method}")
+    s.reset()
+    owner, alice = Cvm("owner", HOME, method), Cvm("alice", HOME, method)
+    base, spare = s.image("base"), s.image("spare")
+    alice_id = s.account("alice")["id"]
+    crowd = [s.account(f"crowd{i}")["id"] for i in range(1, 51)]
+
+    s.run("owner shares base with alice", lambda: owner.share(base, [alice_id]))
+    mine = s.run("alice lists SHARED_IMAGE", lambda: alice.images("SHARED_IMAGE"))
+    s.check("alice sees base", mine is not None and base in mine, f"got {mine}")
+    members = s.run("owner describes base's share permission", lambda: owner.members(base))
+    s.check("alice is the member", members == [alice_id], f"got {members}")
+    s.refused("owner deletes base while shared (TC-DELETE-SHARED)", lambda: owner.delete(base), "InvalidImageId.InShared", code)
+    s.refused("alice deletes the shared image (TC-RECIPIENT-NO-DELETE)", lambda: alice.delete(base), "InvalidParameterValue.InvalidImageIdIsShared", code)
+    instance = s.run("alice launches from base", lambda: alice.launch(base, HOME + "-3"))
+    s.check("the instance has an ID", isinstance(instance, str) and instance.startswith("ins-"), f"got {instance}")
+
+    s.run("owner shares base with 49 more accounts", lambda: owner.share(base, crowd[:49]))
+    members = s.run("owner lists 50 members", lambda: owner.members(base))
+    s.check("exactly 50 members (TC-LIMIT-50)", members is not None and len(members) == 50, f"got {members and len(members)}")
+    s.refused("the 51st account is refused (TC-LIMIT-50)", lambda: owner.share(base, [crowd[49]]), "OverQuota", code)
+
+    s.run("owner cancels every share", lambda: owner.share(base, [alice_id] + crowd[:49], "CANCEL"))
+    members = s.run("owner lists members after cancelling", lambda: owner.members(base))
+    s.check("no members left", members == [], f"got {members}")
+    s.run("owner deletes base once unshared", lambda: owner.delete(base))
+
+    copy = s.run("owner copies spare to another region (SyncImages)", lambda: owner.sync(spare, AWAY))
+    if copy:
+        owner_away, alice_away = Cvm("owner", AWAY, method), Cvm("alice", AWAY, method)
+        s.refused("the copy cannot be shared from home (TC-SAME-REGION)", lambda: owner.share(copy, [alice_id]), "InvalidImageId.NotFound", code)
+        s.run("owner shares the copy in its region", lambda: owner_away.share(copy, [alice_id]))
+        there = s.run("alice lists SHARED_IMAGE in that region", lambda: alice_away.images("SHARED_IMAGE"))
+        s.check("alice sees the copy there", there is not None and copy in there, f"got {there}")
+
+
+def main():
+    sequence("POST")
+    sequence("GET")
+    s.section("authentication")
+    bad = Cvm("owner", HOME, secret="not-the-secret")
+    s.refused("a wrong secret is refused", lambda: bad.images("PRIVATE_IMAGE"), "AuthFailure.SignatureFailure", code)
+    unknown = Cvm("owner", HOME, secret_id="AKIDNoSuchKey0000000000000000000000")
+    s.refused("an unknown SecretId is refused", lambda: unknown.images("PRIVATE_IMAGE"), "AuthFailure.SecretIdNotFound", code)
+    s.finish()
+
+
+guarded(main)
