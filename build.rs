@@ -3,4 +3,5 @@
 fn main() {
     println!("cargo::rerun-if-changed=scenarios");
     println!("cargo::rerun-if-changed=tests/malformed");
+    println!("cargo::rerun-if-changed=tests/sdk");
 }

@@ -1,6 +1,6 @@
 //! The providers' official Python SDKs, unchanged, against `sharesim serve`.
 //!
-//! Each `tests/sdk/*_sdk.py` script is one test. The SDKs come from PyPI, pinned in
+//! Each `tests/sdk/sdk_<provider>.py` script is one test (named so it never shadows an SDK package). The SDKs come from PyPI, pinned in
 //! `tests/sdk/requirements.txt`, installed once into a virtualenv under `target/` (or use the
 //! Python named by `SHARESIM_SDK_PYTHON`). The server listens on 127.0.0.1 only.
 
@@ -108,13 +108,13 @@ impl Drop for Server {
 }
 
 #[rstest]
-fn official_sdk(#[files("tests/sdk/*_sdk.py")] script: PathBuf) {
+fn official_sdk(#[files("tests/sdk/sdk_*.py")] script: PathBuf) {
     let py = match python() {
         Ok(p) => p,
         Err(e) => panic!("{e}\nThe SDK tests need Python 3 and PyPI; .ci/run sets them up."),
     };
     let name = script.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let provider = name.trim_end_matches("_sdk.py").replace('_', "-");
+    let provider = name.trim_start_matches("sdk_").trim_end_matches(".py").replace('_', "-");
     let server = Server::start(&provider);
     let out = Command::new(py)
         .arg(&script)

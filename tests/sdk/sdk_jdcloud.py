@@ -1,0 +1,125 @@
+"""JD Cloud VM: the official SDK (jdcloud-sdk, VmClient) against `sharesim serve`, unchanged.
+
+The Python SDK never raises on an API error: it returns `resp.error` (code, status, message),
+so every step checks `resp.error` and `resp.request_id`.
+"""
+
+from jdcloud_sdk.core.config import Config
+from jdcloud_sdk.core.credential import Credential
+from jdcloud_sdk.core.logger import Logger
+from jdcloud_sdk.services.vm.apis.CopyImagesRequest import CopyImagesParameters, CopyImagesRequest
+from jdcloud_sdk.services.vm.apis.DeleteImageRequest import DeleteImageParameters, DeleteImageRequest
+from jdcloud_sdk.services.vm.apis.DescribeImageMembersRequest import DescribeImageMembersParameters, DescribeImageMembersRequest
+from jdcloud_sdk.services.vm.apis.DescribeImageRequest import DescribeImageParameters, DescribeImageRequest
+from jdcloud_sdk.services.vm.apis.DescribeImagesRequest import DescribeImagesParameters, DescribeImagesRequest
+from jdcloud_sdk.services.vm.apis.ShareImageRequest import ShareImageParameters, ShareImageRequest
+from jdcloud_sdk.services.vm.apis.UnShareImageRequest import UnShareImageParameters, UnShareImageRequest
+from jdcloud_sdk.services.vm.client.VmClient import VmClient
+
+from common import Suite, guarded
+
+s = Suite("jdcloud")
+HOME = s.regions["home"]
+AWAY = s.regions["away"]
+
+
+class ApiError(Exception):
+    def __init__(self, resp):
+        e = resp.error
+        self.status, self.code, self.message = e.status, e.code, e.message
+        super().__init__(f"{e.code} {e.status}: {e.message} (requestId {resp.request_id})")
+
+
+def status(e):
+    return getattr(e, "status", None)
+
+
+class Vm:
+    def __init__(self, account, secret=None, key_id=None):
+        a = s.account(account)
+        cred = Credential(key_id or a["access_key_id"], secret or a["access_key_secret"])
+        self.c = VmClient(cred, Config(s.hostport, scheme="http", timeout=10), Logger(-1))
+
+    def send(self, req):
+        resp = self.c.send(req)
+        if not resp.request_id:
+            raise AssertionError("every JD response carries a requestId")
+        if resp.error is not None:
+            raise ApiError(resp)
+        return resp.result
+
+    def share(self, image, pins, region=HOME):
+        p = ShareImageParameters(region, image)
+        p.setPins(pins)
+        return self.send(ShareImageRequest(p))
+
+    def unshare(self, image, pins, region=HOME):
+        p = UnShareImageParameters(region, image)
+        p.setPins(pins)
+        return self.send(UnShareImageRequest(p))
+
+    def members(self, image, region=HOME):
+        return self.send(DescribeImageMembersRequest(DescribeImageMembersParameters(region, image)))["pins"]
+
+    def shared_with_me(self, region=HOME):
+        p = DescribeImagesParameters(region)
+        p.setImageSource("shared")
+        p.setPageSize(100)
+        return [i["imageId"] for i in (self.send(DescribeImagesRequest(p)) or {}).get("images", [])]
+
+    def describe(self, image, region=HOME):
+        return self.send(DescribeImageRequest(DescribeImageParameters(region, image)))["image"]
+
+    def delete(self, image, region=HOME):
+        return self.send(DeleteImageRequest(DeleteImageParameters(region, image)))
+
+    def copy(self, image, to, region=HOME):
+        p = CopyImagesParameters(region, [image], to)
+        return self.send(CopyImagesRequest(p))["copyImages"][0]["destinationImageId"]
+
+
+def main():
+    s.reset()
+    owner, alice = Vm("owner"), Vm("alice")
+    base, spare = s.image("base"), s.image("spare")
+    alice_pin = s.account("alice")["id"]
+    crowd = [s.account(f"crowd{i}")["id"] for i in range(1, 11)]
+
+    s.section("share, list, limit, delete while shared")
+    s.run("owner shares base with alice's PIN", lambda: owner.share(base, [alice_pin]))
+    mine = s.run("alice lists imageSource=shared", alice.shared_with_me)
+    s.check("alice sees base", mine == [base], f"got {mine}")
+    members = s.run("owner lists base's members", lambda: owner.members(base))
+    s.check("alice's PIN is the member", members == [alice_pin], f"got {members}")
+    image = s.run("alice describes base", lambda: alice.describe(base))
+    s.check("the image is ready", image is not None and image.get("status") == "ready", f"got {image}")
+    s.refused("owner deletes base while shared (JD-DELETE-SHARED)", lambda: owner.delete(base), "FAILED_PRECONDITION", status)
+    s.refused("alice re-shares base (JD-NO-RESHARE)", lambda: alice.share(base, [crowd[0]]), "FAILED_PRECONDITION", status)
+    account_id = s.account("bob")["identities"].get("account_id")
+    s.refused("an account ID instead of a PIN (JD-PIN)", lambda: owner.share(base, [account_id]), "FAILED_PRECONDITION", status)
+    s.run("owner shares with 9 more PINs (10 in all)", lambda: owner.share(base, crowd[:9]))
+    s.refused("the 11th PIN is refused (JD-LIMIT-10)", lambda: owner.share(base, [crowd[9]]), "QUOTA_EXCEEDED", status)
+    members = s.run("owner lists 10 members", lambda: owner.members(base))
+    s.check("exactly 10 members", members is not None and len(members) == 10, f"got {members}")
+
+    s.section("cancel, delete, copy then share")
+    s.run("owner cancels every share", lambda: owner.unshare(base, [alice_pin] + crowd[:9]))
+    mine = s.run("alice lists after the cancel", alice.shared_with_me)
+    s.check("alice no longer sees base (JD-CANCEL)", mine == [], f"got {mine}")
+    s.run("owner deletes base once unshared", lambda: owner.delete(base))
+    copy = s.run("owner copies spare to another region", lambda: owner.copy(spare, AWAY))
+    if copy:
+        s.refused("the copy is not in home (JD-REGIONAL)", lambda: owner.share(copy, [alice_pin]), "NOT_FOUND", status)
+        s.run("owner shares the copy in its region", lambda: owner.share(copy, [alice_pin], AWAY))
+        there = s.run("alice lists in that region", lambda: alice.shared_with_me(AWAY))
+        s.check("alice sees the copy there", there == [copy], f"got {there}")
+
+    s.section("authentication")
+    bad = Vm("owner", secret="not-the-secret")
+    s.refused("a wrong secret is refused", bad.shared_with_me, "ACCESS_ERROR", status)
+    unknown = Vm("owner", key_id="0" * 32)
+    s.refused("an unknown access key is refused", unknown.shared_with_me, "ACCESS_ERROR", status)
+    s.finish()
+
+
+guarded(main)
