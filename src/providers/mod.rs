@@ -3,6 +3,7 @@
 //! outside a provider's folder knows anything specific to it.
 
 pub mod alibaba;
+pub mod huawei_gateway;
 pub mod huawei_ims;
 pub mod huawei_swr;
 pub mod jdcloud;

@@ -3,6 +3,7 @@
 //! responses and errors back out. Nothing here knows a provider; servers only move bytes.
 
 pub mod admin;
+pub mod client;
 pub mod codec;
 pub mod endpoint;
 pub mod http;

@@ -161,18 +161,37 @@ pub fn parse_acs3(value: &str) -> Option<Acs3Header> {
 pub fn canonical_query<'a>(pairs: impl IntoIterator<Item = &'a (String, String)>) -> String {
     let mut pairs: Vec<&(String, String)> = pairs.into_iter().collect();
     pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{}={}", codec::encode(k), codec::encode(v))).collect::<Vec<_>>().join("&")
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&codec::encode(k));
+        out.push('=');
+        out.push_str(&codec::encode(v));
+    }
+    out
 }
 
 /// The ACS3 canonical request (§3.1.6) for the headers the client signed and a payload hash.
 pub fn acs3_canonical_request(req: &HttpRequest, signed_headers: &[String], hashed_payload: &str) -> String {
     let path = if req.path().is_empty() { "/" } else { req.path() };
     let query = canonical_query(&codec::query_pairs(req.query()));
-    let headers: String = signed_headers
-        .iter()
-        .map(|h| format!("{}:{}\n", h.to_ascii_lowercase(), req.get(h).unwrap_or_default().trim()))
-        .collect();
-    format!("{}\n{path}\n{query}\n{headers}\n{}\n{hashed_payload}", req.method, signed_headers.join(";"))
+    let mut out = String::with_capacity(512);
+    for part in [req.method.as_str(), "\n", path, "\n", &query, "\n"] {
+        out.push_str(part);
+    }
+    for h in signed_headers {
+        out.push_str(&h.to_ascii_lowercase());
+        out.push(':');
+        out.push_str(req.get(h).unwrap_or_default().trim());
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&signed_headers.join(";"));
+    out.push('\n');
+    out.push_str(hashed_payload);
+    out
 }
 
 /// `ACS3-HMAC-SHA256\n` + the canonical request's SHA-256 in hex.

@@ -2,6 +2,7 @@
 //! projects and many images per request, inside the image's region, accepted before use;
 //! encrypted images only with a custom key authorized to the recipient.
 
+pub mod api;
 mod errors;
 mod identity;
 mod rules;
@@ -29,5 +30,5 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "", id_len: 20, id_alphabet: crate::ids::UPPER_ALNUM, secret_len: 40 },
-    api: None,
+    api: Some(api::ADAPTER),
 };

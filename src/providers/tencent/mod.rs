@@ -3,6 +3,7 @@
 pub mod api;
 #[cfg(test)]
 mod api_tests;
+pub mod client;
 mod errors;
 mod identity;
 mod rules;

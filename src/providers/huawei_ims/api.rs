@@ -1,0 +1,1755 @@
+//! Huawei Cloud IMS's HTTP API, as the official SDK (huaweicloudsdkims) calls it
+//! (providers/huawei-ims.md): the member APIs (BatchAddMembers, BatchUpdateMembers,
+//! BatchDeleteMembers and their jobs), image listings, the v1 and Glance member queries, image
+//! show/update/delete, cross-region copy and the quota, plus IAM's project listing the SDK calls
+//! when it is given a region instead of a project ID.
+//!
+//! Every call passes the API gateway first ([`huawei_gateway`]): an unknown route is
+//! `404 APIGW.0101`, a bad signature `401 APIGW.0301`. The caller is the access key's account,
+//! acting in the project of `X-Project-Id` (or of the `{project_id}` path parameter), whose
+//! region is the region of the call. IMS's own refusals are `{"error":{"code":"IMG.xxxx",
+//! "message":…}}` with the status of [`Spec::wire`](crate::providers::Spec::wire); every
+//! response carries `X-Request-Id`, `x-sharesim-outcome` (`ok`, the canonical error, or the
+//! gateway's or the adapter's refusal) and, when a rule decided, `x-sharesim-rule`.
+//!
+//! Member operations answer `{"job_id"}` and their effect is applied at once (the job is
+//! `SUCCESS` on the first query). A refusal that concerns the request as a whole (its format, an
+//! image that cannot be shared, too many projects) is answered at once with 400; one that
+//! concerns the members (a project of another region, the member limit, yourself …) is reported
+//! by the job: `FAIL` with the IMS code in `error_code` and its message in `fail_reason`.
+
+use serde_json::{Map, Value, json};
+
+use crate::engine::{Action, ErrorKind as K, Failure, Image, Operation, Outcome, Output, ShareOptions, ShareStatus};
+use crate::providers::huawei_gateway::{self as gateway, Denial};
+use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, MAX_BODY_BYTES, Rejection, codec};
+
+use super::SPEC;
+
+pub const ADAPTER: Adapter = Adapter { handle, reject };
+
+const JSON: &str = "application/json;charset=UTF-8";
+const FORMAT_CODE: &str = "IMG.0001";
+const FORMAT_MESSAGE: &str = "The request message format is invalid.";
+const INVALID_PROJECT: &str = "The project ID and token in the request are invalid.";
+/// At most this many images or members in one listing page.
+const MAX_LIMIT: usize = 1000;
+
+// ----- routes ------------------------------------------------------------------------------
+
+/// The APIs served, by the SDK's operation names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    BatchAddMembers,
+    BatchUpdateMembers,
+    BatchDeleteMembers,
+    ShowJob { project: String, job: String },
+    ShowJobProgress { job: String },
+    ListImages,
+    ListImageMembers { project: String, image: String },
+    ShowImageMember { project: String, image: String, member: String },
+    GlanceListImages,
+    GlanceShowImage { image: String },
+    GlanceUpdateImage { image: String },
+    GlanceDeleteImage { image: String },
+    GlanceListImageMembers { image: String },
+    GlanceAddImageMember { image: String },
+    GlanceShowImageMember { image: String, member: String },
+    GlanceUpdateImageMember { image: String, member: String },
+    GlanceDeleteImageMember { image: String, member: String },
+    CopyImageCrossRegion { image: String },
+    ShowImageQuota,
+    KeystoneListProjects,
+}
+
+impl Route {
+    fn parse(method: &str, path: &str) -> Option<Route> {
+        let segments: Vec<String> =
+            path.trim_start_matches('/').trim_end_matches('/').split('/').map(|s| codec::decode(s, false)).collect();
+        let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let o = |x: &str| x.to_string();
+        use Route::*;
+        Some(match (method, s.as_slice()) {
+            ("POST", ["v1", "cloudimages", "members"]) => BatchAddMembers,
+            ("PUT", ["v1", "cloudimages", "members"]) => BatchUpdateMembers,
+            ("DELETE", ["v1", "cloudimages", "members"]) => BatchDeleteMembers,
+            ("GET", ["v1", "cloudimages", "quota"]) => ShowImageQuota,
+            ("GET", ["v1", "cloudimages", "job", job]) => ShowJobProgress { job: o(job) },
+            ("POST", ["v1", "cloudimages", image, "cross_region_copy"]) => CopyImageCrossRegion { image: o(image) },
+            ("GET", ["v1", project, "jobs", job]) => ShowJob { project: o(project), job: o(job) },
+            ("GET", ["v1", project, "cloudimages", image, "members"]) => {
+                ListImageMembers { project: o(project), image: o(image) }
+            }
+            ("GET", ["v1", project, "cloudimages", image, "members", member]) => {
+                ShowImageMember { project: o(project), image: o(image), member: o(member) }
+            }
+            ("GET", ["v2", "cloudimages"]) => ListImages,
+            ("GET", ["v2", "images"]) => GlanceListImages,
+            ("GET", ["v2", "images", image]) => GlanceShowImage { image: o(image) },
+            ("PATCH", ["v2", "images", image]) => GlanceUpdateImage { image: o(image) },
+            ("DELETE", ["v2", "images", image]) => GlanceDeleteImage { image: o(image) },
+            ("GET", ["v2", "images", image, "members"]) => GlanceListImageMembers { image: o(image) },
+            ("POST", ["v2", "images", image, "members"]) => GlanceAddImageMember { image: o(image) },
+            ("GET", ["v2", "images", image, "members", member]) => {
+                GlanceShowImageMember { image: o(image), member: o(member) }
+            }
+            ("PUT", ["v2", "images", image, "members", member]) => {
+                GlanceUpdateImageMember { image: o(image), member: o(member) }
+            }
+            ("DELETE", ["v2", "images", image, "members", member]) => {
+                GlanceDeleteImageMember { image: o(image), member: o(member) }
+            }
+            ("GET", ["v3", "projects"]) => KeystoneListProjects,
+            _ => return None,
+        })
+    }
+
+    fn api(&self) -> &'static str {
+        use Route::*;
+        match self {
+            BatchAddMembers => "BatchAddMembers",
+            BatchUpdateMembers => "BatchUpdateMembers",
+            BatchDeleteMembers => "BatchDeleteMembers",
+            ShowJob { .. } => "ShowJob",
+            ShowJobProgress { .. } => "ShowJobProgress",
+            ListImages => "ListImages",
+            ListImageMembers { .. } => "ListImageMembers",
+            ShowImageMember { .. } => "ShowImageMember",
+            GlanceListImages => "GlanceListImages",
+            GlanceShowImage { .. } => "GlanceShowImage",
+            GlanceUpdateImage { .. } => "GlanceUpdateImage",
+            GlanceDeleteImage { .. } => "GlanceDeleteImage",
+            GlanceListImageMembers { .. } => "GlanceListImageMembers",
+            GlanceAddImageMember { .. } => "GlanceAddImageMember",
+            GlanceShowImageMember { .. } => "GlanceShowImageMember",
+            GlanceUpdateImageMember { .. } => "GlanceUpdateImageMember",
+            GlanceDeleteImageMember { .. } => "GlanceDeleteImageMember",
+            CopyImageCrossRegion { .. } => "CopyImageCrossRegion",
+            ShowImageQuota => "ShowImageQuota",
+            KeystoneListProjects => "KeystoneListProjects",
+        }
+    }
+
+    /// The `{project_id}` path parameter, for routes that have one.
+    fn project(&self) -> Option<&str> {
+        match self {
+            Route::ShowJob { project, .. }
+            | Route::ListImageMembers { project, .. }
+            | Route::ShowImageMember { project, .. } => Some(project),
+            _ => None,
+        }
+    }
+}
+
+// ----- responses ---------------------------------------------------------------------------
+
+fn ims_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::json(status, JSON, &json!({ "error": { "code": code, "message": message } }))
+}
+
+fn ok(body: Value) -> HttpResponse {
+    HttpResponse::json(200, JSON, &body)
+}
+
+/// Adds the request ID and the sharesim decision headers.
+fn finish(mut resp: HttpResponse, request_id: &str, outcome: &str, rule: Option<&str>) -> HttpResponse {
+    if resp.header("X-Request-Id").is_none() {
+        resp = resp.with_header("X-Request-Id", request_id);
+    }
+    resp = resp.with_header("x-sharesim-outcome", outcome);
+    if let Some(rule) = rule {
+        resp = resp.with_header("x-sharesim-rule", rule);
+    }
+    resp
+}
+
+fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
+    let request_id = gateway::request_id(ep);
+    let (status, label) = match why {
+        Rejection::BodyTooLarge { .. } => (413, "body-too-large"),
+        Rejection::Unreadable(_) => (400, "unreadable"),
+    };
+    ep.note_refusal(label);
+    finish(ims_error(status, FORMAT_CODE, FORMAT_MESSAGE), &request_id, label, None)
+}
+
+fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
+    if req.body.len() > MAX_BODY_BYTES {
+        return reject(ep, &Rejection::BodyTooLarge { limit: MAX_BODY_BYTES });
+    }
+    let request_id = gateway::request_id(ep);
+    let denied = |ep: &mut Endpoint, d: Denial| {
+        ep.note_refusal(d.label);
+        finish(d.response(&request_id), &request_id, d.label, None)
+    };
+    let not_yours = |ep: &mut Endpoint| {
+        ep.note_refusal("project");
+        finish(ims_error(403, "IMG.0030", INVALID_PROJECT), &request_id, "project", None)
+    };
+    let Some(route) = Route::parse(&req.method, req.path()) else {
+        return denied(ep, Denial::unknown_route());
+    };
+    ep.note_api(route.api());
+    let caller = match gateway::verify(ep.keys(), req, now, ep.verify_signatures()) {
+        Ok(c) => c,
+        Err(d) => return denied(ep, d),
+    };
+    let Some(&account_ix) = ep.engine().state().index.account_by_name.get(&caller.account) else {
+        return denied(ep, Denial::unknown_key(&caller.access_key));
+    };
+    // The project acted in: `X-Project-Id`, else the path's `{project_id}`, else the region of
+    // the host name (`ims.cn-east-3.myhuaweicloud.com`), else the first region. A `{project_id}`
+    // in the path must be that project.
+    let header = req.get("X-Project-Id").map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+    let (project, region) = match (header, route.project()) {
+        (Some(p), _) => match gateway::project_region(ep.engine(), &caller.account, &p) {
+            Some(r) => (p, r),
+            None => return denied(ep, Denial::foreign_project(&p)),
+        },
+        (None, Some(p)) => match gateway::project_region(ep.engine(), &caller.account, p) {
+            Some(r) => (p.to_string(), r),
+            None => return not_yours(ep),
+        },
+        (None, None) => {
+            let r = region_of_host(req).unwrap_or(0);
+            (gateway::project_id(ep.engine(), &caller.account, r).unwrap_or_default(), r)
+        }
+    };
+    if route.project().is_some_and(|p| p != project) {
+        return not_yours(ep);
+    }
+    let mut cx = Cx { ep, account: caller.account, account_ix, project, region, outcome: "ok".into(), rule: None };
+    let resp = cx.serve(&route, req).unwrap_or_else(|e| e);
+    // Calls that ask the engine nothing (jobs, IAM) are journalled with their outcome too.
+    cx.ep.note_refusal(&cx.outcome);
+    finish(resp, &request_id, &cx.outcome, cx.rule)
+}
+
+fn region_of_host(req: &HttpRequest) -> Option<usize> {
+    let host = req.get("Host")?;
+    host.split(['.', ':']).find_map(|label| SPEC.regions.iter().position(|r| r.id == label))
+}
+
+// ----- one call ----------------------------------------------------------------------------
+
+type Reply = Result<HttpResponse, HttpResponse>;
+
+/// One authenticated call: the caller, its project and region, and the decision so far.
+struct Cx<'e> {
+    ep: &'e mut Endpoint,
+    account: String,
+    account_ix: u32,
+    project: String,
+    region: usize,
+    outcome: String,
+    rule: Option<&'static str>,
+}
+
+impl Cx<'_> {
+    fn apply(&mut self, op: Operation) -> Outcome {
+        let region = SPEC.regions[self.region].id;
+        let out = self.ep.apply(&self.account, Some(region), op);
+        match &out {
+            Ok(_) => (self.outcome, self.rule) = ("ok".into(), None),
+            Err(f) => (self.outcome, self.rule) = (f.kind.to_string(), f.rule),
+        }
+        out
+    }
+
+    /// A refusal the adapter makes itself, before or instead of the engine.
+    fn refuse(&mut self, label: &str, status: u16, code: &str, message: &str) -> HttpResponse {
+        self.ep.note_refusal(label);
+        (self.outcome, self.rule) = (label.into(), None);
+        ims_error(status, code, message)
+    }
+
+    /// A canonical error the adapter decides (no engine call fits), in IMS's words.
+    fn refuse_as(&mut self, kind: K, action: Action) -> HttpResponse {
+        self.refuse_by(Failure::plain(kind, ""), action)
+    }
+
+    /// A refusal the adapter makes for a rule of the provider's table.
+    fn refuse_by(&mut self, f: Failure, action: Action) -> HttpResponse {
+        let w = SPEC.wire(&f, action);
+        let resp = self.refuse(&f.kind.to_string(), w.status, w.code, w.message);
+        self.rule = f.rule;
+        resp
+    }
+
+    fn malformed(&mut self) -> HttpResponse {
+        self.refuse("malformed", 400, FORMAT_CODE, FORMAT_MESSAGE)
+    }
+
+    /// The engine's refusal in IMS's words.
+    fn failed(&self, f: &Failure, action: Action) -> HttpResponse {
+        let w = SPEC.wire(f, action);
+        ims_error(w.status, w.code, w.message)
+    }
+
+    fn serve(&mut self, route: &Route, req: &HttpRequest) -> Reply {
+        use Route::*;
+        match route {
+            BatchAddMembers => self.batch_add(req),
+            BatchUpdateMembers => self.batch_update(req),
+            BatchDeleteMembers => self.batch_delete(req),
+            ShowJob { job, .. } => self.show_job(job, false),
+            ShowJobProgress { job } => self.show_job(job, true),
+            ListImages => self.list_images(req, false),
+            GlanceListImages => self.list_images(req, true),
+            ListImageMembers { image, .. } => self.list_members(req, image, false),
+            GlanceListImageMembers { image } => self.list_members(req, image, true),
+            ShowImageMember { image, member, .. } | GlanceShowImageMember { image, member } => {
+                self.show_member(image, member)
+            }
+            GlanceAddImageMember { image } => self.add_member(req, image),
+            GlanceUpdateImageMember { image, member } => self.update_member(req, image, member),
+            GlanceDeleteImageMember { image, member } => self.delete_member(image, member),
+            GlanceShowImage { image } => self.show_image(image),
+            GlanceUpdateImage { image } => self.update_image(req, image),
+            GlanceDeleteImage { image } => self.delete_image(req, image),
+            CopyImageCrossRegion { image } => self.copy(req, image),
+            ShowImageQuota => self.quota(),
+            KeystoneListProjects => self.list_projects(req),
+        }
+    }
+
+    // ----- request bodies ------------------------------------------------------------------
+
+    /// The JSON body; `None` when empty and optional. Empty and required: IMG.0007.
+    fn json_body(&mut self, req: &HttpRequest, required: bool) -> Result<Option<Value>, HttpResponse> {
+        if req.body.iter().all(u8::is_ascii_whitespace) {
+            if required {
+                return Err(self.refuse("empty-body", 400, "IMG.0007", "The request body is empty."));
+            }
+            return Ok(None);
+        }
+        serde_json::from_slice(&req.body).map(Some).map_err(|_| self.malformed())
+    }
+
+    fn object(&mut self, req: &HttpRequest) -> Result<Map<String, Value>, HttpResponse> {
+        match self.json_body(req, true)? {
+            Some(Value::Object(m)) => Ok(m),
+            _ => Err(self.malformed()),
+        }
+    }
+
+    /// A list of strings; absent or null is empty.
+    fn strings(&mut self, body: &Map<String, Value>, key: &str) -> Result<Vec<String>, HttpResponse> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => {
+                items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().ok_or(())
+            }
+            Some(_) => Err(()),
+        }
+        .map_err(|()| self.malformed())
+    }
+
+    /// A string field; absent or null is `None`, `required` makes that malformed.
+    fn string(&mut self, body: &Map<String, Value>, key: &str, required: bool) -> Result<Option<String>, HttpResponse> {
+        match body.get(key) {
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            None | Some(Value::Null) if !required => Ok(None),
+            _ => Err(self.malformed()),
+        }
+    }
+
+    /// Recipients of a batch body: `projects`, and `domains` and `organizations`, which the
+    /// engine refuses by its project-ID rule.
+    fn recipients(&mut self, body: &Map<String, Value>) -> Result<Vec<String>, HttpResponse> {
+        let mut all = self.strings(body, "projects")?;
+        all.extend(self.strings(body, "domains")?);
+        all.extend(self.strings(body, "organizations")?);
+        Ok(all)
+    }
+
+    // ----- member operations ---------------------------------------------------------------
+
+    /// Answers a batch operation: a job for success and member-level refusals, 400 otherwise.
+    fn job_reply(&mut self, kind: JobKind, out: Result<(Vec<String>, Vec<String>), Failure>) -> Reply {
+        let (images, members, failure) = match out {
+            Ok((images, members)) => (images, members, None),
+            Err(f) if reported_by_job(f.kind) => (Vec::new(), Vec::new(), Some((f.kind, f.rule))),
+            Err(f) => return Err(self.failed(&f, kind.action())),
+        };
+        let state = self.ep.engine().state();
+        let image_ixs = images.iter().filter_map(|id| state.index.image_by_id.get(id).copied()).collect();
+        let member_ixs =
+            members.iter().filter_map(|p| state.index.directory.get(p.trim()).map(|e| e.account)).collect();
+        let job = Job {
+            kind,
+            seq: self.ep.seq(),
+            creator: self.account_ix,
+            region: self.region,
+            at: self.ep.engine().now(),
+            images: dedup(image_ixs),
+            members: dedup(member_ixs),
+            failure,
+        };
+        Ok(ok(json!({ "job_id": jobs::record(self.ep, &job) })))
+    }
+
+    fn batch_add(&mut self, req: &HttpRequest) -> Reply {
+        let body = self.object(req)?;
+        let images = self.strings(&body, "images")?;
+        let recipients = self.recipients(&body)?;
+        let op = Operation::Share {
+            images: images.clone(),
+            recipients: recipients.clone(),
+            options: ShareOptions::default(),
+        };
+        let out = self.apply(op).map(|_| (images, recipients));
+        self.job_reply(JobKind::Add, out)
+    }
+
+    fn batch_update(&mut self, req: &HttpRequest) -> Reply {
+        let body = self.object(req)?;
+        let images = self.strings(&body, "images")?;
+        let project = self.string(&body, "project_id", true)?.unwrap_or_default();
+        let status = self.string(&body, "status", true)?.unwrap_or_default();
+        let (kind, op) = match status.as_str() {
+            "accepted" => (JobKind::Accept, Operation::Accept { images: images.clone() }),
+            "rejected" => (JobKind::Reject, Operation::Reject { images: images.clone() }),
+            _ => return Err(self.malformed()),
+        };
+        if project.trim() != self.project {
+            return Err(self.refuse("project", 403, "IMG.0030", INVALID_PROJECT));
+        }
+        let me = self.project.clone();
+        let out = self.apply(op).map(|_| (images, vec![me]));
+        self.job_reply(kind, out)
+    }
+
+    fn batch_delete(&mut self, req: &HttpRequest) -> Reply {
+        let body = self.object(req)?;
+        let images = dedup(self.strings(&body, "images")?);
+        let recipients = self.recipients(&body)?;
+        if images.is_empty() {
+            return Err(self.refuse_as(K::InvalidParameter, Action::CancelShare));
+        }
+        let ops: Vec<Operation> = images
+            .iter()
+            .map(|image| Operation::CancelShare { image: image.clone(), recipients: recipients.clone() })
+            .collect();
+        // All or nothing: try the batch on a copy of the world first; a refused image is then
+        // asked of the real engine alone (same answer, nothing changed) so the journal has it.
+        let mut probe = self.ep.engine().clone();
+        let region = SPEC.regions[self.region].id;
+        let refused = ops.iter().position(|op| {
+            let req = crate::engine::Request::new(self.account.clone(), op.clone()).in_region(region);
+            probe.apply(&req).is_err()
+        });
+        let todo = match refused {
+            Some(k) => vec![ops[k].clone()],
+            None => ops,
+        };
+        let mut out = Ok((images, recipients));
+        for op in todo {
+            if let Err(f) = self.apply(op) {
+                out = Err(f);
+                break;
+            }
+        }
+        self.job_reply(JobKind::Delete, out)
+    }
+
+    fn show_job(&mut self, id: &str, progress: bool) -> Reply {
+        let job = jobs::lookup(self.ep, id).filter(|j| j.creator == self.account_ix && j.region == self.region);
+        let Some(job) = job else {
+            return Err(self.refuse("not-found", 404, "IMG.0023", "An exception occurred during task query."));
+        };
+        let engine = self.ep.engine();
+        let state = engine.state();
+        let images: Vec<String> = job.images.iter().map(|&ix| state.images[ix as usize].id.clone()).collect();
+        let members: Vec<String> = job
+            .members
+            .iter()
+            .filter_map(|&a| gateway::project_id(engine, &state.accounts[a as usize].name, job.region))
+            .collect();
+        let mut entities = Map::new();
+        if let Some(first) = images.first() {
+            entities.insert("image_id".into(), json!(first));
+        }
+        let (status, error_code, fail_reason) = match job.failure {
+            None => ("SUCCESS", Value::Null, Value::Null),
+            Some((kind, rule)) => {
+                let w = SPEC.wire(&Failure { kind, rule, message: String::new() }, job.kind.action());
+                ("FAIL", json!(w.code), json!(w.message))
+            }
+        };
+        if job.failure.is_none() {
+            entities.insert("process_percent".into(), json!(1.0));
+            if job.kind == JobKind::Copy {
+                if let Some(&ix) = job.images.first() {
+                    entities.insert("image_name".into(), json!(state.images[ix as usize].name));
+                }
+            } else {
+                let results: Vec<Value> = images
+                    .iter()
+                    .flat_map(|i| {
+                        members.iter().map(move |m| json!({"image_id": i, "project_id": m, "status": "success"}))
+                    })
+                    .collect();
+                entities.insert("results".into(), Value::Array(results));
+            }
+        }
+        if progress {
+            entities.insert("subJobId".into(), json!(""));
+        }
+        let time = huawei_time(job.at);
+        Ok(ok(json!({
+            "status": status,
+            "job_id": id,
+            "job_type": job.kind.job_type(),
+            "begin_time": time,
+            "end_time": time,
+            "error_code": error_code,
+            "fail_reason": fail_reason,
+            "entities": entities,
+        })))
+    }
+
+    fn list_members(&mut self, req: &HttpRequest, image: &str, glance: bool) -> Reply {
+        let members = match self.apply(Operation::ListShares { image: image.to_string() }) {
+            Ok(Output::Members { members }) => members,
+            Ok(_) => Vec::new(),
+            Err(f) => return Err(self.failed(&f, Action::ListShares)),
+        };
+        let all: Vec<Value> =
+            members.iter().map(|m| member_json(image, &m.recipient, m.status, &m.shared_at)).collect();
+        if glance {
+            return Ok(ok(json!({ "members": all, "schema": "/v2/schemas/members" })));
+        }
+        let q = Query::parse(req.query());
+        let ids: Vec<&str> = all.iter().map(|m| m["member_id"].as_str().unwrap_or_default()).collect();
+        let (start, end, more) = match page(&ids, &q, 25) {
+            Some(p) => p,
+            None => return Err(self.malformed()),
+        };
+        let page_members = all[start..end].to_vec();
+        let mut page_info = json!({ "current_count": page_members.len() });
+        if more && let Some(last) = ids.get(end.wrapping_sub(1)) {
+            page_info["next_marker"] = json!(last);
+        }
+        Ok(ok(json!({ "members": page_members, "schema": "/v2/schemas/members", "page_info": page_info })))
+    }
+
+    fn image_owner(&self, image: &str) -> Option<u32> {
+        let state = self.ep.engine().state();
+        state.index.image_by_id.get(image).map(|&ix| state.images[ix as usize].owner)
+    }
+
+    fn show_member(&mut self, image: &str, member: &str) -> Reply {
+        if member == self.project && self.image_owner(image) != Some(self.account_ix) {
+            // A recipient reads its own member record from its shared-with-me list.
+            if let Ok(Output::SharedWithMe { images }) = self.apply(Operation::ListSharedWithMe)
+                && images.iter().any(|i| i.image == image)
+                && let Some(m) = self.member_of(image, self.account_ix)
+            {
+                return Ok(ok(m));
+            }
+            // No longer (or never) a member: the engine says why.
+            return match self.apply(Operation::ListShares { image: image.to_string() }) {
+                Err(f) => Err(self.failed(&f, Action::ListShares)),
+                Ok(_) => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
+            };
+        }
+        match self.apply(Operation::ListShares { image: image.to_string() }) {
+            Ok(Output::Members { members }) => match members.iter().find(|m| m.recipient == member) {
+                Some(m) => Ok(ok(member_json(image, &m.recipient, m.status, &m.shared_at))),
+                None => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
+            },
+            Ok(_) => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
+            Err(f) => Err(self.failed(&f, Action::ListShares)),
+        }
+    }
+
+    /// The member record of `account` on `image`, from the state.
+    fn member_of(&self, image: &str, account: u32) -> Option<Value> {
+        let engine = self.ep.engine();
+        let state = engine.state();
+        let img = &state.images[*state.index.image_by_id.get(image)? as usize];
+        let share = img.shares.get(&account)?;
+        let project = gateway::project_id(engine, &state.accounts[account as usize].name, img.region)?;
+        Some(member_json(image, &project, share.status, &crate::clock::iso8601(share.created_at)))
+    }
+
+    fn add_member(&mut self, req: &HttpRequest, image: &str) -> Reply {
+        let body = self.object(req)?;
+        let member = self.string(&body, "member", true)?.unwrap_or_default();
+        let op = Operation::Share {
+            images: vec![image.to_string()],
+            recipients: vec![member.clone()],
+            options: ShareOptions::default(),
+        };
+        if let Err(f) = self.apply(op) {
+            return Err(self.failed(&f, Action::Share));
+        }
+        let account = self.ep.engine().state().index.directory.get(member.trim()).map(|e| e.account);
+        match account.and_then(|a| self.member_of(image, a)) {
+            Some(m) => Ok(ok(m)),
+            None => Err(self.refuse_as(K::NotShared, Action::Share)),
+        }
+    }
+
+    fn update_member(&mut self, req: &HttpRequest, image: &str, member: &str) -> Reply {
+        let body = self.object(req)?;
+        let status = self.string(&body, "status", true)?.unwrap_or_default();
+        let (op, action) = match status.as_str() {
+            "accepted" => (Operation::Accept { images: vec![image.to_string()] }, Action::Accept),
+            "rejected" => (Operation::Reject { images: vec![image.to_string()] }, Action::Reject),
+            _ => return Err(self.malformed()),
+        };
+        // Only the member sets its own status; the owner asking is the engine's to refuse.
+        if member != self.project && self.image_owner(image) != Some(self.account_ix) {
+            return Err(self.refuse_as(K::NotFound, Action::Describe));
+        }
+        if let Err(f) = self.apply(op) {
+            return Err(self.failed(&f, action));
+        }
+        match self.member_of(image, self.account_ix) {
+            Some(m) => Ok(ok(m)),
+            None => Err(self.refuse_as(K::NotShared, action)),
+        }
+    }
+
+    fn delete_member(&mut self, image: &str, member: &str) -> Reply {
+        let op = Operation::CancelShare { image: image.to_string(), recipients: vec![member.to_string()] };
+        match self.apply(op) {
+            Ok(_) => Ok(HttpResponse::empty(204)),
+            Err(f) => Err(self.failed(&f, Action::CancelShare)),
+        }
+    }
+
+    // ----- images --------------------------------------------------------------------------
+
+    fn list_images(&mut self, req: &HttpRequest, glance: bool) -> Reply {
+        let q = Query::parse(req.query());
+        let member_status = q.get("member_status");
+        if member_status.is_some_and(|s| !matches!(s, "pending" | "accepted" | "rejected" | "all")) {
+            return Err(self.malformed());
+        }
+        let visibility = q.get("visibility");
+        let imagetype = q.get("__imagetype");
+        let want_shared = matches!(visibility, None | Some("shared")) && matches!(imagetype, None | Some("shared"));
+        let want_own = member_status.is_none()
+            && matches!(visibility, None | Some("private") | Some("public"))
+            && matches!(imagetype, None | Some("private") | Some("shared") | Some("gold"));
+        // (image index, member status for images shared with the caller)
+        let mut found: Vec<(u32, Option<ShareStatus>)> = Vec::new();
+        if want_own {
+            match self.apply(Operation::ListImages) {
+                Ok(Output::Images { images }) => found.extend(
+                    images
+                        .iter()
+                        .map(|v| (v.id.clone(), None))
+                        .filter_map(|(id, s)| self.ep.engine().state().index.image_by_id.get(&id).map(|&ix| (ix, s))),
+                ),
+                Ok(_) => {}
+                Err(f) => return Err(self.failed(&f, Action::ListImages)),
+            }
+        }
+        if want_shared {
+            let wanted = member_status.unwrap_or("accepted");
+            match self.apply(Operation::ListSharedWithMe) {
+                Ok(Output::SharedWithMe { images }) => {
+                    for v in images {
+                        if wanted != "all" && status_name(v.status) != wanted {
+                            continue;
+                        }
+                        if let Some(&ix) = self.ep.engine().state().index.image_by_id.get(&v.image) {
+                            found.push((ix, Some(v.status)));
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(f) => return Err(self.failed(&f, Action::ListSharedWithMe)),
+            }
+        }
+        // Newest first, as IMS sorts by creation time.
+        found.sort_by_key(|f| std::cmp::Reverse(f.0));
+        found.dedup_by_key(|f| f.0);
+        let engine = self.ep.engine();
+        let infos: Vec<Value> = found
+            .iter()
+            .map(|&(ix, s)| image_info(engine, &engine.state().images[ix as usize], s))
+            .filter(|info| q.matches(info))
+            .collect();
+        let ids: Vec<&str> = infos.iter().map(|i| i["id"].as_str().unwrap_or_default()).collect();
+        let Some((start, end, more)) = page(&ids, &q, if glance { 25 } else { 500 }) else {
+            return Err(self.malformed());
+        };
+        let next = if more { ids.get(end.wrapping_sub(1)).map(|s| s.to_string()) } else { None };
+        let images = infos[start..end].to_vec();
+        if glance {
+            let mut body =
+                json!({ "images": images, "schema": "/v2/schemas/images", "first": q.link("/v2/images", None) });
+            if let Some(marker) = next {
+                body["next"] = json!(q.link("/v2/images", Some(&marker)));
+            }
+            return Ok(ok(body));
+        }
+        let mut body = json!({ "images": images });
+        if let Some(marker) = next {
+            body["page_info"] = json!({ "next_marker": marker });
+        }
+        Ok(ok(body))
+    }
+
+    /// An image the caller reached, with the status of its membership when it is shared in.
+    fn reached_image(&self, image: &str) -> Option<Value> {
+        let engine = self.ep.engine();
+        let state = engine.state();
+        let img = &state.images[*state.index.image_by_id.get(image)? as usize];
+        let status = (img.owner != self.account_ix).then(|| img.shares.get(&self.account_ix).map(|s| s.status));
+        Some(image_info(engine, img, status.flatten()))
+    }
+
+    fn show_image(&mut self, image: &str) -> Reply {
+        match self.apply(Operation::Describe { image: image.to_string() }) {
+            Ok(_) => self.reached_image(image).map(ok).ok_or_else(|| self.refuse_as(K::NotFound, Action::Describe)),
+            Err(f) => Err(self.failed(&f, Action::Describe)),
+        }
+    }
+
+    fn update_image(&mut self, req: &HttpRequest, image: &str) -> Reply {
+        let Some(Value::Array(ops)) = self.json_body(req, true)? else { return Err(self.malformed()) };
+        let (mut name, mut description) = (None, None);
+        for op in &ops {
+            let (Some(kind), Some(path)) =
+                (op.get("op").and_then(Value::as_str), op.get("path").and_then(Value::as_str))
+            else {
+                return Err(self.malformed());
+            };
+            if !matches!(kind, "add" | "replace" | "remove") {
+                return Err(self.malformed());
+            }
+            let value = op.get("value").and_then(Value::as_str).map(str::to_string);
+            match (kind, path) {
+                ("add" | "replace", "/name") => name = Some(value.ok_or(()).map_err(|()| self.malformed())?),
+                ("add" | "replace", "/__description" | "/description") => description = value,
+                ("remove", "/__description" | "/description") => description = Some(String::new()),
+                // Other attributes (min_ram, tags, __os_version …) are not modelled.
+                _ => {}
+            }
+        }
+        match self.apply(Operation::Modify { image: image.to_string(), name, description }) {
+            Ok(_) => self.reached_image(image).map(ok).ok_or_else(|| self.refuse_as(K::NotFound, Action::Modify)),
+            Err(f) => Err(self.failed(&f, Action::Modify)),
+        }
+    }
+
+    fn delete_image(&mut self, req: &HttpRequest, image: &str) -> Reply {
+        match self.json_body(req, false)? {
+            None => {}
+            Some(Value::Object(m)) if m.get("delete_backup").is_none_or(|v| v.is_boolean() || v.is_null()) => {}
+            Some(_) => return Err(self.malformed()),
+        }
+        match self.apply(Operation::Delete { image: image.to_string() }) {
+            Ok(_) => Ok(HttpResponse::empty(204)),
+            Err(f) => Err(self.failed(&f, Action::Delete)),
+        }
+    }
+
+    fn copy(&mut self, req: &HttpRequest, image: &str) -> Reply {
+        let body = self.object(req)?;
+        let name = self.string(&body, "name", true)?;
+        let region = self.string(&body, "region", true)?.unwrap_or_default();
+        self.string(&body, "project_name", true)?;
+        self.string(&body, "agency_name", true)?;
+        self.string(&body, "description", false)?;
+        // cross_region_copy refuses the image's own region (IMG.0142, HI-COPY); the engine
+        // allows that copy, which is CopyImageInRegion's. Only for an image the caller reaches.
+        let own_region = {
+            let state = self.ep.engine().state();
+            let target = SPEC.regions.iter().position(|r| r.id == region || r.name == region);
+            state.index.image_by_id.get(image).map(|&ix| &state.images[ix as usize]).is_some_and(|img| {
+                !img.is_deleted()
+                    && (img.owner == self.account_ix || img.shares.contains_key(&self.account_ix))
+                    && target == Some(img.region)
+            })
+        };
+        if own_region && let Some(rule) = SPEC.provider.rule("HI-COPY") {
+            let f = Failure::by(K::InvalidParameter, rule, "cross_region_copy needs another region");
+            return Err(self.refuse_by(f, Action::Copy));
+        }
+        let op = Operation::Copy { image: image.to_string(), to_region: region, name, own_key: false };
+        match self.apply(op) {
+            Ok(Output::Copied { image: copy, .. }) => self.job_reply(JobKind::Copy, Ok((vec![copy], Vec::new()))),
+            Ok(_) => Err(self.refuse_as(K::NotFound, Action::Copy)),
+            Err(f) => Err(self.failed(&f, Action::Copy)),
+        }
+    }
+
+    fn quota(&mut self) -> Reply {
+        match self.apply(Operation::Quota) {
+            Ok(Output::Quota { used, limit }) => Ok(ok(json!({ "quotas": { "resources": [
+                { "type": "image", "used": used, "quota": limit, "min": 1, "max": limit.max(1000) }
+            ] } }))),
+            Ok(_) => Err(self.refuse_as(K::Unsupported, Action::Quota)),
+            Err(f) => Err(self.failed(&f, Action::Quota)),
+        }
+    }
+
+    /// IAM `GET /v3/projects?name={region}`: the caller's projects, for the SDK's project lookup.
+    fn list_projects(&mut self, req: &HttpRequest) -> Reply {
+        let q = Query::parse(req.query());
+        let engine = self.ep.engine();
+        let domain = engine
+            .identity_of(&self.account, crate::rules::IdentityKind::DomainId, SPEC.regions[0].id)
+            .unwrap_or_default();
+        let projects: Vec<Value> = SPEC
+            .regions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| q.get("name").is_none_or(|n| n == r.id))
+            .filter_map(|(i, r)| {
+                let id = gateway::project_id(engine, &self.account, i)?;
+                Some(json!({
+                    "id": id, "name": r.id, "domain_id": domain, "parent_id": domain, "enabled": true,
+                    "is_domain": false, "description": "", "links": { "self": format!("/v3/projects/{id}") },
+                }))
+            })
+            .collect();
+        Ok(ok(json!({ "projects": projects, "links": { "self": "/v3/projects", "next": null, "previous": null } })))
+    }
+}
+
+trait WithStatus {
+    fn with_status(self, status: u16) -> Self;
+}
+
+impl WithStatus for HttpResponse {
+    fn with_status(mut self, status: u16) -> HttpResponse {
+        self.status = status;
+        self
+    }
+}
+
+/// Refusals that concern the members of a batch rather than the request: reported by the job.
+fn reported_by_job(kind: K) -> bool {
+    matches!(
+        kind,
+        K::InvalidRecipient
+            | K::RecipientNotFound
+            | K::RecipientInOtherRegion
+            | K::ShareWithSelf
+            | K::AlreadyShared
+            | K::NotShared
+            | K::ShareLimitExceeded
+            | K::KeyNotAuthorized
+    )
+}
+
+fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+// ----- shapes ------------------------------------------------------------------------------
+
+fn status_name(s: ShareStatus) -> &'static str {
+    match s {
+        ShareStatus::Pending => "pending",
+        ShareStatus::Accepted | ShareStatus::Active => "accepted",
+        ShareStatus::Rejected => "rejected",
+    }
+}
+
+fn member_json(image: &str, project: &str, status: ShareStatus, since: &str) -> Value {
+    json!({
+        "status": status_name(status), "created_at": since, "updated_at": since, "image_id": image,
+        "member_id": project, "schema": "/v2/schemas/member", "member_type": "project",
+    })
+}
+
+/// IMS's ImageInfo; `member` is the caller's member status for an image shared with it,
+/// `None` for its own images.
+fn image_info(engine: &crate::engine::Engine, img: &Image, member: Option<ShareStatus>) -> Value {
+    use crate::engine::{EncryptionSpec, ImageKind, Visibility};
+    let owner = &engine.state().accounts[img.owner as usize].name;
+    let owner_project = gateway::project_id(engine, owner, img.region).unwrap_or_default();
+    let public = img.visibility == Visibility::Public;
+    let (visibility, imagetype) = match (member, public) {
+        (Some(_), _) => ("shared", "shared"),
+        (None, true) => ("public", "gold"),
+        (None, false) if !img.shares.is_empty() => ("private", "shared"),
+        (None, false) => ("private", "private"),
+    };
+    let status = match img.state_name(engine.now()) {
+        "available" => "active",
+        "creating" => "queued",
+        other => other,
+    };
+    let created = crate::clock::iso8601(img.created_at);
+    let mut info = json!({
+        "id": img.id, "name": img.name, "status": status, "visibility": visibility, "__imagetype": imagetype,
+        "owner": owner_project, "protected": false, "min_disk": 40, "min_ram": 0, "disk_format": "zvhd2",
+        "container_format": "bare", "virtual_env_type": "FusionCompute", "created_at": created,
+        "updated_at": created, "self": format!("/v2/images/{}", img.id), "file": format!("/v2/images/{}/file", img.id),
+        "schema": "/v2/schemas/image", "tags": [], "__os_type": "Linux", "__platform": "Ubuntu",
+        "__os_version": "Ubuntu 22.04 server 64bit", "__os_bit": "64", "__isregistered": "true",
+        "__image_size": "42949672960", "__image_source_type": "uds", "__description": img.description,
+        "__system_support_market": false, "enterprise_project_id": "0",
+        "__whole_image": if img.kind == ImageKind::FullServer { "true" } else { "false" },
+    });
+    if img.encryption != EncryptionSpec::None {
+        info["__system_encrypted"] = json!("1");
+        if let Some(key) = &img.key {
+            info["__system__cmkid"] = json!(key);
+        }
+    }
+    info
+}
+
+/// `04-Jun-2015 18:11:06:586`, the time format of IMS jobs.
+fn huawei_time(secs: u64) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let iso = crate::clock::iso8601(secs);
+    let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
+    format!("{}-{}-{} {}:000", &iso[8..10], MONTHS[month - 1], &iso[0..4], &iso[11..19])
+}
+
+// ----- query strings -----------------------------------------------------------------------
+
+/// A decoded query (the last of repeated keys wins, except for link building).
+struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+/// ImageInfo fields a listing filters on by equality.
+const FILTERS: &[&str] = &[
+    "id",
+    "name",
+    "owner",
+    "status",
+    "visibility",
+    "__imagetype",
+    "protected",
+    "disk_format",
+    "container_format",
+    "min_disk",
+    "min_ram",
+    "virtual_env_type",
+    "enterprise_project_id",
+    "__os_type",
+    "__platform",
+    "__os_bit",
+    "__isregistered",
+    "__whole_image",
+];
+
+impl Query {
+    fn parse(raw: &str) -> Query {
+        let pairs = raw
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (codec::decode(k, false), codec::decode(v, false))
+            })
+            .collect();
+        Query { pairs }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Whether an ImageInfo passes the equality filters and tags.
+    fn matches(&self, info: &Value) -> bool {
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let equal =
+            FILTERS.iter().all(|f| self.get(f).is_none_or(|want| info.get(*f).map(text).as_deref() == Some(want)));
+        // Images carry no tags in the simulator, so a tag filter matches none.
+        equal && self.get("tag").is_none()
+    }
+
+    /// A listing link with this query, the marker replaced.
+    fn link(&self, path: &str, marker: Option<&str>) -> String {
+        let mut parts: Vec<String> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "marker" || marker.is_none())
+            .map(|(k, v)| format!("{}={}", codec::encode(k), codec::encode(v)))
+            .collect();
+        if let Some(m) = marker {
+            parts.push(format!("marker={}", codec::encode(m)));
+        }
+        if parts.is_empty() { path.to_string() } else { format!("{path}?{}", parts.join("&")) }
+    }
+}
+
+/// The page of `ids` after `marker`, at most `limit` long: (start, end, more follow).
+/// `None` for a bad limit or an unknown marker.
+fn page(ids: &[&str], q: &Query, default_limit: usize) -> Option<(usize, usize, bool)> {
+    let limit = match q.get("limit") {
+        None => default_limit,
+        Some(l) => l.parse::<usize>().ok().filter(|&n| n > 0)?.min(MAX_LIMIT),
+    };
+    let start = match q.get("marker") {
+        None | Some("") => 0,
+        Some(m) => ids.iter().position(|id| *id == m)? + 1,
+    };
+    let end = start.saturating_add(limit).min(ids.len());
+    Some((start, end, end < ids.len()))
+}
+
+// ----- jobs --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Add,
+    Delete,
+    Accept,
+    Reject,
+    Copy,
+}
+
+impl JobKind {
+    const ALL: [JobKind; 5] = [JobKind::Add, JobKind::Delete, JobKind::Accept, JobKind::Reject, JobKind::Copy];
+
+    fn tag(self) -> char {
+        match self {
+            JobKind::Add => 'a',
+            JobKind::Delete => 'd',
+            JobKind::Accept => 'u',
+            JobKind::Reject => 'r',
+            JobKind::Copy => 'c',
+        }
+    }
+
+    fn job_type(self) -> &'static str {
+        match self {
+            JobKind::Add => "batchAddMembers",
+            JobKind::Delete => "batchDeleteMembers",
+            JobKind::Accept | JobKind::Reject => "batchUpdateMembers",
+            JobKind::Copy => "copyImageCrossRegion",
+        }
+    }
+
+    fn action(self) -> Action {
+        match self {
+            JobKind::Add => Action::Share,
+            JobKind::Delete => Action::CancelShare,
+            JobKind::Accept => Action::Accept,
+            JobKind::Reject => Action::Reject,
+            JobKind::Copy => Action::Copy,
+        }
+    }
+}
+
+/// What a job did: by whom (account and region index), when, on which images (indices into
+/// the state) for which members (account indices), and the refusal when it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Job {
+    kind: JobKind,
+    /// The request that made it, so two jobs never share an ID.
+    seq: u64,
+    creator: u32,
+    region: usize,
+    at: u64,
+    images: Vec<u32>,
+    members: Vec<u32>,
+    failure: Option<(K, Option<&'static str>)>,
+}
+
+/// Where jobs are kept. Adapters are plain functions and the endpoint has no slot for an
+/// adapter's own state yet, so a job is written into its ID: the decision and the indices of
+/// its images and members, with a checksum. IDs stay short and deterministic and need no
+/// storage; with an endpoint slot (see the report) `record` would store the job under a
+/// 32-hex ID and `lookup` read it back, and nothing else would change.
+mod jobs {
+    use super::{Job, JobKind, K, SPEC};
+    use crate::wire::Endpoint;
+
+    fn check(body: &str) -> String {
+        crate::ids::hex32(crate::ids::stable_hash(&["huawei-ims", "job", body]))[..8].to_string()
+    }
+
+    fn list(ixs: &[u32]) -> String {
+        ixs.iter().map(|i| format!("{i:x}")).collect::<Vec<_>>().join(".")
+    }
+
+    pub(super) fn record(_ep: &mut Endpoint, job: &Job) -> String {
+        let failure = match job.failure {
+            None => "0".to_string(),
+            Some((kind, rule)) => {
+                let k = K::ALL.iter().position(|x| *x == kind).map_or(0, |p| p + 1);
+                let r = rule.and_then(|id| SPEC.rules.iter().position(|r| r.id == id)).map_or(0, |p| p + 1);
+                format!("{k:x}.{r:x}")
+            }
+        };
+        let body = format!(
+            "{}{:x}-{:x}-{:x}-{:x}-{}-{}-{}",
+            job.kind.tag(),
+            job.seq,
+            job.creator,
+            job.region,
+            job.at,
+            list(&job.images),
+            list(&job.members),
+            failure
+        );
+        let sum = check(&body);
+        format!("{body}-{sum}")
+    }
+
+    fn hex(s: &str) -> Option<u64> {
+        if s.is_empty() || s.len() > 16 {
+            return None;
+        }
+        u64::from_str_radix(s, 16).ok()
+    }
+
+    fn ixs(s: &str, bound: usize) -> Option<Vec<u32>> {
+        if s.is_empty() {
+            return Some(Vec::new());
+        }
+        s.split('.').map(|p| hex(p).filter(|&n| (n as usize) < bound).map(|n| n as u32)).collect()
+    }
+
+    /// The job with this ID, when the ID is well formed and names what the state holds.
+    pub(super) fn lookup(ep: &Endpoint, id: &str) -> Option<Job> {
+        let (body, sum) = id.rsplit_once('-')?;
+        if !crate::wire::codec::same(&check(body), sum) {
+            return None;
+        }
+        let parts: Vec<&str> = body.split('-').collect();
+        let [head, creator, region, at, images, members, failure] = parts.as_slice() else { return None };
+        let tag = head.chars().next()?;
+        let kind = JobKind::ALL.into_iter().find(|k| k.tag() == tag)?;
+        let state = ep.engine().state();
+        let accounts = state.accounts.len();
+        let failure = match *failure {
+            "0" => None,
+            f => {
+                let (k, r) = f.split_once('.')?;
+                let kind = *K::ALL.get((hex(k)? as usize).checked_sub(1)?)?;
+                let rule = match hex(r)? as usize {
+                    0 => None,
+                    n => Some(SPEC.rules.get(n - 1)?.id),
+                };
+                Some((kind, rule))
+            }
+        };
+        Some(Job {
+            kind,
+            seq: hex(&head[tag.len_utf8()..])?,
+            creator: ixs(creator, accounts)?.first().copied()?,
+            region: hex(region).map(|r| r as usize).filter(|&r| r < SPEC.regions.len())?,
+            at: hex(at)?,
+            images: ixs(images, state.images.len())?,
+            members: ixs(members, accounts)?,
+            failure,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::EPOCH_START;
+    use crate::engine::{Engine, NewImage, Request};
+    use crate::providers::Provider;
+    use crate::wire::KeyStore;
+
+    const P: Provider = Provider::HuaweiIms;
+    /// The wall clock the tests pretend: the signatures are made and checked at this time.
+    const NOW: u64 = EPOCH_START + 3_600;
+    const HOME: usize = 0;
+    const AWAY: usize = 1;
+
+    struct T {
+        ep: Endpoint,
+        image: String,
+    }
+
+    /// `owner` with one private image in `home`, `alice`, `bob` and `user1`…`userN`.
+    fn world(users: usize) -> T {
+        let mut engine = Engine::new(P, 0);
+        let mut keys = KeyStore::default();
+        let names: Vec<String> = ["owner", "alice", "bob"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain((1..=users).map(|i| format!("user{i}")))
+            .collect();
+        for n in &names {
+            engine.add_account(n).unwrap();
+            let (id, secret) = KeyStore::derive(P, n, 0);
+            keys.insert(&id, n, &secret);
+        }
+        let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
+        let image = match engine.apply(&Request::new("owner", Operation::CreateImage(new))) {
+            Ok(Output::ImageCreated { image, .. }) => image,
+            other => panic!("{other:?}"),
+        };
+        T { ep: Endpoint::new(engine, keys, true), image }
+    }
+
+    impl T {
+        fn pid(&self, account: &str, region: usize) -> String {
+            gateway::project_id(self.ep.engine(), account, region).unwrap()
+        }
+
+        /// A request as the Python SDK sends it, signed by `who` acting in `project`.
+        fn request(&self, who: &str, project: Option<&str>, method: &str, target: &str, body: &str) -> HttpRequest {
+            let mut req = HttpRequest::new(method, target)
+                .header("User-Agent", "huaweicloud-usdk-python/3.0; sharesim-test")
+                .header(
+                    "Content-Type",
+                    if body.is_empty() { "application/json" } else { "application/json;charset=utf-8" },
+                )
+                .header("Host", "127.0.0.1:8080")
+                .body(body);
+            let mut signed = vec!["content-type", "host", "user-agent", "x-sdk-date"];
+            if let Some(p) = project {
+                req = req.header("X-Project-Id", p);
+                signed.push("x-project-id");
+            }
+            let (ak, sk) = KeyStore::derive(P, who, 0);
+            gateway::sign(&mut req, &ak, &sk, &signed, NOW);
+            req
+        }
+
+        /// `who` calls in its `home` project.
+        fn call(&mut self, who: &str, method: &str, target: &str, body: &str) -> HttpResponse {
+            let pid = self.pid(who, HOME);
+            self.call_in(who, &pid, method, target, body)
+        }
+
+        fn call_in(&mut self, who: &str, project: &str, method: &str, target: &str, body: &str) -> HttpResponse {
+            let req = self.request(who, Some(project), method, target, body);
+            let resp = self.ep.handle(&req, NOW);
+            assert!(resp.header("X-Request-Id").is_some_and(|r| r.len() == 32), "{resp:?}");
+            assert!(resp.header("x-sharesim-outcome").is_some(), "{resp:?}");
+            resp
+        }
+
+        /// Runs a batch call; returns the job as its creator sees it.
+        fn job(&mut self, who: &str, project: &str, method: &str, target: &str, body: &str) -> Value {
+            let resp = self.call_in(who, project, method, target, body);
+            assert_eq!(resp.status, 200, "{}", text(&resp));
+            let id = resp.json_body().unwrap()["job_id"].as_str().unwrap().to_string();
+            let job = self.call_in(who, project, "GET", &format!("/v1/{project}/jobs/{id}"), "");
+            assert_eq!(job.status, 200, "{}", text(&job));
+            let body = job.json_body().unwrap();
+            assert_eq!(body["job_id"], id.as_str());
+            body
+        }
+
+        fn share(&mut self, image: &str, to: &[String]) -> Value {
+            let owner = self.pid("owner", HOME);
+            let body = json!({ "images": [image], "projects": to }).to_string();
+            self.job("owner", &owner, "POST", "/v1/cloudimages/members", &body)
+        }
+
+        fn shared_ids(&mut self, who: &str, project: &str, status: &str) -> Vec<String> {
+            let target = format!("/v2/cloudimages?__imagetype=shared&member_status={status}&visibility=shared");
+            let resp = self.call_in(who, project, "GET", &target, "");
+            assert_eq!(resp.status, 200, "{}", text(&resp));
+            let body = resp.json_body().unwrap();
+            body["images"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+        }
+    }
+
+    fn text(r: &HttpResponse) -> String {
+        format!("{} {:?} {}", r.status, r.headers, String::from_utf8_lossy(&r.body))
+    }
+
+    fn ims_code(r: &HttpResponse) -> String {
+        r.json_body().and_then(|b| b["error"]["code"].as_str().map(str::to_string)).unwrap_or_else(|| text(r))
+    }
+
+    fn gateway_code(r: &HttpResponse) -> String {
+        r.json_body().and_then(|b| b["error_code"].as_str().map(str::to_string)).unwrap_or_else(|| text(r))
+    }
+
+    #[test]
+    fn share_accept_list_and_members_end_to_end() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        let (owner, alice) = (t.pid("owner", HOME), t.pid("alice", HOME));
+
+        let job = t.share(&img, std::slice::from_ref(&alice));
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        assert_eq!(job["job_type"], "batchAddMembers");
+        assert_eq!(job["error_code"], Value::Null);
+        assert_eq!(job["entities"]["results"], json!([{ "image_id": img, "project_id": alice, "status": "success" }]));
+        assert_eq!(job["begin_time"], "01-Jan-2026 00:00:00:000");
+
+        assert_eq!(t.shared_ids("alice", &alice, "pending"), vec![img.clone()]);
+        assert!(t.shared_ids("alice", &alice, "accepted").is_empty());
+        let listing =
+            t.call("alice", "GET", "/v2/cloudimages?__imagetype=shared&member_status=pending&visibility=shared", "");
+        let info = &listing.json_body().unwrap()["images"][0];
+        assert_eq!((info["owner"].as_str(), info["visibility"].as_str()), (Some(owner.as_str()), Some("shared")));
+        assert_eq!((info["__imagetype"].as_str(), info["status"].as_str()), (Some("shared"), Some("active")));
+
+        let accept = json!({ "images": [img], "project_id": alice, "status": "accepted" }).to_string();
+        let job = t.job("alice", &alice, "PUT", "/v1/cloudimages/members", &accept);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        assert_eq!(job["job_type"], "batchUpdateMembers");
+        assert_eq!(job["entities"]["results"][0]["project_id"], alice.as_str());
+        assert_eq!(t.shared_ids("alice", &alice, "accepted"), vec![img.clone()]);
+        assert!(t.shared_ids("alice", &alice, "pending").is_empty());
+        // Glance's default member status is `accepted`.
+        let glance = t.call("alice", "GET", "/v2/images?visibility=shared", "");
+        assert_eq!(glance.json_body().unwrap()["images"][0]["id"], img.as_str());
+
+        // The owner sees the member, v1 and Glance; the recipient sees its own record.
+        let members = t.call("owner", "GET", &format!("/v1/{owner}/cloudimages/{img}/members"), "");
+        assert_eq!(members.status, 200, "{}", text(&members));
+        let m = members.json_body().unwrap();
+        assert_eq!(m["members"][0]["member_id"], alice.as_str());
+        assert_eq!(m["members"][0]["status"], "accepted");
+        assert_eq!(m["page_info"]["current_count"], 1);
+        let one = t.call("owner", "GET", &format!("/v1/{owner}/cloudimages/{img}/members/{alice}"), "");
+        assert_eq!(one.json_body().unwrap()["status"], "accepted", "{}", text(&one));
+        let glance = t.call("owner", "GET", &format!("/v2/images/{img}/members"), "");
+        assert_eq!(glance.json_body().unwrap()["members"][0]["member_id"], alice.as_str());
+        let mine = t.call("alice", "GET", &format!("/v2/images/{img}/members/{alice}"), "");
+        assert_eq!(mine.json_body().unwrap()["status"], "accepted", "{}", text(&mine));
+        // Members are the owner's to list (HI-OWNER); nobody else's record is shown.
+        let listed = t.call("alice", "GET", &format!("/v2/images/{img}/members"), "");
+        assert_eq!((listed.status, ims_code(&listed)), (400, "IMG.0047".into()));
+        assert_eq!(listed.header("x-sharesim-rule"), Some("HI-OWNER"));
+        let bob = t.pid("bob", HOME);
+        let none = t.call("owner", "GET", &format!("/v2/images/{img}/members/{bob}"), "");
+        assert_eq!(none.status, 404, "{}", text(&none));
+
+        // The owner's own listing shows the image as shared out; the owner filter works.
+        let own = t.call("owner", "GET", &format!("/v2/cloudimages?owner={owner}"), "");
+        let own = own.json_body().unwrap();
+        assert_eq!(own["images"][0]["__imagetype"], "shared");
+        assert_eq!(own["images"][0]["visibility"], "private");
+        let nobody = t.call("owner", "GET", &format!("/v2/cloudimages?owner={alice}"), "");
+        assert_eq!(nobody.json_body().unwrap()["images"], json!([]));
+
+        // The job belongs to its project: another caller cannot read it.
+        let add = t.call(
+            "owner",
+            "POST",
+            "/v1/cloudimages/members",
+            &json!({"images": [img], "projects": [alice]}).to_string(),
+        );
+        let id = add.json_body().unwrap()["job_id"].as_str().unwrap().to_string();
+        let foreign = t.call("alice", "GET", &format!("/v1/{alice}/jobs/{id}"), "");
+        assert_eq!((foreign.status, ims_code(&foreign)), (404, "IMG.0023".into()));
+        let progress = t.call("owner", "GET", &format!("/v1/cloudimages/job/{id}"), "");
+        assert_eq!(progress.json_body().unwrap()["status"], "SUCCESS", "{}", text(&progress));
+        let forged = t.call("owner", "GET", &format!("/v1/cloudimages/job/{}0", &id[..id.len() - 1]), "");
+        assert_eq!(forged.status, 404);
+        let sdk_sample = t.call("owner", "GET", &format!("/v1/{owner}/jobs/ff8080814dbd65d7014dbe0d84db0013"), "");
+        assert_eq!(sdk_sample.status, 404);
+
+        // Reject, then the owner removes the member in a batch; the recipient loses the image.
+        let reject = json!({ "images": [img], "project_id": alice, "status": "rejected" }).to_string();
+        assert_eq!(t.job("alice", &alice, "PUT", "/v1/cloudimages/members", &reject)["status"], "SUCCESS");
+        assert_eq!(t.shared_ids("alice", &alice, "rejected"), vec![img.clone()]);
+        let delete = json!({ "images": [img], "projects": [alice] }).to_string();
+        let job = t.job("owner", &owner, "DELETE", "/v1/cloudimages/members", &delete);
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("batchDeleteMembers")));
+        assert!(t.shared_ids("alice", &alice, "all").is_empty());
+        let gone = t.call("alice", "GET", &format!("/v2/images/{img}/members/{alice}"), "");
+        assert_eq!(gone.header("x-sharesim-rule"), Some("HI-AFTER-UNSHARE"), "{}", text(&gone));
+    }
+
+    #[test]
+    fn the_101st_project_is_refused_whole() {
+        let mut t = world(101);
+        let img = t.image.clone();
+        let projects: Vec<String> = (1..=101).map(|i| t.pid(&format!("user{i}"), HOME)).collect();
+        let body = json!({ "images": [img], "projects": projects }).to_string();
+        let resp = t.call("owner", "POST", "/v1/cloudimages/members", &body);
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0001".into()));
+        assert_eq!(resp.header("x-sharesim-outcome"), Some("BatchLimitExceeded"));
+        assert_eq!(resp.header("x-sharesim-rule"), Some("HI-100-PER-REQUEST"));
+        let job = t.share(&img, &projects[..100]);
+        assert_eq!(job["status"], "SUCCESS");
+        assert_eq!(job["entities"]["results"].as_array().unwrap().len(), 100);
+    }
+
+    #[test]
+    fn member_refusals_are_reported_by_the_job() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        // alice's project in another region: IMG.0108 by HI-SAME-REGION.
+        let alice_away = t.pid("alice", AWAY);
+        let owner = t.pid("owner", HOME);
+        let body = json!({ "images": [img], "projects": [alice_away] }).to_string();
+        let resp = t.call("owner", "POST", "/v1/cloudimages/members", &body);
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.header("x-sharesim-outcome"), Some("RecipientInOtherRegion"));
+        assert_eq!(resp.header("x-sharesim-rule"), Some("HI-SAME-REGION"));
+        let job = t.job("owner", &owner, "POST", "/v1/cloudimages/members", &body);
+        assert_eq!(job["status"], "FAIL");
+        assert_eq!(job["error_code"], "IMG.0108");
+        assert_eq!(job["fail_reason"], "The tenant ID was not found in the current region.");
+        // Yourself, an account ID, an unknown project.
+        let domain = t.ep.engine().identity_of("alice", crate::rules::IdentityKind::DomainId, "home").unwrap();
+        for (to, code) in
+            [(owner.clone(), "IMG.0076"), (domain, "IMG.0067"), ("0123456789abcdef0123456789abcdef".into(), "IMG.0108")]
+        {
+            let job = t.share(&img, &[to]);
+            assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("FAIL"), Some(code)), "{job}");
+        }
+        // Nobody was added.
+        let alice = t.pid("alice", HOME);
+        assert!(t.shared_ids("alice", &alice, "all").is_empty());
+        // Image-level refusals are immediate: an unknown image, and a recipient re-sharing.
+        let resp = t.call(
+            "owner",
+            "POST",
+            "/v1/cloudimages/members",
+            &json!({"images": ["nope"], "projects": [alice]}).to_string(),
+        );
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0027".into()));
+        t.share(&img, std::slice::from_ref(&alice));
+        let bob = t.pid("bob", HOME);
+        let resp = t.call(
+            "alice",
+            "POST",
+            "/v1/cloudimages/members",
+            &json!({"images": [img], "projects": [bob]}).to_string(),
+        );
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0047".into()));
+        assert_eq!(resp.header("x-sharesim-rule"), Some("HI-NO-RESHARE"));
+        // The owner cannot accept its own image: the job fails.
+        let accept = json!({ "images": [img], "project_id": owner, "status": "accepted" }).to_string();
+        let job = t.job("owner", &owner, "PUT", "/v1/cloudimages/members", &accept);
+        assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("FAIL"), Some("IMG.0114")));
+        // Accepting for another project is refused.
+        let accept = json!({ "images": [img], "project_id": bob, "status": "accepted" }).to_string();
+        let resp = t.call("alice", "PUT", "/v1/cloudimages/members", &accept);
+        assert_eq!((resp.status, ims_code(&resp)), (403, "IMG.0030".into()));
+    }
+
+    #[test]
+    fn batch_delete_is_all_or_nothing() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        let alice = t.pid("alice", HOME);
+        t.share(&img, std::slice::from_ref(&alice));
+        let body = json!({ "images": [img, "no-such-image"], "projects": [alice] }).to_string();
+        let resp = t.call("owner", "DELETE", "/v1/cloudimages/members", &body);
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0027".into()));
+        assert_eq!(t.shared_ids("alice", &alice, "pending"), vec![img], "the first image kept its member");
+    }
+
+    #[test]
+    fn copy_to_another_region_then_share_there() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        let (owner, owner_away, alice_away) = (t.pid("owner", HOME), t.pid("owner", AWAY), t.pid("alice", AWAY));
+        let body = json!({"name": "copy-1", "region": "cn-east-3", "project_name": "cn-east-3", "agency_name": "ims_admin_agency"});
+        let job =
+            t.job("owner", &owner, "POST", &format!("/v1/cloudimages/{img}/cross_region_copy"), &body.to_string());
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("copyImageCrossRegion")));
+        assert_eq!(job["entities"]["image_name"], "copy-1");
+        let copy = job["entities"]["image_id"].as_str().unwrap().to_string();
+        assert_ne!(copy, img);
+        // The copy is in cn-east-3: the owner's project there shares it with alice's.
+        let share = json!({ "images": [copy], "projects": [alice_away] }).to_string();
+        let job = t.job("owner", &owner_away, "POST", "/v1/cloudimages/members", &share);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        assert_eq!(t.shared_ids("alice", &alice_away, "pending"), vec![copy.clone()]);
+        let alice_home = t.pid("alice", HOME);
+        assert!(t.shared_ids("alice", &alice_home, "all").is_empty());
+        // From home the copy is out of reach, and a copy into its own region is refused.
+        let resp = t.call_in("owner", &owner, "POST", "/v1/cloudimages/members", &share);
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0027".into()));
+        let same = json!({"name": "c", "region": "cn-north-4", "project_name": "cn-north-4", "agency_name": "a"});
+        let resp = t.call("owner", "POST", &format!("/v1/cloudimages/{img}/cross_region_copy"), &same.to_string());
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0142".into()));
+        assert_eq!(resp.header("x-sharesim-rule"), Some("HI-COPY"));
+        let nowhere = json!({"name": "c", "region": "mars-1", "project_name": "mars-1", "agency_name": "a"});
+        let resp = t.call("owner", "POST", &format!("/v1/cloudimages/{img}/cross_region_copy"), &nowhere.to_string());
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0147".into()));
+        let resp = t.call("owner", "POST", &format!("/v1/cloudimages/{img}/cross_region_copy"), "{\"name\": \"c\"}");
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0001".into()));
+    }
+
+    #[test]
+    fn glance_member_routes_show_and_delete_image() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        let alice = t.pid("alice", HOME);
+        let add = t.call("owner", "POST", &format!("/v2/images/{img}/members"), &json!({"member": alice}).to_string());
+        assert_eq!(add.status, 200, "{}", text(&add));
+        let m = add.json_body().unwrap();
+        assert_eq!((m["status"].as_str(), m["member_id"].as_str()), (Some("pending"), Some(alice.as_str())));
+        assert_eq!(m["schema"], "/v2/schemas/member");
+        let target = format!("/v2/images/{img}/members/{alice}");
+        // Only the member sets its status; the owner asking is refused by HI-ACCEPT.
+        let by_owner = t.call("owner", "PUT", &target, "{\"status\": \"accepted\"}");
+        assert_eq!(by_owner.header("x-sharesim-rule"), Some("HI-ACCEPT"), "{}", text(&by_owner));
+        let by_bob = t.call("bob", "PUT", &target, "{\"status\": \"accepted\"}");
+        assert_eq!(by_bob.status, 404);
+        let up = t.call("alice", "PUT", &target, "{\"status\": \"accepted\"}");
+        assert_eq!(up.json_body().unwrap()["status"], "accepted", "{}", text(&up));
+        let bad = t.call("alice", "PUT", &target, "{\"status\": \"maybe\"}");
+        assert_eq!((bad.status, ims_code(&bad)), (400, "IMG.0001".into()));
+        // Show the image: the recipient sees it as shared, the owner as its own.
+        let shown = t.call("alice", "GET", &format!("/v2/images/{img}"), "");
+        assert_eq!(shown.json_body().unwrap()["visibility"], "shared", "{}", text(&shown));
+        let shown = t.call("bob", "GET", &format!("/v2/images/{img}"), "");
+        assert_eq!((shown.status, ims_code(&shown)), (404, "IMG.0027".into()));
+        // Rename by json-patch: the owner may, the recipient may not.
+        let patch = "[{\"op\": \"replace\", \"path\": \"/name\", \"value\": \"renamed\"}]";
+        let r = t.call("owner", "PATCH", &format!("/v2/images/{img}"), patch);
+        assert_eq!(r.json_body().unwrap()["name"], "renamed", "{}", text(&r));
+        let r = t.call("alice", "PATCH", &format!("/v2/images/{img}"), patch);
+        assert_eq!(r.header("x-sharesim-rule"), Some("HI-RECIPIENT-READONLY"), "{}", text(&r));
+        // Delete the member (204), then the image, with the optional body (204).
+        let del = t.call("owner", "DELETE", &target, "");
+        assert_eq!((del.status, del.body.len()), (204, 0));
+        assert!(t.shared_ids("alice", &alice, "all").is_empty());
+        let del = t.call("owner", "DELETE", &format!("/v2/images/{img}"), "{\"delete_backup\": false}");
+        assert_eq!(del.status, 204, "{}", text(&del));
+        let again = t.call("owner", "DELETE", &format!("/v2/images/{img}"), "");
+        assert_eq!((again.status, ims_code(&again)), (404, "IMG.0027".into()));
+        let bad = t.call("owner", "DELETE", &format!("/v2/images/{img}"), "{\"delete_backup\": \"no\"}");
+        assert_eq!((bad.status, ims_code(&bad)), (400, "IMG.0001".into()));
+    }
+
+    #[test]
+    fn listings_page_and_filter() {
+        let mut t = world(0);
+        let mut ids = vec![t.image.clone()];
+        for i in 0..4 {
+            let new = NewImage { name: format!("img{i}"), region: "home".into(), ..Default::default() };
+            match t.ep.apply("owner", None, Operation::CreateImage(new)) {
+                Ok(Output::ImageCreated { image, .. }) => ids.push(image),
+                other => panic!("{other:?}"),
+            }
+        }
+        ids.reverse(); // newest first
+        let page1 = t.call("owner", "GET", "/v2/cloudimages?limit=2", "").json_body().unwrap();
+        let got: Vec<&str> = page1["images"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+        assert_eq!(got, [ids[0].as_str(), ids[1].as_str()]);
+        assert_eq!(page1["page_info"]["next_marker"], ids[1].as_str());
+        let page3 =
+            t.call("owner", "GET", &format!("/v2/cloudimages?limit=2&marker={}", ids[3]), "").json_body().unwrap();
+        assert_eq!(page3["images"].as_array().unwrap().len(), 1);
+        assert!(page3.get("page_info").is_none());
+        let glance = t.call("owner", "GET", "/v2/images?limit=4", "").json_body().unwrap();
+        assert_eq!(glance["next"], format!("/v2/images?limit=4&marker={}", ids[3]));
+        assert_eq!(glance["schema"], "/v2/schemas/images");
+        let named = t.call("owner", "GET", "/v2/cloudimages?name=img2&__imagetype=private", "").json_body().unwrap();
+        assert_eq!(named["images"].as_array().unwrap().len(), 1);
+        for bad in ["limit=0", "limit=x", "marker=unknown", "member_status=maybe"] {
+            let r = t.call("owner", "GET", &format!("/v2/cloudimages?{bad}"), "");
+            assert_eq!((r.status, ims_code(&r)), (400, "IMG.0001".into()), "{bad}");
+        }
+        // The SDK's encoded-query capture, replayed as this caller: no image has that name.
+        let r = t.call(
+            "owner",
+            "GET",
+            "/v2/cloudimages?limit=10&name=my%20image%20%C3%BC%2B%2F~&protected=false&tag=k%3Dv",
+            "",
+        );
+        assert_eq!(r.json_body().unwrap()["images"], json!([]), "{}", text(&r));
+        let quota = t.call("owner", "GET", "/v1/cloudimages/quota", "").json_body().unwrap();
+        assert_eq!(
+            quota["quotas"]["resources"][0],
+            json!({"type": "image", "used": 5, "quota": 50, "min": 1, "max": 1000})
+        );
+    }
+
+    #[test]
+    fn gateway_refusals_unknown_routes_and_projects() {
+        let mut t = world(0);
+        let owner = t.pid("owner", HOME);
+        // Unknown routes and methods: the gateway's 404, before authentication.
+        for (m, target) in
+            [("GET", "/v2/nothing"), ("PATCH", "/v1/cloudimages/members"), ("GET", "/"), ("HEAD", "/v2/images")]
+        {
+            let r = t.ep.handle(&HttpRequest::new(m, target), NOW);
+            assert_eq!((r.status, gateway_code(&r)), (404, "APIGW.0101".into()), "{m} {target}");
+            assert_eq!(r.header("x-sharesim-outcome"), Some("route"));
+        }
+        // Unsigned, unknown key, stale date, bad signature.
+        let r = t.ep.handle(&HttpRequest::new("GET", "/v2/cloudimages"), NOW);
+        assert_eq!((r.status, gateway_code(&r)), (401, "APIGW.0301".into()));
+        let body = r.json_body().unwrap();
+        assert_eq!(body["request_id"].as_str(), r.header("X-Request-Id"));
+        let mut req = t.request("owner", Some(&owner), "GET", "/v2/cloudimages", "");
+        for h in req.headers.iter_mut().filter(|(n, _)| n == "Authorization") {
+            h.1 = h.1.replace("Access=", "Access=X");
+        }
+        let r = t.ep.handle(&req, NOW);
+        assert!(r.json_body().unwrap()["error_msg"].as_str().unwrap().contains("err:ak not exist"), "{}", text(&r));
+        let req = t.request("owner", Some(&owner), "GET", "/v2/cloudimages", "");
+        let r = t.ep.handle(&req, NOW + 16 * 60);
+        assert_eq!((r.status, r.header("x-sharesim-outcome")), (401, Some("expired")));
+        let mut req = t.request("owner", Some(&owner), "POST", "/v1/cloudimages/members", "{\"images\": []}");
+        req.body[2] = b'j';
+        let r = t.ep.handle(&req, NOW);
+        assert_eq!((r.status, r.header("x-sharesim-outcome")), (401, Some("signature")));
+        // With signature checks off the same request passes the gateway (and fails on its body).
+        t.ep.set_verify_signatures(false);
+        let r = t.ep.handle(&req, NOW);
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0001".into()), "{}", text(&r));
+        t.ep.set_verify_signatures(true);
+        // A project of another account: in the header 401, in the path 403.
+        let alice = t.pid("alice", HOME);
+        let r = t.call_in("owner", &alice, "GET", "/v2/cloudimages", "");
+        assert_eq!((r.status, gateway_code(&r)), (401, "APIGW.0301".into()));
+        assert_eq!(r.header("x-sharesim-outcome"), Some("project"));
+        let r = t.call("owner", "GET", &format!("/v1/{alice}/jobs/x"), "");
+        assert_eq!((r.status, ims_code(&r)), (403, "IMG.0030".into()));
+        let req = t.request("owner", None, "GET", &format!("/v1/{alice}/jobs/x"), "");
+        let r = t.ep.handle(&req, NOW);
+        assert_eq!((r.status, ims_code(&r)), (403, "IMG.0030".into()));
+        // The SDK without a project ID leaves the placeholder in the path.
+        let req = t.request("owner", None, "GET", "/v1/%7Bproject_id%7D/jobs/x", "");
+        assert_eq!(t.ep.handle(&req, NOW).status, 403);
+        // Without X-Project-Id the project comes from the path, or the host's region.
+        let req = t.request("owner", None, "GET", &format!("/v1/{owner}/jobs/x"), "");
+        assert_eq!(ims_code(&t.ep.handle(&req, NOW)), "IMG.0023");
+        // IAM's project lookup, as the SDK makes it when given a region.
+        let req = t.request("owner", None, "GET", "/v3/projects?name=cn-east-3", "");
+        let r = t.ep.handle(&req, NOW);
+        let projects = r.json_body().unwrap()["projects"].clone();
+        assert_eq!(projects.as_array().map(Vec::len), Some(1), "{}", text(&r));
+        assert_eq!(projects[0]["id"], t.pid("owner", AWAY).as_str());
+        // The journal names the API and the decision.
+        let last = t.ep.journal(1).pop().unwrap();
+        assert_eq!((last.api.as_deref(), last.decision.as_str()), (Some("KeystoneListProjects"), "ok"));
+    }
+
+    #[test]
+    fn malformed_bodies_and_rejections_never_panic() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        let r = t.call("owner", "POST", "/v1/cloudimages/members", "");
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0007".into()));
+        assert_eq!(r.header("x-sharesim-outcome"), Some("empty-body"));
+        let r = t.call("owner", "POST", "/v1/cloudimages/members", "{\"images\": ");
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0001".into()));
+        assert_eq!(r.header("x-sharesim-outcome"), Some("malformed"));
+        let bodies = [
+            "null",
+            "[]",
+            "42",
+            "\"s\"",
+            "{}",
+            "{\"images\": \"x\"}",
+            "{\"images\": [1]}",
+            "{\"images\": [null]}",
+            "{\"images\": [], \"projects\": []}",
+            "{\"projects\": {}}",
+            "{\"status\": 1}",
+            "{\"member\": []}",
+            "{\"region\": 5, \"name\": \"x\"}",
+            "[{\"op\": 1}]",
+            "[{\"op\": \"move\", \"path\": \"/name\"}]",
+            "\u{0}\u{ff}",
+            "{\"images\": [\"\u{1F600}\"], \"projects\": [\"\u{0}\"]}",
+        ];
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let owner = t.pid("owner", HOME);
+        let alice = t.pid("alice", HOME);
+        let targets = [
+            ("POST", "/v1/cloudimages/members".to_string()),
+            ("PUT", "/v1/cloudimages/members".to_string()),
+            ("DELETE", "/v1/cloudimages/members".to_string()),
+            ("POST", format!("/v2/images/{img}/members")),
+            ("PUT", format!("/v2/images/{img}/members/{alice}")),
+            ("PATCH", format!("/v2/images/{img}")),
+            ("POST", format!("/v1/cloudimages/{img}/cross_region_copy")),
+            ("GET", format!("/v1/{owner}/jobs/a0-0-0-0---0-00000000")),
+            ("GET", "/v1/cloudimages/job/%ZZ-%00".to_string()),
+            ("GET", "/v2/cloudimages?limit=99999999999999999999999&marker=%FF".to_string()),
+        ];
+        for (m, target) in &targets {
+            for body in bodies.iter().copied().chain([deep.as_str()]) {
+                let r = t.call(if m == &"PUT" && target.contains("/v2/") { "alice" } else { "owner" }, m, target, body);
+                assert!((200..500).contains(&r.status), "{m} {target} {body:.40}: {}", text(&r));
+                if r.status >= 400 {
+                    let b = r.json_body().unwrap_or_else(|| panic!("{m} {target}: {}", text(&r)));
+                    assert!(b["error"]["code"].as_str().is_some_and(|c| c.starts_with("IMG.")), "{}", text(&r));
+                }
+            }
+        }
+        // Transport refusals: the IMS format with a request ID.
+        for (why, status) in
+            [(Rejection::BodyTooLarge { limit: MAX_BODY_BYTES }, 413), (Rejection::Unreadable("reset".into()), 400)]
+        {
+            let r = t.ep.reject("POST", "/v1/cloudimages/members", &why);
+            assert_eq!((r.status, ims_code(&r)), (status, "IMG.0001".into()));
+            assert!(r.header("X-Request-Id").is_some());
+        }
+        let mut big = t.request("owner", Some(&owner), "POST", "/v1/cloudimages/members", "");
+        big.body = vec![b' '; MAX_BODY_BYTES + 1];
+        assert_eq!(t.ep.handle(&big, NOW).status, 413);
+    }
+
+    #[test]
+    fn job_ids_round_trip_and_refuse_garbage() {
+        let t = world(0);
+        let job = Job {
+            kind: JobKind::Reject,
+            seq: 77,
+            creator: 1,
+            region: 2,
+            at: NOW,
+            images: vec![0],
+            members: vec![1, 2],
+            failure: Some((K::RecipientInOtherRegion, Some("HI-SAME-REGION"))),
+        };
+        let mut ep = t.ep;
+        let id = jobs::record(&mut ep, &job);
+        assert_eq!(jobs::lookup(&ep, &id), Some(job.clone()));
+        let ok_job = Job { failure: None, ..job };
+        let ok_id = jobs::record(&mut ep, &ok_job);
+        assert_eq!(jobs::lookup(&ep, &ok_id), Some(ok_job));
+        for bad in ["", "-", "x-y", "a0-0-0-0---0", "ff8080814dbd65d7014dbe0d84db0013", &id.replace("-1.2-", "-1.9-")] {
+            assert_eq!(jobs::lookup(&ep, bad), None, "{bad}");
+        }
+        assert_eq!(huawei_time(1_433_441_466), "04-Jun-2015 18:11:06:000");
+        assert!(!huawei_time(u64::MAX).is_empty(), "a forged job time does not panic");
+    }
+
+    #[test]
+    fn every_route_parses_and_names_its_api() {
+        let cases = [
+            ("POST", "/v1/cloudimages/members", "BatchAddMembers"),
+            ("PUT", "/v1/cloudimages/members/", "BatchUpdateMembers"),
+            ("DELETE", "/v1/cloudimages/members", "BatchDeleteMembers"),
+            ("GET", "/v1/p/jobs/j", "ShowJob"),
+            ("GET", "/v1/cloudimages/job/j", "ShowJobProgress"),
+            ("GET", "/v2/cloudimages", "ListImages"),
+            ("GET", "/v1/p/cloudimages/i/members", "ListImageMembers"),
+            ("GET", "/v1/p/cloudimages/i/members/m", "ShowImageMember"),
+            ("GET", "/v2/images", "GlanceListImages"),
+            ("GET", "/v2/images/i", "GlanceShowImage"),
+            ("PATCH", "/v2/images/i", "GlanceUpdateImage"),
+            ("DELETE", "/v2/images/i", "GlanceDeleteImage"),
+            ("GET", "/v2/images/i/members", "GlanceListImageMembers"),
+            ("POST", "/v2/images/i/members", "GlanceAddImageMember"),
+            ("GET", "/v2/images/i/members/m", "GlanceShowImageMember"),
+            ("PUT", "/v2/images/i/members/m", "GlanceUpdateImageMember"),
+            ("DELETE", "/v2/images/i/members/m", "GlanceDeleteImageMember"),
+            ("POST", "/v1/cloudimages/i/cross_region_copy", "CopyImageCrossRegion"),
+            ("GET", "/v1/cloudimages/quota", "ShowImageQuota"),
+            ("GET", "/v3/projects", "KeystoneListProjects"),
+        ];
+        for (m, path, api) in cases {
+            assert_eq!(Route::parse(m, path).map(|r| r.api()), Some(api), "{m} {path}");
+        }
+        assert_eq!(
+            Route::parse("GET", "/v1/%7Bproject_id%7D/jobs/j").and_then(|r| r.project().map(str::to_string)),
+            Some("{project_id}".into())
+        );
+    }
+}
