@@ -4,7 +4,11 @@
 //!
 //! In the engine an SWR "image" is a repository (`namespace/name`) and `launch` is `docker pull`:
 //! there are no instances, disks, keys or copies.
+//!
+//! `api.rs` serves SWR's HTTP API (namespaces, repositories, access domains, shared-repository
+//! listings) to the official SDK, behind the shared API gateway (`providers::huawei_gateway`).
 
+mod api;
 mod errors;
 mod identity;
 mod rules;
@@ -32,5 +36,5 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "", id_len: 20, id_alphabet: crate::ids::UPPER_ALNUM, secret_len: 40 },
-    api: None,
+    api: Some(api::ADAPTER),
 };
