@@ -4,6 +4,10 @@
 //! Requests are signed before the clock starts (Alibaba's need one nonce each), so the figures
 //! measure the server: parsing, signature verification, the engine and the response.
 
+/// The allocator the `sharesim` binary uses, so the figures are those of `sharesim serve`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -23,7 +27,9 @@ use sharesim::wire::client::HttpClient;
 use sharesim::world::World;
 
 const CLIENTS: usize = 16;
-const SECONDS: f64 = 3.0;
+const SECONDS: f64 = 1.5;
+/// Bare and sharesim runs alternate this many times; the medians are reported.
+const ROUNDS: usize = 5;
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -45,6 +51,17 @@ async fn bare_hyper() -> String {
                 let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
             });
         }
+    });
+    format!("http://{addr}")
+}
+
+/// The same fixed body behind `axum::serve` and a fallback route: the frame `sharesim serve` uses.
+async fn bare_axum() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = axum::Router::new().fallback(|| async { "{\"Response\":{\"RequestId\":\"fixed\"}}" });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
 }
@@ -79,6 +96,11 @@ async fn drive(base: &str, per_client: Vec<Vec<HttpRequest>>) -> (f64, u64) {
         let _ = t.await;
     }
     (n as f64 / secs, errors.load(Ordering::Relaxed))
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
 }
 
 fn key(world: &Value, name: &str) -> (String, String) {
@@ -129,27 +151,40 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
         let bare = bare_hyper().await;
+        let axum_only = bare_axum().await;
         let providers = vec![Provider::Tencent, Provider::Alibaba];
         let opts = ServeOptions { port: 0, world: World::default_world(), verify_signatures: true, providers: providers.clone() };
         let running = start(&opts).await.expect("serve");
         let banner = running.banner();
         let unverified = start(&ServeOptions { verify_signatures: false, ..opts.clone() }).await.expect("serve");
         let unverified_banner = unverified.banner();
-        println!("{CLIENTS} clients, kept-alive connections, {SECONDS} s per run, 2 worker threads, loopback");
+        println!("requests/s, medians of {ROUNDS} alternating {SECONDS} s runs; {CLIENTS} clients on kept-alive connections; 2 worker threads; loopback");
+        println!("(ratios are to bare hyper in the same round set)");
         for p in providers {
             let base = banner["endpoints"][p.name()].as_str().unwrap_or_default().to_string();
             let host = base.trim_start_matches("http://").to_string();
             let world = &banner["providers"][p.name()];
             let per_client: Vec<Vec<HttpRequest>> = (0..CLIENTS).map(|c| signed(p, &host, world, c, 60_000)).collect();
-            let (hyper_rps, hyper_err) = drive(&bare, per_client.clone()).await;
-            let (sim_rps, sim_err) = drive(&base, per_client.clone()).await;
             let plain = unverified_banner["endpoints"][p.name()].as_str().unwrap_or_default().to_string();
-            let (plain_rps, _) = drive(&plain, per_client).await;
+            let (mut bare_runs, mut axum_runs, mut sim_runs, mut plain_runs) = (vec![], vec![], vec![], vec![]);
+            let mut errors = 0;
+            for _ in 0..ROUNDS {
+                let (r, e) = drive(&bare, per_client.clone()).await;
+                bare_runs.push(r);
+                errors += e;
+                let (r, e) = drive(&base, per_client.clone()).await;
+                sim_runs.push(r);
+                errors += e;
+                axum_runs.push(drive(&axum_only, per_client.clone()).await.0);
+                plain_runs.push(drive(&plain, per_client.clone()).await.0);
+            }
+            let (b, a, v, u) = (median(bare_runs), median(axum_runs), median(sim_runs), median(plain_runs));
             println!(
-                "{:<8} bare hyper {hyper_rps:>7.0} req/s | sharesim verified {sim_rps:>7.0} req/s (ratio {:.2}) | unverified {plain_rps:>7.0} req/s (ratio {:.2}) | errors {hyper_err}/{sim_err}",
+                "{:<10} bare hyper {b:>7.0} | axum fixed body {a:>7.0} ({:.2}) | sharesim verified {v:>7.0} ({:.2}) | unverified {u:>7.0} ({:.2}) | errors {errors}",
                 p.name(),
-                sim_rps / hyper_rps,
-                plain_rps / hyper_rps
+                a / b,
+                v / b,
+                u / b
             );
         }
         running.shutdown().await;

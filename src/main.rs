@@ -1,5 +1,10 @@
 //! The `sharesim` command line: parses arguments, calls the library, prints.
 
+/// `sharesim serve` allocates a little per request on two threads; glibc's allocator spent a
+/// third of the serve benchmark in malloc/free, mimalloc a fraction of that (docs/PERFORMANCE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -94,6 +94,35 @@ async fn serve_one(State(ep): State<Arc<Mutex<Endpoint>>>, req: Request<Body>) -
     into_response(resp)
 }
 
+/// Serves HTTP/1.1 connections on `listener` until `stopped` turns true, then lets in-flight
+/// requests finish. Connections are served by hyper's HTTP/1 builder directly: `axum::serve`
+/// sniffs every connection for HTTP/2, which cost a third of the throughput (benches/serve.rs),
+/// and no provider's SDK speaks HTTP/2 to these endpoints.
+async fn accept_loop(listener: TcpListener, app: Router, mut stopped: watch::Receiver<bool>) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let conn = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.changed() => break,
+        };
+        let Ok((stream, _)) = conn else { continue };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .keep_alive(true)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let watched = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = watched.await;
+        });
+        if *stopped.borrow() {
+            break;
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
 /// Binds every provider's listener and starts serving.
 pub async fn start(opts: &ServeOptions) -> Result<Running, ServeError> {
     let (stop, stopped) = watch::channel(false);
@@ -107,19 +136,7 @@ pub async fn start(opts: &ServeOptions) -> Result<Running, ServeError> {
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
         let app = Router::new().fallback(serve_one).with_state(ep.clone());
-        let mut stopped = stopped.clone();
-        tasks.push(tokio::spawn(async move {
-            let shutdown = async move {
-                while !*stopped.borrow() {
-                    if stopped.changed().await.is_err() {
-                        break;
-                    }
-                }
-            };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                eprintln!("sharesim: {p} listener stopped: {e}");
-            }
-        }));
+        tasks.push(tokio::spawn(accept_loop(listener, app, stopped.clone())));
         addrs.insert(p, local);
         endpoints.insert(p, ep);
     }
