@@ -20,13 +20,15 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use sharesim::Provider;
-use sharesim::providers::{alibaba, tencent};
+use sharesim::providers::{alibaba, huawei_gateway, jdcloud, tencent};
 use sharesim::server::{ServeOptions, start};
 use sharesim::wire::HttpRequest;
 use sharesim::wire::client::HttpClient;
 use sharesim::world::World;
 
 const CLIENTS: usize = 16;
+/// Numbers every request of the run, so Alibaba's nonces never repeat.
+static SEQ: AtomicU64 = AtomicU64::new(0);
 const SECONDS: f64 = 1.5;
 /// Bare and sharesim runs alternate this many times; the medians are reported.
 const ROUNDS: usize = 5;
@@ -66,23 +68,26 @@ async fn bare_axum() -> String {
     format!("http://{addr}")
 }
 
-/// Each client sends its own requests in a loop on one kept-alive connection for `SECONDS`.
-async fn drive(base: &str, per_client: Vec<Vec<HttpRequest>>) -> (f64, u64) {
+/// Makes the n-th request of a client. Alibaba's sign each request with a fresh nonce (a nonce
+/// is accepted once); the others reuse one signed request. Bare hyper's clients do the same work.
+type Maker = Arc<dyn Fn(u64) -> HttpRequest + Send + Sync>;
+
+/// Each client sends requests in a loop on one kept-alive connection for `SECONDS`.
+async fn drive(base: &str, per_client: Vec<Maker>) -> (f64, u64) {
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
-    for reqs in per_client {
+    for make in per_client {
         let (base, done, errors, stop) = (base.to_string(), done.clone(), errors.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             let client = HttpClient::new();
-            let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
-                match client.send(&base, &reqs[i % reqs.len()]).await {
-                    Ok(r) if r.status < 500 => done.fetch_add(1, Ordering::Relaxed),
+                let req = make(SEQ.fetch_add(1, Ordering::Relaxed));
+                match client.send(&base, &req).await {
+                    Ok(r) if r.status < 300 => done.fetch_add(1, Ordering::Relaxed),
                     _ => errors.fetch_add(1, Ordering::Relaxed),
                 };
-                i += 1;
             }
         }));
     }
@@ -113,38 +118,73 @@ fn image(world: &Value) -> String {
 }
 
 /// The signed read each provider's clients send: who is `base` shared with?
-fn signed(p: Provider, host: &str, world: &Value, client: usize, n: usize) -> Vec<HttpRequest> {
+fn maker(p: Provider, host: &str, world: &Value) -> Maker {
     let (id, secret) = key(world, "owner");
     let img = image(world);
     let region = world["regions"]["home"].as_str().unwrap_or_default().to_string();
-    match p {
-        Provider::Tencent => {
-            vec![tencent::client::request(
-                host,
-                "DescribeImageSharePermission",
-                &region,
-                &json!({"ImageId": img}),
-                &id,
-                &secret,
-                now(),
-            )]
-        }
-        Provider::Alibaba => (0..n)
-            .map(|i| {
+    let host = host.to_string();
+    let once: HttpRequest = match p {
+        Provider::Alibaba => {
+            return Arc::new(move |n| {
                 let params = vec![("RegionId".to_string(), region.clone()), ("ImageId".to_string(), img.clone())];
                 alibaba::client::request(
-                    host,
+                    &host,
                     "DescribeImageSharePermission",
                     &params,
                     &id,
                     &secret,
                     now(),
-                    &format!("bench-{client}-{i}"),
+                    &format!("bench-{n}"),
                 )
-            })
-            .collect(),
-        _ => vec![],
-    }
+            });
+        }
+        Provider::Tencent => tencent::client::request(
+            &host,
+            "DescribeImageSharePermission",
+            &region,
+            &json!({"ImageId": img}),
+            &id,
+            &secret,
+            now(),
+        ),
+        Provider::Jdcloud => {
+            let path = format!("/v1/regions/{region}/images/{img}/members");
+            let req = HttpRequest::new("GET", &path).header("Content-Type", "application/json").header("Host", &host);
+            let signer = jdcloud::signature::Signer {
+                algorithm: jdcloud::signature::Algorithm::V3,
+                access_key: &id,
+                secret: &secret,
+                region: &region,
+                nonce: "00000000-0000-4000-8000-000000000000",
+                signed: &["content-type", "host"],
+            };
+            jdcloud::signature::sign(req, &signer, now())
+        }
+        Provider::HuaweiIms | Provider::HuaweiSwr => {
+            let owner =
+                world["accounts"].as_array().and_then(|a| a.iter().find(|x| x["name"] == "owner")).expect("owner");
+            let project = owner["identities"]["project_id"]["home"].as_str().unwrap_or_default();
+            let path = if p == Provider::HuaweiIms {
+                format!("/v1/{project}/cloudimages/{img}/members")
+            } else {
+                let (ns, repo) = img.split_once('/').unwrap_or_default();
+                format!("/v2/manage/namespaces/{ns}/repositories/{repo}/access-domains")
+            };
+            let mut req = HttpRequest::new("GET", &path)
+                .header("Content-Type", "application/json")
+                .header("Host", &host)
+                .header("X-Project-Id", project);
+            huawei_gateway::sign(
+                &mut req,
+                &id,
+                &secret,
+                &["content-type", "host", "x-project-id", "x-sdk-date"],
+                now(),
+            );
+            req
+        }
+    };
+    Arc::new(move |_| once.clone())
 }
 
 fn main() {
@@ -152,7 +192,7 @@ fn main() {
     rt.block_on(async {
         let bare = bare_hyper().await;
         let axum_only = bare_axum().await;
-        let providers = vec![Provider::Tencent, Provider::Alibaba];
+        let providers = Provider::ALL.to_vec();
         let opts = ServeOptions { port: 0, world: World::default_world(), verify_signatures: true, providers: providers.clone() };
         let running = start(&opts).await.expect("serve");
         let banner = running.banner();
@@ -164,7 +204,13 @@ fn main() {
             let base = banner["endpoints"][p.name()].as_str().unwrap_or_default().to_string();
             let host = base.trim_start_matches("http://").to_string();
             let world = &banner["providers"][p.name()];
-            let per_client: Vec<Vec<HttpRequest>> = (0..CLIENTS).map(|c| signed(p, &host, world, c, 60_000)).collect();
+            let make = maker(p, &host, world);
+            let per_client: Vec<Maker> = (0..CLIENTS).map(|_| make.clone()).collect();
+            // The measured request must really succeed: a refused signature would be cheap and
+            // flatter the figures. Non-2xx answers count as errors in every run.
+            let probe = HttpClient::new().send(&base, &make(SEQ.fetch_add(1, Ordering::Relaxed))).await.expect("probe");
+            let ok = probe.status < 300 && !String::from_utf8_lossy(&probe.body).contains("\"Error\"");
+            assert!(ok, "{}: the benchmark request is refused: {} {}", p.name(), probe.status, String::from_utf8_lossy(&probe.body));
             let plain = unverified_banner["endpoints"][p.name()].as_str().unwrap_or_default().to_string();
             let (mut bare_runs, mut axum_runs, mut sim_runs, mut plain_runs) = (vec![], vec![], vec![], vec![]);
             let mut errors = 0;

@@ -32,7 +32,11 @@ async fn a_wiremock_server_becomes_a_stateful_tencent() {
     };
     let client = HttpClient::new();
 
-    let share = call(&owner, "ModifyImageSharePermission", json!({"ImageId": image, "AccountIds": [alice["id"]], "Permission": "SHARE"}));
+    let share = call(
+        &owner,
+        "ModifyImageSharePermission",
+        json!({"ImageId": image, "AccountIds": [alice["id"]], "Permission": "SHARE"}),
+    );
     let r: Value = serde_json::from_slice(&client.send(&server.uri(), &share).await.unwrap().body).unwrap();
     assert!(r["Response"]["Error"].is_null(), "{r}");
 
@@ -49,7 +53,15 @@ async fn a_wiremock_server_becomes_a_stateful_tencent() {
     assert_eq!(resp.header("x-sharesim-rule"), Some("TC-DELETE-SHARED"));
 
     // Signatures are verified: a wrong secret is refused.
-    let forged = tencent::client::request(&host, "DescribeImages", "ap-guangzhou", &json!({}), owner["access_key_id"].as_str().unwrap(), "wrong", now());
+    let forged = tencent::client::request(
+        &host,
+        "DescribeImages",
+        "ap-guangzhou",
+        &json!({}),
+        owner["access_key_id"].as_str().unwrap(),
+        "wrong",
+        now(),
+    );
     let r: Value = serde_json::from_slice(&client.send(&server.uri(), &forged).await.unwrap().body).unwrap();
     assert_eq!(r["Response"]["Error"]["Code"], "AuthFailure.SignatureFailure", "{r}");
 

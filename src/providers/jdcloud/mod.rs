@@ -5,7 +5,7 @@ mod api;
 mod errors;
 mod identity;
 mod rules;
-mod signature;
+pub mod signature;
 #[cfg(test)]
 mod tests;
 

@@ -174,7 +174,6 @@ pub fn parse_date(s: &str) -> Option<u64> {
 }
 
 /// Unix seconds as `YYYYMMDDTHHMMSSZ`.
-#[cfg(test)]
 pub fn format_date(secs: u64) -> String {
     crate::clock::iso8601(secs).replace(['-', ':'], "")
 }
@@ -296,8 +295,7 @@ fn expected_signatures(req: &HttpRequest, auth: &Authorization, date: &str, secr
         .collect()
 }
 
-/// What a test client signs with.
-#[cfg(test)]
+/// What a client signs with.
 pub struct Signer<'a> {
     pub algorithm: Algorithm,
     pub access_key: &'a str,
@@ -310,7 +308,6 @@ pub struct Signer<'a> {
 
 /// Signs a request as an SDK would: adds `x-jdcloud-date` (from `now`), `x-jdcloud-nonce`, the
 /// body hash and `Authorization`.
-#[cfg(test)]
 pub fn sign(req: HttpRequest, s: &Signer<'_>, now: u64) -> HttpRequest {
     let date = format_date(now);
     let hash = codec::sha256_hex(&req.body);
