@@ -607,21 +607,7 @@ impl Engine {
                 format!("one request shares one image, not {}", images.len()),
             ));
         }
-        let mut recipients = recipients;
-        if let Some((rule, max, overflow)) = p.recipients_per_request
-            && recipients.len() > max as usize
-        {
-            match overflow {
-                Overflow::Reject => {
-                    return Err(deny(
-                        K::BatchLimitExceeded,
-                        rule,
-                        format!("one request names at most {max} recipients, not {}", recipients.len()),
-                    ));
-                }
-                Overflow::Truncate => recipients = &recipients[..max as usize],
-            }
-        }
+        let recipients = self.cap_recipients(recipients)?;
         let until = self.check_share_options(opts)?;
         // Validate everything before changing anything: a refused request adds nobody.
         let mut plan: Vec<(ImageIx, Vec<AccountIx>)> = Vec::new();
@@ -727,25 +713,27 @@ impl Engine {
         }
     }
 
+    /// Applies the per-request recipient cap (shares and cancels alike): refuse the request,
+    /// or keep only the first `max` recipients, as the provider's rule says.
+    fn cap_recipients<'a>(&self, recipients: &'a [String]) -> Result<&'a [String], Failure> {
+        match self.policy.recipients_per_request {
+            Some((rule, max, overflow)) if recipients.len() > max as usize => match overflow {
+                Overflow::Reject => Err(deny(
+                    K::BatchLimitExceeded,
+                    rule,
+                    format!("one request names at most {max} recipients, not {}", recipients.len()),
+                )),
+                Overflow::Truncate => Ok(&recipients[..max as usize]),
+            },
+            _ => Ok(recipients),
+        }
+    }
+
     fn cancel_share(&mut self, actor: AccountIx, region: Option<usize>, id: &str, recipients: &[String]) -> Outcome {
         if recipients.is_empty() {
             return Err(Failure::plain(K::InvalidParameter, "name at least one recipient to stop sharing with"));
         }
-        let mut recipients = recipients;
-        if let Some((rule, max, overflow)) = self.policy.recipients_per_request
-            && recipients.len() > max as usize
-        {
-            match overflow {
-                Overflow::Reject => {
-                    return Err(deny(
-                        K::BatchLimitExceeded,
-                        rule,
-                        format!("one request names at most {max} recipients, not {}", recipients.len()),
-                    ));
-                }
-                Overflow::Truncate => recipients = &recipients[..max as usize],
-            }
-        }
+        let recipients = self.cap_recipients(recipients)?;
         let (ix, _) = self.reach(actor, id, region, Action::CancelShare)?;
         let img = self.image(ix);
         let mut remove = Vec::new();
