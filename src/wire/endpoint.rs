@@ -1,6 +1,7 @@
 //! One provider's endpoint: its engine, the world to reset to, access keys, seen nonces and a
 //! bounded journal of decisions. A server holds one per listener behind a lock.
 
+use std::any::{Any, TypeId};
 use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
@@ -48,6 +49,8 @@ pub struct Endpoint {
     current: Option<JournalEntry>,
     /// The world as `GET /_sharesim/world` shows it.
     world: serde_json::Value,
+    /// State an adapter keeps beside the engine (IMS's asynchronous jobs), one value per type.
+    extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }
 
 impl Endpoint {
@@ -64,7 +67,23 @@ impl Endpoint {
             seq: 0,
             current: None,
             world: serde_json::Value::Null,
+            extensions: HashMap::new(),
         }
+    }
+
+    /// An adapter's own state of type `T` (created empty on first use). It is not part of the
+    /// engine's state: reset and state loads clear it, as they make what it refers to obsolete.
+    pub fn extension<T: Default + Send + 'static>(&mut self) -> &mut T {
+        self.extensions
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut::<T>()
+            .expect("the map is keyed by the value's own type")
+    }
+
+    /// Reads an adapter's state of type `T`, if it has any.
+    pub fn extension_ref<T: 'static>(&self) -> Option<&T> {
+        self.extensions.get(&TypeId::of::<T>()).and_then(|b| b.downcast_ref::<T>())
     }
 
     pub fn world(&self) -> &serde_json::Value {
@@ -107,12 +126,14 @@ impl Endpoint {
     /// Back to the loaded world (keys stay).
     pub fn reset(&mut self) {
         self.engine = self.initial.clone();
+        self.extensions.clear();
         self.nonces.clear();
         self.nonce_order.clear();
     }
 
     pub fn replace_engine(&mut self, engine: Engine) {
         self.engine = engine;
+        self.extensions.clear();
     }
 
     /// Applies an operation for `actor` and notes the decision for the journal.

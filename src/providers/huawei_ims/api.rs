@@ -1015,18 +1015,6 @@ enum JobKind {
 }
 
 impl JobKind {
-    const ALL: [JobKind; 5] = [JobKind::Add, JobKind::Delete, JobKind::Accept, JobKind::Reject, JobKind::Copy];
-
-    fn tag(self) -> char {
-        match self {
-            JobKind::Add => 'a',
-            JobKind::Delete => 'd',
-            JobKind::Accept => 'u',
-            JobKind::Reject => 'r',
-            JobKind::Copy => 'c',
-        }
-    }
-
     fn job_type(self) -> &'static str {
         match self {
             JobKind::Add => "batchAddMembers",
@@ -1062,95 +1050,39 @@ struct Job {
     failure: Option<(K, Option<&'static str>)>,
 }
 
-/// Where jobs are kept. Adapters are plain functions and the endpoint has no slot for an
-/// adapter's own state yet, so a job is written into its ID: the decision and the indices of
-/// its images and members, with a checksum. IDs stay short and deterministic and need no
-/// storage; with an endpoint slot (see the report) `record` would store the job under a
-/// 32-hex ID and `lookup` read it back, and nothing else would change.
+/// Where jobs are kept: beside the engine in the endpoint, under 32-hex IDs as IMS hands out,
+/// at most `CAPACITY` of them (the oldest go first). A reset or a state load forgets them.
 mod jobs {
-    use super::{Job, JobKind, K, SPEC};
+    use std::collections::{HashMap, VecDeque};
+
+    use super::Job;
     use crate::wire::Endpoint;
 
-    fn check(body: &str) -> String {
-        crate::ids::hex32(crate::ids::stable_hash(&["huawei-ims", "job", body]))[..8].to_string()
+    const CAPACITY: usize = 1000;
+
+    #[derive(Default)]
+    pub(super) struct Jobs {
+        order: VecDeque<String>,
+        by_id: HashMap<String, Job>,
     }
 
-    fn list(ixs: &[u32]) -> String {
-        ixs.iter().map(|i| format!("{i:x}")).collect::<Vec<_>>().join(".")
-    }
-
-    pub(super) fn record(_ep: &mut Endpoint, job: &Job) -> String {
-        let failure = match job.failure {
-            None => "0".to_string(),
-            Some((kind, rule)) => {
-                let k = K::ALL.iter().position(|x| *x == kind).map_or(0, |p| p + 1);
-                let r = rule.and_then(|id| SPEC.rules.iter().position(|r| r.id == id)).map_or(0, |p| p + 1);
-                format!("{k:x}.{r:x}")
-            }
-        };
-        let body = format!(
-            "{}{:x}-{:x}-{:x}-{:x}-{}-{}-{}",
-            job.kind.tag(),
-            job.seq,
-            job.creator,
-            job.region,
-            job.at,
-            list(&job.images),
-            list(&job.members),
-            failure
-        );
-        let sum = check(&body);
-        format!("{body}-{sum}")
-    }
-
-    fn hex(s: &str) -> Option<u64> {
-        if s.is_empty() || s.len() > 16 {
-            return None;
+    pub(super) fn record(ep: &mut Endpoint, job: &Job) -> String {
+        let seed = format!("{:?}", (job.seq, job.creator, job.region, job.at));
+        let id = crate::ids::hex32(crate::ids::stable_hash(&["huawei-ims", "job", &seed]));
+        let jobs = ep.extension::<Jobs>();
+        if jobs.order.len() == CAPACITY
+            && let Some(old) = jobs.order.pop_front()
+        {
+            jobs.by_id.remove(&old);
         }
-        u64::from_str_radix(s, 16).ok()
+        jobs.order.push_back(id.clone());
+        jobs.by_id.insert(id.clone(), job.clone());
+        id
     }
 
-    fn ixs(s: &str, bound: usize) -> Option<Vec<u32>> {
-        if s.is_empty() {
-            return Some(Vec::new());
-        }
-        s.split('.').map(|p| hex(p).filter(|&n| (n as usize) < bound).map(|n| n as u32)).collect()
-    }
-
-    /// The job with this ID, when the ID is well formed and names what the state holds.
+    /// The job with this ID, if this endpoint handed it out and still keeps it.
     pub(super) fn lookup(ep: &Endpoint, id: &str) -> Option<Job> {
-        let (body, sum) = id.rsplit_once('-')?;
-        if !crate::wire::codec::same(&check(body), sum) {
-            return None;
-        }
-        let parts: Vec<&str> = body.split('-').collect();
-        let [head, creator, region, at, images, members, failure] = parts.as_slice() else { return None };
-        let tag = head.chars().next()?;
-        let kind = JobKind::ALL.into_iter().find(|k| k.tag() == tag)?;
-        let state = ep.engine().state();
-        let accounts = state.accounts.len();
-        let failure = match *failure {
-            "0" => None,
-            f => {
-                let (k, r) = f.split_once('.')?;
-                let kind = *K::ALL.get((hex(k)? as usize).checked_sub(1)?)?;
-                let rule = match hex(r)? as usize {
-                    0 => None,
-                    n => Some(SPEC.rules.get(n - 1)?.id),
-                };
-                Some((kind, rule))
-            }
-        };
-        Some(Job {
-            kind,
-            seq: hex(&head[tag.len_utf8()..])?,
-            creator: ixs(creator, accounts)?.first().copied()?,
-            region: hex(region).map(|r| r as usize).filter(|&r| r < SPEC.regions.len())?,
-            at: hex(at)?,
-            images: ixs(images, state.images.len())?,
-            members: ixs(members, accounts)?,
-            failure,
-        })
+        ep.extension_ref::<Jobs>()?.by_id.get(id).cloned()
     }
 }
 
@@ -1713,9 +1645,14 @@ mod tests {
         let ok_job = Job { failure: None, ..job };
         let ok_id = jobs::record(&mut ep, &ok_job);
         assert_eq!(jobs::lookup(&ep, &ok_id), Some(ok_job));
-        for bad in ["", "-", "x-y", "a0-0-0-0---0", "ff8080814dbd65d7014dbe0d84db0013", &id.replace("-1.2-", "-1.9-")] {
+        assert_eq!(id.len(), 32, "IMS job IDs are 32 hex digits: {id}");
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        let altered = format!("{}{}", if id.starts_with('0') { '1' } else { '0' }, &id[1..]);
+        for bad in ["", "-", "x-y", "ff8080814dbd65d7014dbe0d84db0013", &altered] {
             assert_eq!(jobs::lookup(&ep, bad), None, "{bad}");
         }
+        ep.reset();
+        assert_eq!(jobs::lookup(&ep, &id), None, "a reset forgets the jobs");
         assert_eq!(huawei_time(1_433_441_466), "04-Jun-2015 18:11:06:000");
         assert!(!huawei_time(u64::MAX).is_empty(), "a forged job time does not panic");
     }
