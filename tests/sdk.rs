@@ -1,8 +1,10 @@
 //! The providers' official Python SDKs, unchanged, against `sharesim serve`.
 //!
-//! Each `tests/sdk/sdk_<provider>.py` script is one test (named so it never shadows an SDK package). The SDKs come from PyPI, pinned in
-//! `tests/sdk/requirements.txt`, installed once into a virtualenv under `target/` (or use the
-//! Python named by `SHARESIM_SDK_PYTHON`). The server listens on 127.0.0.1 only.
+//! Each `tests/sdk/sdk_<provider>.py` script is one test (named so it never shadows an SDK
+//! package). The SDKs are pinned in `tests/sdk/requirements.txt`. `.ci/run` installs them from
+//! PyPI into a virtualenv and names its Python in `SHARESIM_SDK_PYTHON`, so the tests talk only
+//! to the server on 127.0.0.1. Without that variable (the README's `cargo test` on a fresh
+//! machine) the first run installs them itself into a virtualenv under `target/`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
