@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use sharesim::engine::{NewImage, Operation, Output, Request, ShareOptions};
-use sharesim::scenario::{SuiteOptions, run_suite};
+use sharesim::scenario::{SuiteOptions, Via, run_suite};
 use sharesim::{Engine, Provider, Settings};
 
 /// Counts live heap bytes so memory figures are exact, not sampled.
@@ -46,6 +46,7 @@ fn library() {
         filter: None,
         snapshots: root.join("snapshots"),
         update: false,
+        via: Via::InProcess,
     };
     let warm = run_suite(&opts, |_, _, _| {});
     let scenarios = warm.results.len();

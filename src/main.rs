@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sharesim::render::{self, Format, report};
-use sharesim::scenario::{self, ScenarioError, SuiteOptions};
+use sharesim::scenario::{self, ScenarioError, SuiteOptions, Via};
 use sharesim::world::World;
 use sharesim::{Provider, server};
 
@@ -84,6 +84,10 @@ enum Command {
         junit: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "table")]
         format: RunFormat,
+        /// The front door: straight into the engine, or through each provider's HTTP API on a
+        /// loopback server started in process (the transcripts must be the same).
+        #[arg(long, value_enum, default_value = "in-process")]
+        via: Via,
     },
     /// Show one scenario on every provider side by side: steps as rows, providers as columns.
     Compare {
@@ -222,6 +226,10 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCod
             if !report.results.is_empty() {
                 print!("{}", report::summary(&report));
             }
+            let routes = report::routes(&report);
+            if !routes.is_empty() {
+                print!("\nover HTTP:\n{routes}");
+            }
             let failures = report::failures(&report);
             if !failures.is_empty() {
                 print!("\n{failures}");
@@ -248,7 +256,7 @@ fn compare(path: PathBuf, only: Vec<Provider>, markdown: bool) -> ExitCode {
         }
     };
     let providers = scenario::suite::providers_for(&s, &only);
-    match scenario::suite::run_scenario(&s, &providers) {
+    match scenario::suite::run_scenario(&s, &providers, Via::InProcess) {
         Ok((runs, _)) => {
             print!("{}", report::compare(&s, &runs, markdown));
             let broken = runs.iter().any(|r| r.broken().next().is_some());
@@ -288,9 +296,9 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Run { paths, providers, filter, snapshots, update_snapshots, junit, format } => {
+        Command::Run { paths, providers, filter, snapshots, update_snapshots, junit, format, via } => {
             let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
-            run(SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots }, junit, format)
+            run(SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots, via }, junit, format)
         }
         Command::Compare { scenario, providers, markdown } => compare(scenario, providers, markdown),
         Command::Serve { port, world, no_verify_signatures, providers } => {

@@ -64,7 +64,7 @@ fn into_response(resp: HttpResponse) -> Response<Body> {
 }
 
 /// Locks an endpoint; a panic elsewhere must not take the whole server down with it.
-fn lock(ep: &Mutex<Endpoint>) -> std::sync::MutexGuard<'_, Endpoint> {
+pub fn lock(ep: &Mutex<Endpoint>) -> std::sync::MutexGuard<'_, Endpoint> {
     ep.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -125,22 +125,32 @@ async fn accept_loop(listener: TcpListener, app: Router, mut stopped: watch::Rec
 
 /// Binds every provider's listener and starts serving.
 pub async fn start(opts: &ServeOptions) -> Result<Running, ServeError> {
+    let mut endpoints = Vec::new();
+    for &p in &opts.providers {
+        endpoints.push((p, opts.world.endpoint(p, opts.verify_signatures)?));
+    }
+    listen(endpoints, opts.port).await
+}
+
+/// Serves ready-made endpoints (a scenario's world, say) on 127.0.0.1, from `port` on (0 = any
+/// free ports).
+pub async fn listen(endpoints: Vec<(Provider, Endpoint)>, port: u16) -> Result<Running, ServeError> {
     let (stop, stopped) = watch::channel(false);
     let mut addrs = BTreeMap::new();
-    let mut endpoints = BTreeMap::new();
+    let mut shared = BTreeMap::new();
     let mut tasks = Vec::new();
-    for (i, &p) in opts.providers.iter().enumerate() {
-        let ep = Arc::new(Mutex::new(opts.world.endpoint(p, opts.verify_signatures)?));
-        let port = if opts.port == 0 { 0 } else { opts.port.saturating_add(i as u16) };
+    for (i, (p, ep)) in endpoints.into_iter().enumerate() {
+        let ep = Arc::new(Mutex::new(ep));
+        let port = if port == 0 { 0 } else { port.saturating_add(i as u16) };
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
         let app = Router::new().fallback(serve_one).with_state(ep.clone());
         tasks.push(tokio::spawn(accept_loop(listener, app, stopped.clone())));
         addrs.insert(p, local);
-        endpoints.insert(p, ep);
+        shared.insert(p, ep);
     }
-    Ok(Running { addrs, endpoints, stop, tasks })
+    Ok(Running { addrs, endpoints: shared, stop, tasks })
 }
 
 impl Running {

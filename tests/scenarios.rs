@@ -11,7 +11,8 @@ fn scenario_file(#[files("scenarios/**/*.yaml")] path: PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let name = snapshot::name_for(&path, &root);
     let s = scenario::load_file(&path).unwrap_or_else(|e| panic!("{name} is invalid: {e}"));
-    let (runs, transcript) = suite::run_scenario(&s, &s.providers).unwrap_or_else(|e| panic!("{e}"));
+    let (runs, transcript) =
+        suite::run_scenario(&s, &s.providers, suite::Via::InProcess).unwrap_or_else(|e| panic!("{e}"));
     let broken: Vec<String> = runs
         .iter()
         .flat_map(|r| {

@@ -1,11 +1,11 @@
 //! What an operation returns: success with data, or a canonical error naming its rule.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::{Rule, RuleId};
 
 /// Provider-neutral reasons an operation fails. Providers map each to their own error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ErrorKind {
     /// The image does not exist, or the caller cannot see it.
     NotFound,
@@ -142,7 +142,7 @@ pub enum ShareStatus {
 }
 
 /// A member of an image's share list, as its owner sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
     pub account: String,
     pub recipient: String,
@@ -157,7 +157,7 @@ pub struct MemberView {
 }
 
 /// An image shared with the caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedImageView {
     pub image: String,
     pub name: String,
@@ -170,7 +170,7 @@ pub struct SharedImageView {
 }
 
 /// An image the caller has shared out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MySharedView {
     pub image: String,
     pub name: String,
@@ -178,7 +178,7 @@ pub struct MySharedView {
 }
 
 /// One image as `describe` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageView {
     pub id: String,
     pub name: String,
@@ -196,7 +196,7 @@ pub struct ImageView {
 }
 
 /// The data of a successful operation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Output {
     ImageCreated { image: String, region: String },

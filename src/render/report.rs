@@ -49,6 +49,34 @@ pub fn summary(report: &SuiteReport) -> String {
     t.to_string() + "\n"
 }
 
+/// For a run over HTTP: per provider, how many steps the provider's API carried and which went
+/// through the admin route instead (empty for in-process runs).
+pub fn routes(report: &SuiteReport) -> String {
+    let mut out = String::new();
+    for p in Provider::ALL {
+        let mut total = crate::scenario::via_http::Routes::default();
+        let mut seen = false;
+        for run in report.results.iter().flat_map(|r| &r.runs).filter(|r| r.provider == p) {
+            if let Some(routes) = &run.routes {
+                total.add(routes);
+                seen = true;
+            }
+        }
+        if !seen {
+            continue;
+        }
+        let api: usize = total.api.values().sum();
+        let admin: usize = total.admin.values().sum();
+        let _ = write!(out, "{}: {api} of {} steps over its API ({} requests)", p.name(), api + admin, total.requests);
+        if admin > 0 {
+            let what: Vec<String> = total.admin.iter().map(|(a, n)| format!("{a} ×{n}")).collect();
+            let _ = write!(out, "; admin route: {}", what.join(", "));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Everything that went wrong, readable: broken expectations with their step, snapshot diffs.
 pub fn failures(report: &SuiteReport) -> String {
     let mut out = String::new();

@@ -11,11 +11,12 @@ pub mod run;
 pub mod snapshot;
 pub mod suite;
 pub mod transcript;
+pub mod via_http;
 
 pub use load::{ErrorCode, ScenarioError, parse};
 pub use model::Scenario;
 pub use run::{Entry, ProviderRun, run};
-pub use suite::{SuiteOptions, SuiteReport, load_file, run_suite};
+pub use suite::{SuiteOptions, SuiteReport, Via, load_file, run_suite};
 
 /// The JSON Schema of scenario files, for editors.
 pub fn json_schema() -> String {

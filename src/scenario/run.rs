@@ -42,6 +42,9 @@ pub struct Entry {
 pub struct ProviderRun {
     pub provider: Provider,
     pub entries: Vec<Entry>,
+    /// For a run over HTTP: which steps crossed the provider's API and which the admin route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routes: Option<super::via_http::Routes>,
 }
 
 impl ProviderRun {
@@ -59,8 +62,37 @@ pub struct SetupError {
     pub message: String,
 }
 
-struct Runner {
-    engine: Engine,
+/// The way a runner's requests reach an engine: straight in ([`InProcess`]) or over a
+/// provider's HTTP API (`scenario::via_http`). Both must give the same transcript.
+pub trait Door {
+    fn provider(&self) -> Provider;
+    /// Reads the world for the runner's own lookups: identity strings, an image's region, the
+    /// clock. Never used to decide anything.
+    fn look<R>(&self, f: impl FnOnce(&Engine) -> R) -> R;
+    /// Carries one request to the engine. The note, if any, says where the provider's wire
+    /// answer disagreed with the engine's decision; the transcript shows it.
+    fn apply(&mut self, req: &Request) -> (Outcome, Option<String>);
+}
+
+/// The engine itself, called directly.
+pub struct InProcess(pub Engine);
+
+impl Door for InProcess {
+    fn provider(&self) -> Provider {
+        self.0.provider()
+    }
+
+    fn look<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        f(&self.0)
+    }
+
+    fn apply(&mut self, req: &Request) -> (Outcome, Option<String>) {
+        (self.0.apply(req), None)
+    }
+}
+
+struct Runner<'d, D: Door> {
+    door: &'d mut D,
     images: HashMap<String, String>,
     instances: HashMap<String, String>,
     /// Provider ID → scenario handle, to print handles back.
@@ -69,33 +101,39 @@ struct Runner {
     who: HashMap<String, String>,
 }
 
-/// Runs `s` on provider `p` from an empty world.
-pub fn run(s: &Scenario, p: Provider) -> Result<ProviderRun, SetupError> {
+/// The engine a scenario starts from on provider `p`: its settings and accounts, no images.
+pub fn setup(s: &Scenario, p: Provider) -> Result<Engine, SetupError> {
     let settings = s.settings.get(&p).cloned().unwrap_or_default();
     let mut engine = Engine::with_settings(p, 0, settings);
     let crowd = (1..=s.crowd).map(|i| format!("{}{i}", super::load::CROWD_PREFIX));
     for a in s.accounts.iter().cloned().chain(crowd) {
         engine.add_account(&a).map_err(|f| SetupError { provider: p, message: f.message })?;
     }
-    let mut r = Runner {
-        engine,
-        images: HashMap::new(),
-        instances: HashMap::new(),
-        names: HashMap::new(),
-        who: HashMap::new(),
-    };
+    Ok(engine)
+}
+
+/// Runs `s` on provider `p` from an empty world, in process.
+pub fn run(s: &Scenario, p: Provider) -> Result<ProviderRun, SetupError> {
+    Ok(run_on(s, &mut InProcess(setup(s, p)?)))
+}
+
+/// Runs `s` through `door`, whose engine was made by [`setup`].
+pub fn run_on<D: Door>(s: &Scenario, door: &mut D) -> ProviderRun {
+    let provider = door.provider();
+    let mut r =
+        Runner { door, images: HashMap::new(), instances: HashMap::new(), names: HashMap::new(), who: HashMap::new() };
     let mut entries = Vec::with_capacity(s.steps.len());
     for (i, step) in s.steps.iter().enumerate() {
         entries.push(r.step(i + 1, step));
     }
-    Ok(ProviderRun { provider: p, entries })
+    ProviderRun { provider, entries, routes: None }
 }
 
 fn crowd_name(i: u32) -> String {
     format!("{}{i}", super::load::CROWD_PREFIX)
 }
 
-impl Runner {
+impl<D: Door> Runner<'_, D> {
     fn image_id(&self, handle: &str) -> String {
         // A handle whose create or copy failed on this provider names nothing here.
         self.images.get(handle).cloned().unwrap_or_else(|| format!("<{handle} was not created>"))
@@ -116,10 +154,10 @@ impl Runner {
             match r {
                 Recipient::Account { name, form, region: at } => {
                     let at = at.as_deref().unwrap_or(region);
-                    let id = match form {
-                        None => self.engine.recipient_id(name, at),
-                        Some(kind) => self.engine.identity_of(name, *kind, at),
-                    };
+                    let id = self.door.look(|e| match form {
+                        None => e.recipient_id(name, at),
+                        Some(kind) => e.identity_of(name, *kind, at),
+                    });
                     // An account without that identity form on this provider: send something the
                     // provider will refuse, and say so in the call.
                     let id = id.unwrap_or_else(|_| format!("<{name} has no such identity>"));
@@ -130,7 +168,7 @@ impl Runner {
                 Recipient::Crowd { from, to } => {
                     for i in *from..=*to {
                         let name = crowd_name(i);
-                        let id = self.engine.recipient_id(&name, region).unwrap_or_default();
+                        let id = self.door.look(|e| e.recipient_id(&name, region)).unwrap_or_default();
                         self.who.insert(id.clone(), name);
                         out.push(id);
                     }
@@ -146,27 +184,29 @@ impl Runner {
             return r.clone();
         }
         let id = self.image_id(handle);
-        let spec = self.engine.provider().spec();
-        self.engine
-            .state()
-            .index
-            .image_by_id
-            .get(&id)
-            .map(|&ix| spec.regions[self.engine.state().images[ix as usize].region].name.to_string())
-            .unwrap_or_else(|| "home".to_string())
+        self.door.look(|e| {
+            let state = e.state();
+            state
+                .index
+                .image_by_id
+                .get(&id)
+                .map(|&ix| e.provider().spec().regions[state.images[ix as usize].region].name.to_string())
+                .unwrap_or_else(|| "home".to_string())
+        })
     }
 
     fn validity(&self, v: Option<ValiditySpec>) -> Option<Validity> {
         v.map(|v| match v {
             ValiditySpec::Forever => Validity::Forever,
-            ValiditySpec::For(s) => Validity::Until(self.engine.now().saturating_add(s)),
+            ValiditySpec::For(s) => Validity::Until(self.door.look(Engine::now).saturating_add(s)),
             ValiditySpec::At(t) => Validity::Until(t),
         })
     }
 
     /// Applies the step's operation, split into several requests for a batched share. Returns
-    /// the last request sent, its outcome (or the merged success) and how many were sent.
-    fn apply(&mut self, step: &Step, req: Request) -> (Request, Outcome, usize) {
+    /// the last request sent, its outcome (or the merged success), how many were sent, and any
+    /// note on the wire's disagreement.
+    fn apply(&mut self, step: &Step, req: Request) -> (Request, Outcome, usize, Option<String>) {
         let batch = match (&step.op, &req.op) {
             (StepOp::Share { batch: Some(b), .. }, Operation::Share { recipients, .. })
                 if recipients.len() > *b as usize =>
@@ -174,34 +214,37 @@ impl Runner {
                 *b as usize
             }
             _ => {
-                let out = self.engine.apply(&req);
-                return (req, out, 1);
+                let (out, note) = self.door.apply(&req);
+                return (req, out, 1, note);
             }
         };
         let Operation::Share { images, recipients, options } = &req.op else { unreachable!("matched above") };
         let (mut added, mut unchanged) = (Vec::new(), Vec::new());
         let mut sent = 0;
+        let mut notes: Vec<String> = Vec::new();
         for chunk in recipients.chunks(batch) {
             sent += 1;
             let op = Operation::Share { images: images.clone(), recipients: chunk.to_vec(), options: options.clone() };
             let one = Request { op, ..req.clone() };
-            match self.engine.apply(&one) {
+            let (out, note) = self.door.apply(&one);
+            notes.extend(note.map(|n| format!("request {sent}: {n}")));
+            match out {
                 Ok(Output::Shared { added: a, unchanged: u }) => {
                     added.extend(a);
                     unchanged.extend(u);
                 }
-                other => return (one, other, sent),
+                other => return (one, other, sent, join_notes(notes)),
             }
         }
-        (req, Ok(Output::Shared { added, unchanged }), sent)
+        (req, Ok(Output::Shared { added, unchanged }), sent, join_notes(notes))
     }
 
     fn step(&mut self, n: usize, step: &Step) -> Entry {
         let call = describe(step);
         let op = self.operation(step);
         let actor = step.actor.clone().unwrap_or_else(|| "owner".to_string());
-        let (req, outcome, sent) = self.apply(step, Request { actor, region: step.region.clone(), op });
-        let p = self.engine.provider();
+        let (req, outcome, sent, note) = self.apply(step, Request { actor, region: step.region.clone(), op });
+        let p = self.door.provider();
         let (ok, error, rule, wire, detail) = match &outcome {
             Ok(out) => {
                 self.remember(step, out);
@@ -214,6 +257,11 @@ impl Runner {
                 let detail = if sent > 1 { format!("request {sent}: {}", f.message) } else { f.message.clone() };
                 (false, Some(f.kind), f.rule, Some(wire), detail)
             }
+        };
+        // A disagreement on the wire must show in the transcript, so a snapshot catches it.
+        let detail = match note {
+            Some(n) => format!("{detail} [over HTTP: {n}]"),
+            None => detail,
         };
         let broke = step.expect.for_provider(p).and_then(|want| {
             let met = match want {
@@ -435,6 +483,10 @@ impl Runner {
             Output::Clock { now } => format!("now {now}"),
         }
     }
+}
+
+fn join_notes(notes: Vec<String>) -> Option<String> {
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// A list of names, shortened when long: `crowd1, crowd2, … crowd50 (50)`.

@@ -21,6 +21,19 @@ pub struct SuiteOptions {
     pub snapshots: PathBuf,
     /// Write snapshots instead of comparing (review the change with `git diff`).
     pub update: bool,
+    /// The front door the steps go through.
+    pub via: Via,
+}
+
+/// How steps reach the engine. Both give the same transcripts; that is what `--via http` tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// Straight into the engine.
+    #[default]
+    InProcess,
+    /// Through each provider's HTTP API on a server started in process, signed as its SDK signs.
+    Http,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -122,10 +135,18 @@ pub fn providers_for(s: &Scenario, only: &[Provider]) -> Vec<Provider> {
 }
 
 /// Runs a loaded scenario on `providers` and renders its transcript.
-pub fn run_scenario(s: &Scenario, providers: &[Provider]) -> Result<(Vec<ProviderRun>, String), ScenarioError> {
+pub fn run_scenario(
+    s: &Scenario,
+    providers: &[Provider],
+    via: Via,
+) -> Result<(Vec<ProviderRun>, String), ScenarioError> {
     let mut runs = Vec::new();
     for &p in providers {
-        runs.push(run(s, p).map_err(|e| ScenarioError::io(&s.path, e.to_string()))?);
+        let one = match via {
+            Via::InProcess => run(s, p),
+            Via::Http => super::via_http::run(s, p),
+        };
+        runs.push(one.map_err(|e| ScenarioError::io(&s.path, e.to_string()))?);
     }
     let text = transcript::transcript(s, &runs);
     Ok((runs, text))
@@ -162,7 +183,7 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
         if providers.is_empty() {
             continue;
         }
-        let (runs, text) = match run_scenario(&s, &providers) {
+        let (runs, text) = match run_scenario(&s, &providers, opts.via) {
             Ok(r) => r,
             Err(e) => {
                 report.invalid.push(e);

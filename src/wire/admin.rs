@@ -1,11 +1,17 @@
-//! The admin API on every listener, under `/_sharesim/`: reset, world, clock, state, journal.
+//! The admin API on every listener, under `/_sharesim/`: reset, world, clock, state, journal,
+//! and `apply`, which hands one engine request straight to the engine.
 //! It speaks plain JSON (`{"error": …}` on failure), not a provider's format.
 
 use serde_json::json;
 
 use super::endpoint::JOURNAL_CAPACITY;
 use super::{Endpoint, HttpRequest, HttpResponse};
-use crate::engine::Engine;
+use crate::engine::{Engine, Request};
+
+/// What `POST /_sharesim/apply` takes: one engine request, as scenario steps become. It is the
+/// setup path for steps a provider's API does not carry here (an image made from an instance,
+/// the virtual clock) and answers with the engine's own outcome, never a provider's format.
+const APPLY_EXAMPLE: &str = r#"{"actor": "owner", "op": {"op": "quota"}}"#;
 
 pub const PREFIX: &str = "/_sharesim/";
 
@@ -69,9 +75,23 @@ pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
             ok(json!({ "capacity": JOURNAL_CAPACITY, "entries": ep.journal(limit) }))
         }
         ("journal", _) => not_allowed(req, "GET"),
+        ("apply", "POST") => match serde_json::from_slice::<Request>(&req.body) {
+            Ok(r) => {
+                let outcome = ep.apply(&r.actor, r.region.as_deref(), r.op);
+                ok(match outcome {
+                    Ok(out) => json!({ "ok": out }),
+                    Err(f) => json!({ "err": f }),
+                })
+            }
+            Err(e) => error(400, format!("send an engine request, e.g. {APPLY_EXAMPLE}: {e}")),
+        },
+        ("apply", _) => not_allowed(req, "POST"),
         _ => error(
             404,
-            format!("no admin route `{}`; routes: reset, world, clock, clock/advance, state, journal", req.path()),
+            format!(
+                "no admin route `{}`; routes: reset, world, clock, clock/advance, state, journal, apply",
+                req.path()
+            ),
         ),
     };
     ep.note_refusal(if resp.status < 400 { "admin" } else { "admin-error" });

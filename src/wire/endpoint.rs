@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
+use super::trace::{TRACE_HEADER, Traced};
 use super::{HttpRequest, HttpResponse, KeyStore, Rejection};
 use crate::engine::{Engine, Operation, Outcome, Request};
 use crate::providers::Provider;
@@ -51,6 +52,8 @@ pub struct Endpoint {
     world: serde_json::Value,
     /// State an adapter keeps beside the engine (IMS's asynchronous jobs), one value per type.
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
+    /// The decisions of the request being handled, when it asked for them (`wire::trace`).
+    trace: Option<Vec<Traced>>,
 }
 
 impl Endpoint {
@@ -68,6 +71,7 @@ impl Endpoint {
             current: None,
             world: serde_json::Value::Null,
             extensions: HashMap::new(),
+            trace: None,
         }
     }
 
@@ -140,6 +144,9 @@ impl Endpoint {
     pub fn apply(&mut self, actor: &str, region: Option<&str>, op: Operation) -> Outcome {
         let req = Request { actor: actor.to_string(), region: region.map(str::to_string), op };
         let out = self.engine.apply(&req);
+        if let Some(trace) = self.trace.as_mut() {
+            trace.push(Traced::new(req.op.action(), &out));
+        }
         if let Some(cur) = self.current.as_mut() {
             cur.actor = Some(actor.to_string());
             match &out {
@@ -200,6 +207,8 @@ impl Endpoint {
 
     fn begin(&mut self, req: &HttpRequest) {
         self.seq += 1;
+        let traced = req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(TRACE_HEADER));
+        self.trace = traced.then(Vec::new);
         self.current = Some(JournalEntry {
             seq: self.seq,
             method: req.method.clone(),
@@ -245,7 +254,10 @@ impl Endpoint {
             }
         };
         self.finish(resp.status);
-        resp
+        match self.trace.take() {
+            Some(trace) => resp.with_header(TRACE_HEADER, &super::trace::encode(&trace)),
+            None => resp,
+        }
     }
 
     /// Answers a request the server could not read, in the provider's own error format.

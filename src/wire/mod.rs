@@ -3,12 +3,14 @@
 //! responses and errors back out. Nothing here knows a provider; servers only move bytes.
 
 pub mod admin;
+pub mod call;
 pub mod client;
 pub mod codec;
 pub mod endpoint;
 pub mod http;
 pub mod keys;
 pub mod mock;
+pub mod trace;
 
 pub use endpoint::{Endpoint, JournalEntry};
 pub use http::{HttpRequest, HttpResponse};

@@ -3,6 +3,7 @@
 //! encrypted images only with a custom key authorized to the recipient.
 
 pub mod api;
+pub mod calls;
 mod errors;
 mod identity;
 mod rules;

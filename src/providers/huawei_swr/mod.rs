@@ -9,6 +9,7 @@
 //! listings) to the official SDK, behind the shared API gateway (`providers::huawei_gateway`).
 
 mod api;
+pub mod calls;
 mod errors;
 mod identity;
 mod rules;

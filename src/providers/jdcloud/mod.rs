@@ -2,6 +2,7 @@
 //! reference says 20), inside the image's region, usable at once, never re-shared.
 
 mod api;
+pub mod calls;
 mod errors;
 mod identity;
 mod rules;

@@ -3,6 +3,7 @@
 pub mod api;
 #[cfg(test)]
 mod api_tests;
+pub mod calls;
 pub mod client;
 mod errors;
 mod identity;

@@ -1,0 +1,314 @@
+//! Scenarios over the wire: `sharesim run --via http`.
+//!
+//! Each scenario gets its own server on 127.0.0.1, started in process with the scenario's world,
+//! and each step goes out as the signed request(s) the provider's SDK would send, built by the
+//! provider's `calls::perform`. The adapter decodes them into the same engine operations an
+//! in-process run applies; the engine's decision comes back in the trace header and the
+//! provider's own error is read from the response and checked against the provider's error
+//! table. A step no provider API carries (an image made from an instance, the virtual clock, an
+//! operation the provider lacks) goes to the admin route `POST /_sharesim/apply`, so the engine
+//! still answers it — "no API" reads the same in both modes — and the run counts every such
+//! step, so a reader sees how much of a run crossed the provider's API.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use super::model::Scenario;
+use super::run::{Door, ProviderRun, SetupError, run_on, setup};
+use crate::engine::{Action, Engine, ErrorKind, Failure, Operation, Outcome, Request};
+use crate::providers::{self, Provider};
+use crate::server::{self, Running};
+use crate::wire::call::{Caller, Perform, SeenError, Sent, Transport};
+use crate::wire::client::HttpClient;
+use crate::wire::trace::{self, TRACE_HEADER};
+use crate::wire::{Endpoint, HttpRequest, HttpResponse, KeyStore};
+
+/// How a run's steps crossed the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Routes {
+    /// HTTP requests sent to the provider's API (several for a step that polls a job).
+    pub requests: usize,
+    /// Requests the provider's API carried, by engine action.
+    pub api: BTreeMap<&'static str, usize>,
+    /// Requests the admin route carried instead, by engine action.
+    pub admin: BTreeMap<&'static str, usize>,
+}
+
+impl Routes {
+    pub fn add(&mut self, other: &Routes) {
+        self.requests += other.requests;
+        for (k, v) in &other.api {
+            *self.api.entry(k).or_default() += v;
+        }
+        for (k, v) in &other.admin {
+            *self.admin.entry(k).or_default() += v;
+        }
+    }
+}
+
+/// The provider's client: how its SDK would send each engine request.
+pub fn client_of(p: Provider) -> Perform {
+    match p {
+        Provider::Jdcloud => providers::jdcloud::calls::perform,
+        Provider::Tencent => providers::tencent::calls::perform,
+        Provider::Alibaba => providers::alibaba::calls::perform,
+        Provider::HuaweiIms => providers::huawei_ims::calls::perform,
+        Provider::HuaweiSwr => providers::huawei_swr::calls::perform,
+    }
+}
+
+/// The engine actions provider `p`'s API does not carry in sharesim, and why: the only steps
+/// that may go through the admin route.
+pub fn not_carried(p: Provider) -> Vec<(Action, &'static str)> {
+    let listed: &[(Action, &str)] = match p {
+        Provider::Jdcloud => providers::jdcloud::calls::NOT_CARRIED,
+        Provider::Tencent => providers::tencent::calls::NOT_CARRIED,
+        Provider::Alibaba => providers::alibaba::calls::NOT_CARRIED,
+        Provider::HuaweiIms => providers::huawei_ims::calls::NOT_CARRIED,
+        Provider::HuaweiSwr => providers::huawei_swr::calls::NOT_CARRIED,
+    };
+    let mut out = listed.to_vec();
+    // The clock is sharesim's own; no provider has an API for it.
+    out.push((Action::AdvanceClock, "the virtual clock is sharesim's, moved by its admin API"));
+    for a in Action::ALL {
+        if let Some(rule) = p.policy().no_api_rule(a) {
+            out.push((a, rule.id));
+        }
+    }
+    out
+}
+
+/// Runs `s` on provider `p` through a fresh in-process server.
+pub fn run(s: &Scenario, p: Provider) -> Result<ProviderRun, SetupError> {
+    let engine = setup(s, p)?;
+    let mut door = HttpDoor::start(engine).map_err(|message| SetupError { provider: p, message })?;
+    let mut run = run_on(s, &mut door);
+    run.routes = Some(door.routes.clone());
+    Ok(run)
+}
+
+/// A running server for one provider and a client that speaks its API.
+pub struct HttpDoor {
+    provider: Provider,
+    endpoint: Arc<Mutex<Endpoint>>,
+    base: String,
+    host: String,
+    client: HttpClient,
+    /// Account name → access key ID and secret.
+    keys: HashMap<String, (String, String)>,
+    perform: Perform,
+    pub routes: Routes,
+    // Dropped last: stopping the runtime ends the server's tasks.
+    _running: Running,
+    rt: tokio::runtime::Runtime,
+}
+
+fn wall_clock() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl HttpDoor {
+    /// Serves `engine` on a free loopback port, with signature checks on and a key per account.
+    pub fn start(engine: Engine) -> Result<HttpDoor, String> {
+        let p = engine.provider();
+        let mut store = KeyStore::default();
+        let mut keys = HashMap::new();
+        for a in &engine.state().accounts {
+            let (id, secret) = KeyStore::derive(p, &a.name, 0);
+            store.insert(&id, &a.name, &secret);
+            keys.insert(a.name.clone(), (id, secret));
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a runtime: {e}"))?;
+        let endpoint = Endpoint::new(engine, store, true);
+        let running = rt.block_on(server::listen(vec![(p, endpoint)], 0)).map_err(|e| e.to_string())?;
+        let addr = running.addrs.get(&p).copied().ok_or("the server did not listen")?;
+        let endpoint = running.endpoints.get(&p).cloned().ok_or("the server has no endpoint")?;
+        Ok(HttpDoor {
+            provider: p,
+            endpoint,
+            base: format!("http://{addr}"),
+            host: addr.to_string(),
+            client: HttpClient::new(),
+            keys,
+            perform: client_of(p),
+            routes: Routes::default(),
+            _running: running,
+            rt,
+        })
+    }
+
+    /// The region a call is made in: the step's own, else that of the image or instance it
+    /// names, else home. `None` for a region the provider does not have (the engine says so).
+    fn call_region(&self, req: &Request) -> Option<usize> {
+        self.look(|e| {
+            if let Some(r) = &req.region {
+                return e.resolve_region(r).ok();
+            }
+            let state = e.state();
+            let image = match &req.op {
+                Operation::Share { images, .. } | Operation::Accept { images } | Operation::Reject { images } => {
+                    images.first()
+                }
+                Operation::CancelShare { image, .. }
+                | Operation::ListShares { image }
+                | Operation::Describe { image }
+                | Operation::Modify { image, .. }
+                | Operation::Delete { image }
+                | Operation::Copy { image, .. }
+                | Operation::Launch { image, .. }
+                | Operation::ReplaceSystemDisk { image, .. }
+                | Operation::AuthorizeKey { image, .. }
+                | Operation::RevokeKey { image, .. }
+                | Operation::ModifyShare { image, .. }
+                | Operation::ShareToLighthouse { image } => Some(image),
+                _ => None,
+            };
+            let from_image =
+                image.and_then(|id| state.index.image_by_id.get(id)).map(|&ix| state.images[ix as usize].region);
+            let from_instance = match &req.op {
+                Operation::ReinitDisk { instance } => {
+                    state.instances.iter().find(|i| &i.id == instance).map(|i| i.region)
+                }
+                _ => None,
+            };
+            Some(from_image.or(from_instance).unwrap_or(0))
+        })
+    }
+
+    /// Asks the engine through the admin route: for steps no provider API carries.
+    fn through_admin(&mut self, req: &Request) -> (Outcome, Option<String>) {
+        *self.routes.admin.entry(req.op.action().name()).or_default() += 1;
+        let body = match serde_json::to_vec(req) {
+            Ok(b) => b,
+            Err(e) => return (Err(Failure::plain(ErrorKind::InvalidParameter, format!("client: {e}"))), None),
+        };
+        let http = HttpRequest::new("POST", "/_sharesim/apply").header("Content-Type", "application/json").body(body);
+        let mut tx = self.transport();
+        let sent = tx.send(http);
+        let traces = std::mem::take(&mut tx.traces);
+        let fault = tx.fault.take();
+        match (sent, fault) {
+            (Err(e), _) | (Ok(_), Some(e)) => (Err(Failure::plain(ErrorKind::InvalidParameter, e)), None),
+            (Ok(_), None) => judge(self.provider, req.op.action(), traces, Sent::NoApi),
+        }
+    }
+
+    fn transport(&self) -> Tx<'_> {
+        Tx { door: self, traces: Vec::new(), sent: 0, fault: None }
+    }
+}
+
+impl Door for HttpDoor {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    fn look<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        f(server::lock(&self.endpoint).engine())
+    }
+
+    fn apply(&mut self, req: &Request) -> (Outcome, Option<String>) {
+        let (Some(region), Some((key_id, secret))) = (self.call_region(req), self.keys.get(&req.actor).cloned()) else {
+            // An unknown region or account: no client could sign or address this call.
+            return self.through_admin(req);
+        };
+        let snapshot = self.look(Engine::clone);
+        let caller = Caller {
+            engine: &snapshot,
+            actor: &req.actor,
+            key_id: &key_id,
+            secret: &secret,
+            host: &self.host,
+            now: wall_clock(),
+            region,
+        };
+        let perform = self.perform;
+        let mut tx = self.transport();
+        let sent = perform(req, &caller, &mut tx);
+        let (traces, count, fault) = (std::mem::take(&mut tx.traces), tx.sent, tx.fault.take());
+        if let Ok(Sent::NoApi) = sent
+            && count == 0
+        {
+            return self.through_admin(req);
+        }
+        self.routes.requests += count;
+        *self.routes.api.entry(req.op.action().name()).or_default() += 1;
+        match (sent, fault) {
+            (Err(e), _) | (Ok(_), Some(e)) => {
+                (Err(Failure::plain(ErrorKind::InvalidParameter, format!("client fault: {e}"))), None)
+            }
+            (Ok(sent), None) => judge(self.provider, req.op.action(), traces, sent),
+        }
+    }
+}
+
+/// Sends requests for one step and collects the engine's traced decisions.
+struct Tx<'a> {
+    door: &'a HttpDoor,
+    traces: Vec<(Action, Outcome)>,
+    sent: usize,
+    fault: Option<String>,
+}
+
+impl Transport for Tx<'_> {
+    fn send(&mut self, mut req: HttpRequest) -> Result<HttpResponse, String> {
+        req.headers.push((TRACE_HEADER.into(), "1".into()));
+        let d = self.door;
+        let resp = d.rt.block_on(d.client.send(&d.base, &req))?;
+        if !req.path().starts_with(crate::wire::admin::PREFIX) {
+            self.sent += 1;
+        }
+        match resp.header(TRACE_HEADER).map(|h| trace::decode(d.provider, h)) {
+            Some(Ok(t)) => self.traces.extend(t),
+            Some(Err(e)) => self.fault = Some(e),
+            None => self.fault = Some(format!("{} {} came back without a trace", req.method, req.path())),
+        }
+        Ok(resp)
+    }
+}
+
+/// The step's outcome from what the engine decided and what the provider's response said.
+/// The decision is the first traced one of the step's own action (a listing may describe each
+/// image it lists as well); the note says where the response disagreed with it.
+fn judge(p: Provider, action: Action, traces: Vec<(Action, Outcome)>, sent: Sent) -> (Outcome, Option<String>) {
+    let decided = traces.iter().position(|(a, _)| *a == action).or(traces.len().checked_sub(1));
+    let decided = decided.and_then(|i| traces.into_iter().nth(i)).map(|(_, o)| o);
+    let seen = match sent {
+        Sent::Api { error } => Some(error),
+        Sent::NoApi => None,
+    };
+    let shown = |e: &SeenError| match e.status {
+        Some(s) => format!("{} (HTTP {s})", e.code),
+        None => format!("{} (in a job)", e.code),
+    };
+    match (decided, seen) {
+        (None, Some(Some(e))) => {
+            let f =
+                Failure::plain(ErrorKind::InvalidParameter, format!("refused before the engine with {}", shown(&e)));
+            (Err(f), None)
+        }
+        (None, _) => {
+            (Err(Failure::plain(ErrorKind::InvalidParameter, "the server answered without asking the engine")), None)
+        }
+        // Through the admin route there is no provider response to check.
+        (Some(out), None) => (out, None),
+        (Some(Ok(out)), Some(None)) => (Ok(out), None),
+        (Some(Ok(out)), Some(Some(e))) => {
+            (Ok(out), Some(format!("the engine allowed it, the response said {}", shown(&e))))
+        }
+        (Some(Err(f)), Some(None)) => (Err(f), Some("the response carried no error".into())),
+        (Some(Err(f)), Some(Some(e))) => {
+            let want = p.spec().wire(&f, action);
+            let agrees = e.code == want.code && e.status.is_none_or(|s| s == want.status);
+            let note =
+                (!agrees).then(|| format!("the response said {}, not {} (HTTP {})", shown(&e), want.code, want.status));
+            (Err(f), note)
+        }
+    }
+}
