@@ -67,10 +67,21 @@ pub fn routes(report: &SuiteReport) -> String {
         }
         let api: usize = total.api.values().sum();
         let admin: usize = total.admin.values().sum();
-        let _ = write!(out, "{}: {api} of {} steps over its API ({} requests)", p.name(), api + admin, total.requests);
+        let inexpressible: usize = total.inexpressible.values().sum();
+        let _ = write!(
+            out,
+            "{}: {api} of {} steps over its API ({} requests)",
+            p.name(),
+            api + admin + inexpressible,
+            total.requests
+        );
         if admin > 0 {
             let what: Vec<String> = total.admin.iter().map(|(a, n)| format!("{a} ×{n}")).collect();
-            let _ = write!(out, "; admin route: {}", what.join(", "));
+            let _ = write!(out, "; admin route (no API): {}", what.join(", "));
+        }
+        if !total.inexpressible.is_empty() {
+            let what: Vec<String> = total.inexpressible.iter().map(|(a, n)| format!("{a} ×{n}")).collect();
+            let _ = write!(out, "; admin route (the API cannot say it): {}", what.join(", "));
         }
         out.push('\n');
     }

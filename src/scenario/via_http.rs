@@ -35,6 +35,9 @@ pub struct Routes {
     pub api: BTreeMap<&'static str, usize>,
     /// Requests the admin route carried instead, by engine action.
     pub admin: BTreeMap<&'static str, usize>,
+    /// Requests the provider's API has a call for but cannot say (and the admin route carried),
+    /// by the client's reason.
+    pub inexpressible: BTreeMap<&'static str, usize>,
 }
 
 impl Routes {
@@ -45,6 +48,9 @@ impl Routes {
         }
         for (k, v) in &other.admin {
             *self.admin.entry(k).or_default() += v;
+        }
+        for (k, v) in &other.inexpressible {
+            *self.inexpressible.entry(k).or_default() += v;
         }
     }
 }
@@ -181,9 +187,12 @@ impl HttpDoor {
         })
     }
 
-    /// Asks the engine through the admin route: for steps no provider API carries.
-    fn through_admin(&mut self, req: &Request) -> (Outcome, Option<String>) {
-        *self.routes.admin.entry(req.op.action().name()).or_default() += 1;
+    /// Asks the engine through the admin route: for steps no provider API carries or can say.
+    fn through_admin(&mut self, req: &Request, inexpressible: Option<&'static str>) -> (Outcome, Option<String>) {
+        match inexpressible {
+            Some(why) => *self.routes.inexpressible.entry(why).or_default() += 1,
+            None => *self.routes.admin.entry(req.op.action().name()).or_default() += 1,
+        }
         let body = match serde_json::to_vec(req) {
             Ok(b) => b,
             Err(e) => return (Err(Failure::plain(ErrorKind::InvalidParameter, format!("client: {e}"))), None),
@@ -216,7 +225,7 @@ impl Door for HttpDoor {
     fn apply(&mut self, req: &Request) -> (Outcome, Option<String>) {
         let (Some(region), Some((key_id, secret))) = (self.call_region(req), self.keys.get(&req.actor).cloned()) else {
             // An unknown region or account: no client could sign or address this call.
-            return self.through_admin(req);
+            return self.through_admin(req, None);
         };
         let snapshot = self.look(Engine::clone);
         let caller = Caller {
@@ -232,10 +241,10 @@ impl Door for HttpDoor {
         let mut tx = self.transport();
         let sent = perform(req, &caller, &mut tx);
         let (traces, count, fault) = (std::mem::take(&mut tx.traces), tx.sent, tx.fault.take());
-        if let Ok(Sent::NoApi) = sent
-            && count == 0
-        {
-            return self.through_admin(req);
+        match sent {
+            Ok(Sent::NoApi) if count == 0 => return self.through_admin(req, None),
+            Ok(Sent::Inexpressible { why }) if count == 0 => return self.through_admin(req, Some(why)),
+            _ => {}
         }
         self.routes.requests += count;
         *self.routes.api.entry(req.op.action().name()).or_default() += 1;
@@ -281,7 +290,7 @@ fn judge(p: Provider, action: Action, traces: Vec<(Action, Outcome)>, sent: Sent
     let decided = decided.and_then(|i| traces.into_iter().nth(i)).map(|(_, o)| o);
     let seen = match sent {
         Sent::Api { error } => Some(error),
-        Sent::NoApi => None,
+        Sent::NoApi | Sent::Inexpressible { .. } => None,
     };
     let shown = |e: &SeenError| match e.status {
         Some(s) => format!("{} (HTTP {s})", e.code),

@@ -50,6 +50,9 @@ pub enum Sent {
     /// The provider has no API that carries this request (or sharesim does not serve it): the
     /// runner asks the engine through the admin route instead, and counts it.
     NoApi,
+    /// The provider's API has the call but cannot say this request (two images where it takes
+    /// one): the engine's refusal comes through the admin route, and the run counts it apart.
+    Inexpressible { why: &'static str },
 }
 
 /// One provider's client: performs `req` as `caller` through `transport`. An `Err` is a client
