@@ -1,15 +1,246 @@
-//! How `sharesim run --via http` calls this provider: engine requests as the provider's SDK
-//! would send them (see `wire::call`).
+//! How `sharesim run --via http` calls JD Cloud: engine requests as the Python SDK (VmClient)
+//! sends them — REST paths under `/v1/regions/{regionId}`, JSON bodies for POST, a JDCLOUD3
+//! signature over `content-type` and `host` — and JD's error read back from the envelope
+//! (`error.status` is the code, `error.code` the HTTP status; the SDK ignores the status line).
 
-use crate::engine::{Action, Request};
-use crate::wire::call::{Caller, Sent, Transport};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Engine actions this provider's API does not carry in sharesim, with the reason; these go
-/// through the admin route (see `scenario::via_http::not_carried`).
-pub const NOT_CARRIED: &[(Action, &str)] = &[];
+use serde_json::{Value, json};
 
-/// Performs `req` over this provider's API. Nothing is carried over the API yet: every step
-/// goes through the admin route, which the run reports.
-pub fn perform(_req: &Request, _caller: &Caller<'_>, _transport: &mut dyn Transport) -> Result<Sent, String> {
-    Ok(Sent::NoApi)
+use super::signature::{self, Algorithm, Signer};
+use crate::engine::{Action, Operation, Request};
+use crate::wire::call::{Caller, SeenError, Sent, Transport};
+use crate::wire::{HttpRequest, codec};
+
+/// Engine actions JD's API does not carry in sharesim, with the reason.
+pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::CreateImage, "JD makes private images from instances (CreateImage); sharesim serves no instance API"),
+    (Action::Accept, "JD has no accept step (JD-NO-ACCEPT)"),
+    (Action::Reject, "JD has no reject step (JD-NO-ACCEPT)"),
+    (Action::Modify, "ModifyImageAttribute is not served"),
+    (Action::Launch, "CreateInstances is not served: sharesim serves JD's image API only"),
+    (Action::ReinitDisk, "RebuildInstance is not served: sharesim serves JD's image API only"),
+    (Action::ReplaceSystemDisk, "RebuildInstance is not served: sharesim serves JD's image API only"),
+];
+
+/// Nonces must differ between requests signed in the same second.
+static NONCE: AtomicU64 = AtomicU64::new(0);
+
+/// Performs `req` over JD's image API.
+pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
+    let spec = caller.engine.provider().spec();
+    let region = spec.regions.get(caller.region).map(|r| r.id).ok_or("the call's region is not JD's")?;
+    let images = format!("/v1/regions/{region}/images");
+    // IDs go into the path percent-encoded, as the SDK's URL builder does.
+    let id = |s: &str| codec::encode(s);
+    let (method, target, body) = match &req.op {
+        Operation::Share { images: list, recipients, options } => {
+            if list.len() != 1 {
+                return Ok(Sent::Inexpressible { why: "ShareImage names one image" });
+            }
+            if options.validity.is_some() || options.description.is_some() || options.permission.is_some() {
+                return Ok(Sent::Inexpressible { why: "ShareImage takes no share options" });
+            }
+            let id = &list[0];
+            (
+                "POST",
+                format!("{images}/{id}:share"),
+                Some(json!({ "regionId": region, "imageId": id, "pins": recipients })),
+            )
+        }
+        Operation::CancelShare { image, recipients } => (
+            "POST",
+            format!("{images}/{}:unshare", id(image)),
+            Some(json!({ "regionId": region, "imageId": image, "pins": recipients })),
+        ),
+        Operation::ListShares { image } => ("GET", format!("{images}/{}/members", id(image)), None),
+        Operation::ListSharedWithMe => ("GET", format!("{images}?imageSource=shared&pageSize=100"), None),
+        Operation::ListMyShared => {
+            ("GET", format!("{images}?imageSource=private&launchPermission=specifiedUsers&pageSize=100"), None)
+        }
+        Operation::Describe { image } => ("GET", format!("{images}/{}", id(image)), None),
+        Operation::Delete { image } => ("DELETE", format!("{images}/{}", id(image)), None),
+        Operation::Copy { image, to_region, name, own_key } => {
+            if *own_key {
+                return Ok(Sent::Inexpressible { why: "CopyImages takes no key of the caller's" });
+            }
+            // An unknown destination is sent as it is: JD refuses it by name.
+            let dest = caller.engine.resolve_region(to_region).map(|ix| spec.regions[ix].id).unwrap_or(to_region);
+            let mut body = json!({ "regionId": region, "sourceImageIds": [image], "destinationRegion": dest });
+            if let Some(n) = name {
+                body["name"] = json!(n);
+            }
+            ("POST", format!("{images}:copyImages"), Some(body))
+        }
+        _ => return Ok(Sent::NoApi),
+    };
+    let http = signed(caller, region, method, &target, body);
+    let resp = transport.send(http)?;
+    let envelope: Value = serde_json::from_slice(&resp.body)
+        .map_err(|e| format!("{method} {target}: the answer is not JD's JSON envelope: {e}"))?;
+    if envelope["requestId"].as_str().is_none_or(str::is_empty) {
+        return Err(format!("{method} {target}: the answer has no requestId"));
+    }
+    Ok(Sent::Api { error: error_of(&envelope) })
+}
+
+/// A request as the Python SDK sends it, signed for the caller.
+fn signed(caller: &Caller<'_>, region: &str, method: &str, target: &str, body: Option<Value>) -> HttpRequest {
+    let n = NONCE.fetch_add(1, Ordering::Relaxed);
+    let nonce = format!("{:08x}-0000-4000-8000-{n:012x}", caller.now & 0xffff_ffff);
+    let mut req = HttpRequest::new(method, target)
+        .header("Host", caller.host)
+        .header("User-Agent", "JdcloudSdkPython/1.2.9 vm/1.6.1 (sharesim --via http)")
+        .header("Content-Type", "application/json");
+    if let Some(b) = body {
+        req = req.body(serde_json::to_vec(&b).unwrap_or_default());
+    }
+    let signer = Signer {
+        algorithm: Algorithm::V3,
+        access_key: caller.key_id,
+        secret: caller.secret,
+        region,
+        nonce: &nonce,
+        signed: &["content-type", "host"],
+    };
+    signature::sign(req, &signer, caller.now)
+}
+
+/// JD's error, as the SDK reads it: `error.status` is the code, `error.code` the HTTP status.
+fn error_of(envelope: &Value) -> Option<SeenError> {
+    let e = envelope.get("error").filter(|e| !e.is_null())?;
+    Some(SeenError {
+        code: e["status"].as_str().unwrap_or_default().to_string(),
+        status: e["code"].as_u64().and_then(|s| u16::try_from(s).ok()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, NewImage, Operation, ShareOptions, Validity};
+    use crate::providers::Provider;
+    use crate::wire::{Endpoint, HttpResponse, KeyStore};
+
+    /// A transport straight into an endpoint, keeping what was sent.
+    struct Direct {
+        ep: Endpoint,
+        now: u64,
+        sent: Vec<HttpRequest>,
+    }
+
+    impl Transport for Direct {
+        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+            self.sent.push(req.clone());
+            Ok(self.ep.handle(&req, self.now))
+        }
+    }
+
+    const NOW: u64 = 1_767_225_600;
+
+    fn world() -> (Direct, String, KeyStore) {
+        let mut engine = Engine::new(Provider::Jdcloud, 0);
+        for a in ["owner", "alice"] {
+            engine.add_account(a).unwrap();
+        }
+        let new = NewImage { name: "web".into(), region: "home".into(), ..Default::default() };
+        let image = match engine.apply(&Request::new("owner", Operation::CreateImage(new))) {
+            Ok(crate::engine::Output::ImageCreated { image, .. }) => image,
+            other => panic!("{other:?}"),
+        };
+        let mut keys = KeyStore::default();
+        for a in ["owner", "alice"] {
+            let (id, secret) = KeyStore::derive(Provider::Jdcloud, a, 0);
+            keys.insert(&id, a, &secret);
+        }
+        (Direct { ep: Endpoint::new(engine, keys.clone(), true), now: NOW, sent: vec![] }, image, keys)
+    }
+
+    fn perform_as(d: &mut Direct, keys: &KeyStore, actor: &str, op: Operation) -> Sent {
+        let engine = d.ep.engine().clone();
+        let (id, key) = keys.id_of(actor).unwrap();
+        let caller = Caller {
+            engine: &engine,
+            actor,
+            key_id: id,
+            secret: &key.secret,
+            host: "127.0.0.1:1",
+            now: NOW,
+            region: 0,
+        };
+        perform(&Request::new(actor, op), &caller, d).unwrap()
+    }
+
+    #[test]
+    fn a_share_is_a_signed_share_call_and_a_refusal_is_read_back() {
+        let (mut d, image, keys) = world();
+        let alice = d.ep.engine().recipient_id("alice", "home").unwrap();
+        let share = Operation::Share {
+            images: vec![image.clone()],
+            recipients: vec![alice.clone()],
+            options: Default::default(),
+        };
+        assert_eq!(perform_as(&mut d, &keys, "owner", share.clone()), Sent::Api { error: None });
+        let sent = d.sent.last().unwrap();
+        assert_eq!(
+            (sent.method.as_str(), sent.path()),
+            ("POST", format!("/v1/regions/cn-north-1/images/{image}:share").as_str())
+        );
+        assert!(sent.get("Authorization").unwrap().starts_with("JDCLOUD3-HMAC-SHA256 "));
+        // A recipient re-sharing the image is refused, and the SDK's view of the error is JD's.
+        let refused = perform_as(&mut d, &keys, "alice", share);
+        let Sent::Api { error: Some(e) } = refused else { panic!("{refused:?}") };
+        let want = d.ep.engine().clone().apply(&Request::new(
+            "alice",
+            Operation::Share { images: vec![image], recipients: vec![alice], options: Default::default() },
+        ));
+        let want = Provider::Jdcloud.spec().wire(&want.unwrap_err(), Action::Share);
+        assert_eq!((e.code.as_str(), e.status), (want.code, Some(want.status)));
+    }
+
+    #[test]
+    fn what_the_api_cannot_say_is_not_sent() {
+        let (mut d, image, keys) = world();
+        let two = Operation::Share {
+            images: vec![image.clone(), image.clone()],
+            recipients: vec![],
+            options: Default::default(),
+        };
+        assert!(matches!(perform_as(&mut d, &keys, "owner", two), Sent::Inexpressible { .. }));
+        let options = ShareOptions { validity: Some(Validity::Forever), ..Default::default() };
+        let timed = Operation::Share { images: vec![image], recipients: vec![], options };
+        assert!(matches!(perform_as(&mut d, &keys, "owner", timed), Sent::Inexpressible { .. }));
+        assert_eq!(perform_as(&mut d, &keys, "owner", Operation::Quota), Sent::NoApi);
+        assert!(d.sent.is_empty());
+    }
+
+    #[test]
+    fn listings_and_copies_use_jds_paths() {
+        let (mut d, image, keys) = world();
+        let ops = [
+            (
+                Operation::ListShares { image: image.clone() },
+                "GET",
+                format!("/v1/regions/cn-north-1/images/{image}/members"),
+            ),
+            (Operation::ListSharedWithMe, "GET", "/v1/regions/cn-north-1/images".to_string()),
+            (Operation::Describe { image: image.clone() }, "GET", format!("/v1/regions/cn-north-1/images/{image}")),
+            (
+                Operation::Copy {
+                    image: image.clone(),
+                    to_region: "away".into(),
+                    name: Some("c".into()),
+                    own_key: false,
+                },
+                "POST",
+                "/v1/regions/cn-north-1/images:copyImages".to_string(),
+            ),
+        ];
+        for (op, method, path) in ops {
+            assert_eq!(perform_as(&mut d, &keys, "owner", op), Sent::Api { error: None });
+            let sent = d.sent.last().unwrap();
+            assert_eq!((sent.method.as_str(), sent.path()), (method, path.as_str()));
+        }
+        assert!(String::from_utf8_lossy(&d.sent[3].body).contains("\"destinationRegion\":\"cn-east-2\""));
+    }
 }
