@@ -38,7 +38,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-fn library() {
+fn library(via: Via, rounds: u32) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let opts = SuiteOptions {
         paths: vec![root.join("scenarios")],
@@ -46,13 +46,12 @@ fn library() {
         filter: None,
         snapshots: root.join("snapshots"),
         update: false,
-        via: Via::InProcess,
+        via,
     };
     let warm = run_suite(&opts, |_, _, _| {});
     let scenarios = warm.results.len();
     let runs: usize = warm.results.iter().map(|r| r.runs.len()).sum();
     let steps: usize = warm.results.iter().flat_map(|r| &r.runs).map(|r| r.entries.len()).sum();
-    let rounds = 20;
     let t = Instant::now();
     for _ in 0..rounds {
         let r = run_suite(&opts, |_, _, _| {});
@@ -60,8 +59,9 @@ fn library() {
     }
     let per = t.elapsed() / rounds;
     println!(
-        "library: {scenarios} scenarios, {runs} provider runs, {steps} steps: {:.1} ms per full run (mean of {rounds}; exit code {})",
+        "library {via:?}: {scenarios} scenarios, {runs} provider runs, {steps} steps: {:.1} ms per full run, {:.1} µs per step (mean of {rounds}; exit code {})",
         per.as_secs_f64() * 1e3,
+        per.as_secs_f64() * 1e6 / steps as f64,
         warm.exit_code()
     );
 }
@@ -160,7 +160,9 @@ fn memory() {
 
 fn main() {
     // `cargo bench` passes `--bench`; no other arguments are taken.
-    library();
+    library(Via::InProcess, 20);
+    // Every scenario starts its own loopback server and signs every request.
+    library(Via::Http, 5);
     ops_per_second();
     memory();
 }

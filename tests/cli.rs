@@ -136,3 +136,22 @@ fn policies_explain_and_schema() {
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
     assert!(schema["properties"]["steps"].is_object());
 }
+
+#[test]
+fn run_via_http_matches_the_same_snapshot_and_says_what_crossed_the_api() {
+    let dir = scratch("http");
+    assert_eq!(sharesim(&["run", "--update-snapshots"], &dir).status.code(), Some(0));
+    let out = sharesim(&["run", "--via", "http"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("over HTTP:"), "{stdout}");
+    // The share and the delete crossed every provider's API; making the image has no API here.
+    for p in ["jdcloud", "tencent", "alibaba", "huawei-ims", "huawei-swr"] {
+        let line = stdout.lines().find(|l| l.starts_with(&format!("{p}: "))).unwrap_or_else(|| panic!("{stdout}"));
+        assert!(line.contains("2 of 3 steps over its API"), "{line}");
+    }
+    let bad = sharesim(&["run", "--via", "carrier-pigeon"], &dir);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("in-process") && text(&bad.stderr).contains("http"), "{}", text(&bad.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
