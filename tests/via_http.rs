@@ -35,7 +35,6 @@ fn same_transcript_over_http(#[files("scenarios/**/*.yaml")] path: PathBuf) {
 /// Only steps a provider's API cannot carry may go through the admin route; each provider's
 /// `calls::NOT_CARRIED` says which and why.
 #[test]
-#[ignore = "until every provider's calls.rs carries its API"]
 fn only_steps_without_an_api_take_the_admin_route() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let files = suite::discover(&[root.join("scenarios")]).expect("scenarios/ is readable");

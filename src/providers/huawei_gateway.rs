@@ -11,7 +11,7 @@
 //! as `UNSIGNED-PAYLOAD`; else SHA-256 of the raw body bytes).
 
 use percent_encoding::{percent_decode_str, percent_encode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::engine::Engine;
 use crate::rules::IdentityKind;
@@ -290,6 +290,49 @@ pub fn sign(req: &mut HttpRequest, access_key: &str, secret: &str, signed: &[&st
         "Authorization".into(),
         format!("{ALGORITHM} Access={access_key}, SignedHeaders={signed_headers}, Signature={sig}"),
     ));
+}
+
+// ----- the client side, for `run --via http` (IMS's and SWR's `calls.rs`) ----------------------
+
+/// The SDK's user agent, as the adapters' tests and captures show it.
+const USER_AGENT: &str = "huaweicloud-usdk-rust/3.0; sharesim";
+
+/// A request as the SDK signs it: JSON, the Host, and the project acted in when there is one.
+pub fn signed_request(
+    caller: &crate::wire::call::Caller<'_>,
+    project: Option<&str>,
+    method: &str,
+    target: &str,
+    body: Option<&Value>,
+) -> HttpRequest {
+    let mut req = HttpRequest::new(method, target)
+        .header("User-Agent", USER_AGENT)
+        .header("Content-Type", "application/json;charset=UTF-8")
+        .header("Host", caller.host);
+    let mut signed = vec!["content-type", "host", "user-agent", "x-sdk-date"];
+    if let Some(p) = project {
+        req = req.header("X-Project-Id", p);
+        signed.push("x-project-id");
+    }
+    if let Some(b) = body {
+        req = req.body(b.to_string());
+    }
+    sign(&mut req, caller.key_id, caller.secret, &signed, caller.now);
+    req
+}
+
+/// The error a response carries: IMS's `{"error":{"code"}}` or the gateway's (and SWR's)
+/// top-level `error_code`; `None` for a success.
+pub fn seen_error(resp: &HttpResponse) -> Result<Option<crate::wire::call::SeenError>, String> {
+    if resp.status < 400 {
+        return Ok(None);
+    }
+    let body = resp.json_body().unwrap_or(Value::Null);
+    let code = body["error"]["code"].as_str().or_else(|| body["error_code"].as_str());
+    match code {
+        Some(code) => Ok(Some(crate::wire::call::SeenError { code: code.to_string(), status: Some(resp.status) })),
+        None => Err(format!("HTTP {} came without an error code: {body}", resp.status)),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | ModifyImageSharePermission | `CancelShare` (RemoveAccount.N), then `Share` (AddAccount.N), all or nothing |
 //! | DescribeImageSharePermission | `ListShares` |
-//! | DescribeImages | `ListImages` (self), `ListSharedWithMe` + `Describe` (others), both when empty |
+//! | DescribeImages | `Describe` for each `ImageId`; else `ListImages` (self), `ListSharedWithMe` + `Describe` (others), both when empty |
 //! | DeleteImage / CopyImage / ModifyImageAttribute / CreateImage | `Delete` / `Copy` / `Modify` / `CreateImage` |
 //! | RunInstances | `Launch`, `Amount` times, all or nothing |
 //! | ReplaceSystemDisk | `ReplaceSystemDisk` |
@@ -441,19 +441,34 @@ fn describe_images(ep: &mut Endpoint, cx: &Cx) -> Reply {
     }
     let wanted = |id: &str| ids.as_ref().is_none_or(|ids| ids.contains(id));
     let mut rows: Vec<Row> = Vec::new();
-    if want_self {
+    if let Some(ids) = &ids {
+        // Each named image is the engine's to describe (its visibility rules decide); one the
+        // caller cannot see is left out of the answer, as ECS does, rather than refused.
+        for id in ids {
+            if let Ok(out) = cx.run(ep, Operation::Describe { image: id.clone() }) {
+                let Output::Image { image } = out else { return Err(unexpected()) };
+                let own = image.held_as == "owner";
+                if (own && want_self) || (!own && want_others && is_public != Some(true)) {
+                    rows.push(Row { view: image, alias: if own { "self" } else { "others" }, self_shared: None });
+                }
+            }
+        }
+        if rows.iter().any(|r| r.alias == "self") {
+            let shared = my_shared(ep, cx);
+            for r in rows.iter_mut().filter(|r| r.alias == "self") {
+                r.self_shared = Some(shared.contains(&r.view.id));
+            }
+        }
+    } else if want_self {
         let Output::Images { images } = cx.run(ep, Operation::ListImages)? else { return Err(unexpected()) };
-        let shared: BTreeSet<String> = match cx.run(ep, Operation::ListMyShared) {
-            Ok(Output::MyShared { images }) => images.into_iter().map(|i| i.image).collect(),
-            _ => BTreeSet::new(),
-        };
+        let shared = my_shared(ep, cx);
         for view in images {
             let self_shared = Some(shared.contains(&view.id));
             rows.push(Row { view, alias: "self", self_shared });
         }
     }
     // `others` with IsPublic=true asks for community images, which sharesim does not list.
-    if want_others && is_public != Some(true) {
+    if ids.is_none() && want_others && is_public != Some(true) {
         let Output::SharedWithMe { images } = cx.run(ep, Operation::ListSharedWithMe)? else {
             return Err(unexpected());
         };
@@ -479,6 +494,14 @@ fn describe_images(ep: &mut Endpoint, cx: &Cx) -> Reply {
         "TotalCount": total,
         "Images": { "Image": images },
     })))
+}
+
+/// The caller's images it shares with someone, for `IsSelfShared`.
+fn my_shared(ep: &mut Endpoint, cx: &Cx) -> BTreeSet<String> {
+    match cx.run(ep, Operation::ListMyShared) {
+        Ok(Output::MyShared { images }) => images.into_iter().map(|i| i.image).collect(),
+        _ => BTreeSet::new(),
+    }
 }
 
 fn split_list(v: &str) -> impl Iterator<Item = String> + '_ {

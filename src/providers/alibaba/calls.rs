@@ -1,15 +1,358 @@
 //! How `sharesim run --via http` calls this provider: engine requests as the provider's SDK
-//! would send them (see `wire::call`).
+//! would send them (see `wire::call`). Every ECS call is an ACS3-signed `POST /?<params>`;
+//! errors come back with a 4xx/5xx status and `{"Code", "Message", "RequestId"}`.
 
-use crate::engine::{Action, Request};
-use crate::wire::call::{Caller, Sent, Transport};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+
+use super::api::disk_of;
+use super::client;
+use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, ShareOptions, Visibility};
+use crate::wire::HttpResponse;
+use crate::wire::call::{Caller, SeenError, Sent, Transport};
 
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
-pub const NOT_CARRIED: &[(Action, &str)] = &[];
+pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::Accept, "ECS shares need no acceptance: there is no accept call"),
+    (Action::Reject, "ECS shares need no acceptance: there is no reject call"),
+    (Action::Quota, "the adapter serves no quota call (DescribeAccountAttributes)"),
+];
 
-/// Performs `req` over this provider's API. Nothing is carried over the API yet: every step
-/// goes through the admin route, which the run reports.
-pub fn perform(_req: &Request, _caller: &Caller<'_>, _transport: &mut dyn Transport) -> Result<Sent, String> {
-    Ok(Sent::NoApi)
+/// One step as ECS calls it, or why it does not cross the API.
+enum Call {
+    Api { action: &'static str, params: Vec<(String, String)> },
+    NoApi,
+    Inexpressible(&'static str),
+}
+
+/// The server refuses a reused `x-acs-signature-nonce`; a process-wide counter keeps them apart
+/// even for identical requests signed in the same second.
+static NONCE: AtomicU64 = AtomicU64::new(0);
+
+/// Performs `req` over ECS's API: one call per step.
+pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
+    let (action, mut params) = match encode(req, caller) {
+        Call::Api { action, params } => (action, params),
+        Call::NoApi => return Ok(Sent::NoApi),
+        Call::Inexpressible(why) => return Ok(Sent::Inexpressible { why }),
+    };
+    let region = match &req.op {
+        // A new image is made in its own region, whatever the step's.
+        Operation::CreateImage(new) => region_id(caller, &new.region),
+        _ => super::SPEC.regions.get(caller.region).ok_or("the call's region is not one of Alibaba's")?.id,
+    };
+    params.push(("RegionId".into(), region.into()));
+    let nonce = format!("sharesim-{}-{}", caller.now, NONCE.fetch_add(1, Ordering::Relaxed));
+    let http = client::request(caller.host, action, &params, caller.key_id, caller.secret, caller.now, &nonce);
+    let resp = transport.send(http)?;
+    let mut error = read_error(&resp)?;
+    // DescribeImages leaves an image the caller cannot see out of its answer instead of
+    // refusing; the error table names that answer (`errors::ABSENT`).
+    if let (Operation::Describe { image }, None) = (&req.op, &error)
+        && !lists_image(&resp, image)?
+    {
+        error = Some(SeenError { code: super::errors::ABSENT.code.into(), status: Some(resp.status) });
+    }
+    Ok(Sent::Api { error })
+}
+
+fn encode(req: &Request, caller: &Caller<'_>) -> Call {
+    let api = |action, params: &[(&str, &str)]| Call::Api {
+        action,
+        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    };
+    match &req.op {
+        Operation::CreateImage(new) => {
+            if new.visibility != Visibility::Private
+                || new.encryption != EncryptionSpec::None
+                || new.kind != ImageKind::SystemDisk
+                || new.ready_after != 0
+            {
+                return Call::Inexpressible("CreateImage takes a name and a description only");
+            }
+            let mut params = vec![("ImageName", new.name.as_str())];
+            if !new.description.is_empty() {
+                params.push(("Description", new.description.as_str()));
+            }
+            api("CreateImage", &params)
+        }
+        Operation::Share { images, recipients, options } => {
+            if *options != ShareOptions::default() {
+                return Call::Inexpressible("ModifyImageSharePermission takes no validity, description or permission");
+            }
+            let [image] = images.as_slice() else {
+                return Call::Inexpressible("ModifyImageSharePermission names one image");
+            };
+            with_image(image, || accounts(image, "AddAccount", recipients))
+        }
+        Operation::CancelShare { image, recipients } => {
+            with_image(image, || accounts(image, "RemoveAccount", recipients))
+        }
+        Operation::ListShares { image } => {
+            with_image(image, || api("DescribeImageSharePermission", &[("ImageId", image), ("PageSize", "100")]))
+        }
+        Operation::ListSharedWithMe => api("DescribeImages", &[("ImageOwnerAlias", "others"), ("PageSize", "100")]),
+        // The owner's images say whether it shares them (`IsSelfShared`).
+        Operation::ListImages | Operation::ListMyShared => {
+            api("DescribeImages", &[("ImageOwnerAlias", "self"), ("PageSize", "100")])
+        }
+        Operation::Describe { image } => with_image(image, || {
+            api("DescribeImages", &[("ImageId", image), ("Status", "Creating,Available,UnAvailable")])
+        }),
+        Operation::Modify { image, name, description } => with_image(image, || {
+            let mut params = vec![("ImageId", image.as_str())];
+            if let Some(n) = name {
+                params.push(("ImageName", n));
+            }
+            if let Some(d) = description {
+                params.push(("Description", d));
+            }
+            api("ModifyImageAttribute", &params)
+        }),
+        Operation::Delete { image } => with_image(image, || api("DeleteImage", &[("ImageId", image)])),
+        Operation::Copy { image, to_region, name, own_key } => with_image(image, || {
+            let mut params = vec![("ImageId", image.as_str()), ("DestinationRegionId", region_id(caller, to_region))];
+            if let Some(n) = name {
+                params.push(("DestinationImageName", n));
+            }
+            if *own_key {
+                params.push(("Encrypted", "true"));
+            }
+            api("CopyImage", &params)
+        }),
+        Operation::Launch { image, product: Product::Cvm } => with_image(image, || {
+            api("RunInstances", &[("ImageId", image), ("InstanceType", "ecs.g7.large"), ("Amount", "1")])
+        }),
+        Operation::Launch { product: Product::Lighthouse, .. } => {
+            Call::Inexpressible("ECS RunInstances has no Lighthouse product")
+        }
+        Operation::ReinitDisk { instance } => {
+            with_instance(instance, || api("ReInitDisk", &[("DiskId", &disk_of(instance))]))
+        }
+        Operation::ReplaceSystemDisk { instance, image } => with_instance(instance, || {
+            with_image(image, || api("ReplaceSystemDisk", &[("InstanceId", instance), ("ImageId", image)]))
+        }),
+        Operation::Accept { .. }
+        | Operation::Reject { .. }
+        | Operation::AuthorizeKey { .. }
+        | Operation::RevokeKey { .. }
+        | Operation::ModifyShare { .. }
+        | Operation::Quota
+        | Operation::ShareToLighthouse { .. }
+        | Operation::AdvanceClock { .. } => Call::NoApi,
+    }
+}
+
+const UNNAMED: &str = "the image or instance was never made, so no ECS ID names it";
+
+/// `AddAccount.1`, `AddAccount.2` … (1-based, as the SDK flattens lists).
+fn accounts(image: &str, list: &str, recipients: &[String]) -> Call {
+    let mut params = vec![("ImageId".to_string(), image.to_string())];
+    params.extend(recipients.iter().enumerate().map(|(i, r)| (format!("{list}.{}", i + 1), r.clone())));
+    Call::Api { action: "ModifyImageSharePermission", params }
+}
+
+/// An abstract region name (`away`) as its ID; anything else as written, for the server to judge.
+fn region_id<'a>(caller: &Caller<'_>, region: &'a str) -> &'a str {
+    match caller.engine.resolve_region(region).ok().and_then(|ix| super::SPEC.regions.get(ix)) {
+        Some(r) => r.id,
+        None => region,
+    }
+}
+
+/// `prefix` and twenty lowercase letters or digits: what ECS IDs look like.
+fn is_id(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix)
+        .is_some_and(|rest| rest.len() == 20 && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+fn with_image(image: &str, call: impl FnOnce() -> Call) -> Call {
+    if is_id(image, "m-") { call() } else { Call::Inexpressible(UNNAMED) }
+}
+
+fn with_instance(instance: &str, call: impl FnOnce() -> Call) -> Call {
+    if is_id(instance, "i-") { call() } else { Call::Inexpressible(UNNAMED) }
+}
+
+fn body_of(resp: &HttpResponse) -> Result<Value, String> {
+    resp.json_body().ok_or_else(|| format!("HTTP {}: the answer is not JSON", resp.status))
+}
+
+/// ECS's error: `Code` in the body of an answer whose status is not 2xx.
+fn read_error(resp: &HttpResponse) -> Result<Option<SeenError>, String> {
+    if (200..300).contains(&resp.status) {
+        return Ok(None);
+    }
+    let body = body_of(resp)?;
+    let code = body.get("Code").and_then(Value::as_str).ok_or_else(|| format!("HTTP {}: no Code", resp.status))?;
+    Ok(Some(SeenError { code: code.to_string(), status: Some(resp.status) }))
+}
+
+fn lists_image(resp: &HttpResponse, image: &str) -> Result<bool, String> {
+    let body = body_of(resp)?;
+    let list =
+        body.pointer("/Images/Image").and_then(Value::as_array).ok_or("DescribeImages answered without Images")?;
+    Ok(list.iter().any(|i| i.get("ImageId").and_then(Value::as_str) == Some(image)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, NewImage, Output, Validity};
+    use crate::providers::Provider;
+    use crate::providers::alibaba::signature::authenticate;
+    use crate::wire::{Endpoint, HttpRequest, KeyStore, codec};
+
+    const NOW: u64 = 1_800_000_000;
+
+    /// An ECS endpoint that records what it was sent; `owner` holds image `base`.
+    struct Cloud {
+        ep: Endpoint,
+        sent: Vec<HttpRequest>,
+        base: String,
+    }
+
+    impl Transport for Cloud {
+        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+            self.sent.push(req.clone());
+            Ok(self.ep.handle(&req, NOW))
+        }
+    }
+
+    impl Cloud {
+        fn new() -> Cloud {
+            let mut engine = Engine::new(Provider::Alibaba, 0);
+            let mut keys = KeyStore::default();
+            for a in ["owner", "alice"] {
+                engine.add_account(a).unwrap();
+                let (id, secret) = KeyStore::derive(Provider::Alibaba, a, 0);
+                keys.insert(&id, a, &secret);
+            }
+            let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
+            let Ok(Output::ImageCreated { image, .. }) =
+                engine.apply(&Request::new("owner", Operation::CreateImage(new)))
+            else {
+                panic!("no image")
+            };
+            Cloud { ep: Endpoint::new(engine, keys, true), sent: vec![], base: image }
+        }
+
+        fn id(&self, account: &str) -> String {
+            self.ep.engine().recipient_id(account, "home").unwrap()
+        }
+
+        fn perform(&mut self, actor: &str, op: Operation) -> Sent {
+            let engine = self.ep.engine().clone();
+            let (key_id, secret) = KeyStore::derive(Provider::Alibaba, actor, 0);
+            let caller = Caller {
+                engine: &engine,
+                actor,
+                key_id: &key_id,
+                secret: &secret,
+                host: "127.0.0.1:9",
+                now: NOW,
+                region: 0,
+            };
+            perform(&Request::new(actor, op), &caller, self).unwrap()
+        }
+
+        /// The last request's action and parameters, after checking (on a fresh endpoint, as
+        /// nonces are single-use) that its signature names `actor`.
+        fn last(&self, actor: &str) -> (String, Vec<(String, String)>) {
+            let req = self.sent.last().unwrap();
+            let params = codec::query_pairs(req.query());
+            let mut verifier = Endpoint::new(self.ep.engine().clone(), self.ep.keys().clone(), true);
+            assert_eq!(authenticate(&mut verifier, req, &params, NOW).unwrap().account, actor);
+            (req.get("x-acs-action").unwrap(), params)
+        }
+    }
+
+    fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn ok() -> Sent {
+        Sent::Api { error: None }
+    }
+
+    fn refused(code: &str, status: u16) -> Sent {
+        Sent::Api { error: Some(SeenError { code: code.into(), status: Some(status) }) }
+    }
+
+    #[test]
+    fn share_cancel_and_list_go_out_as_the_sdk_sends_them() {
+        let mut c = Cloud::new();
+        let (base, alice) = (c.base.clone(), c.id("alice"));
+        let share = Operation::Share {
+            images: vec![base.clone()],
+            recipients: vec![alice.clone()],
+            options: Default::default(),
+        };
+        assert_eq!(c.perform("owner", share), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!(action, "ModifyImageSharePermission");
+        assert_eq!(
+            (param(&params, "ImageId"), param(&params, "AddAccount.1"), param(&params, "RegionId")),
+            (Some(base.as_str()), Some(alice.as_str()), Some("cn-hangzhou"))
+        );
+
+        assert_eq!(c.perform("owner", Operation::ListShares { image: base.clone() }), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!((action.as_str(), param(&params, "ImageId")), ("DescribeImageSharePermission", Some(base.as_str())));
+
+        assert_eq!(c.perform("alice", Operation::ListSharedWithMe), ok());
+        let (action, params) = c.last("alice");
+        assert_eq!((action.as_str(), param(&params, "ImageOwnerAlias")), ("DescribeImages", Some("others")));
+
+        let cancel = Operation::CancelShare { image: base.clone(), recipients: vec![alice.clone()] };
+        assert_eq!(c.perform("owner", cancel), ok());
+        let (_, params) = c.last("owner");
+        assert_eq!((param(&params, "RemoveAccount.1"), param(&params, "AddAccount.1")), (Some(alice.as_str()), None));
+        assert!(c.ep.engine().state().images.iter().all(|i| i.shares.is_empty()), "the cancel reached the engine");
+    }
+
+    #[test]
+    fn a_refused_share_reads_the_code_and_status_back() {
+        let mut c = Cloud::new();
+        let (base, owner, alice) = (c.base.clone(), c.id("owner"), c.id("alice"));
+        let share = |to: &str| Operation::Share {
+            images: vec![base.clone()],
+            recipients: vec![to.to_string()],
+            options: Default::default(),
+        };
+        assert_eq!(c.perform("owner", share(&owner)), refused("InvalidAccount.Forbbiden", 404));
+        assert_eq!(c.perform("owner", share(&alice)), ok());
+        // A recipient may not pass the image on; ECS says the image is not found.
+        assert_eq!(c.perform("alice", share(&owner)), refused("InvalidImageId.NotFound", 404));
+    }
+
+    #[test]
+    fn an_image_missing_from_describe_images_is_not_found() {
+        let mut c = Cloud::new();
+        let base = c.base.clone();
+        assert_eq!(c.perform("owner", Operation::Describe { image: base.clone() }), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!((action.as_str(), param(&params, "ImageId")), ("DescribeImages", Some(base.as_str())));
+        let unseen = Sent::Api { error: Some(SeenError { code: "empty Images".into(), status: Some(200) }) };
+        assert_eq!(c.perform("alice", Operation::Describe { image: base }), unseen);
+    }
+
+    #[test]
+    fn what_the_api_cannot_say_is_not_sent() {
+        let mut c = Cloud::new();
+        let (base, alice) = (c.base.clone(), c.id("alice"));
+        let two = Operation::Share {
+            images: vec![base.clone(), base.clone()],
+            recipients: vec![alice.clone()],
+            options: Default::default(),
+        };
+        assert!(matches!(c.perform("owner", two), Sent::Inexpressible { .. }));
+        let options = ShareOptions { validity: Some(Validity::Forever), ..Default::default() };
+        let dated = Operation::Share { images: vec![base], recipients: vec![alice], options };
+        assert!(matches!(c.perform("owner", dated), Sent::Inexpressible { .. }));
+        assert_eq!(c.perform("alice", Operation::Accept { images: vec![] }), Sent::NoApi);
+        assert!(c.sent.is_empty());
+    }
 }

@@ -11,6 +11,9 @@
 use crate::engine::{Action, ErrorKind as K};
 use crate::providers::WireError;
 
+/// DescribeImages does not refuse an image the caller cannot see: it leaves it out of a
+/// successful answer. That empty answer is what the wire carries for a refused `describe`.
+pub(super) const ABSENT: WireError = WireError::new(200, "empty Images", "DescribeImages lists no such image.");
 const NOT_FOUND: WireError = WireError::new(404, "InvalidImageId.NotFound", "The specified ImageId does not exist.");
 const BAD_ACCOUNT: WireError = WireError::new(
     404,
@@ -44,7 +47,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         }
         // Unknown, deleted, unshared and other accounts' images all look absent (RunInstances,
         // DeleteImage, CopyImage, ModifyImageSharePermission, DescribeImageSharePermission).
-        // DescribeImages itself answers an empty list; its adapter renders that, not this error.
+        (K::NotFound, Action::Describe) => ABSENT,
         (K::NotFound, _) => NOT_FOUND,
         // A recipient copying to another region (AL-COPY-SHARED). A copy called in the wrong source
         // region gets the same code: the canonical error does not say which case it was.

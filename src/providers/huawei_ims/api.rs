@@ -1,7 +1,7 @@
 //! Huawei Cloud IMS's HTTP API, as the official SDK (huaweicloudsdkims) calls it
 //! (providers/huawei-ims.md): the member APIs (BatchAddMembers, BatchUpdateMembers,
 //! BatchDeleteMembers and their jobs), image listings, the v1 and Glance member queries, image
-//! show/update/delete, cross-region copy and the quota, plus IAM's project listing the SDK calls
+//! show/update/delete, copies within and across regions and the quota, plus IAM's project listing the SDK calls
 //! when it is given a region instead of a project ID.
 //!
 //! Every call passes the API gateway first ([`huawei_gateway`]): an unknown route is
@@ -58,6 +58,7 @@ enum Route {
     GlanceUpdateImageMember { image: String, member: String },
     GlanceDeleteImageMember { image: String, member: String },
     CopyImageCrossRegion { image: String },
+    CopyImageInRegion { image: String },
     ShowImageQuota,
     KeystoneListProjects,
 }
@@ -76,6 +77,7 @@ impl Route {
             ("GET", ["v1", "cloudimages", "quota"]) => ShowImageQuota,
             ("GET", ["v1", "cloudimages", "job", job]) => ShowJobProgress { job: o(job) },
             ("POST", ["v1", "cloudimages", image, "cross_region_copy"]) => CopyImageCrossRegion { image: o(image) },
+            ("POST", ["v1", "cloudimages", image, "copy"]) => CopyImageInRegion { image: o(image) },
             ("GET", ["v1", project, "jobs", job]) => ShowJob { project: o(project), job: o(job) },
             ("GET", ["v1", project, "cloudimages", image, "members"]) => {
                 ListImageMembers { project: o(project), image: o(image) }
@@ -125,6 +127,7 @@ impl Route {
             GlanceUpdateImageMember { .. } => "GlanceUpdateImageMember",
             GlanceDeleteImageMember { .. } => "GlanceDeleteImageMember",
             CopyImageCrossRegion { .. } => "CopyImageCrossRegion",
+            CopyImageInRegion { .. } => "CopyImageInRegion",
             ShowImageQuota => "ShowImageQuota",
             KeystoneListProjects => "KeystoneListProjects",
         }
@@ -308,6 +311,7 @@ impl Cx<'_> {
             GlanceUpdateImage { image } => self.update_image(req, image),
             GlanceDeleteImage { image } => self.delete_image(req, image),
             CopyImageCrossRegion { image } => self.copy(req, image),
+            CopyImageInRegion { image } => self.copy_in_region(req, image),
             ShowImageQuota => self.quota(),
             KeystoneListProjects => self.list_projects(req),
         }
@@ -479,7 +483,7 @@ impl Cx<'_> {
         };
         if job.failure.is_none() {
             entities.insert("process_percent".into(), json!(1.0));
-            if job.kind == JobKind::Copy {
+            if matches!(job.kind, JobKind::Copy | JobKind::CopyInRegion) {
                 if let Some(&ix) = job.images.first() {
                     entities.insert("image_name".into(), json!(state.images[ix as usize].name));
                 }
@@ -781,6 +785,24 @@ impl Cx<'_> {
         }
     }
 
+    /// CopyImageInRegion: a copy in the region of the call, re-encrypted when `cmk_id` names a
+    /// key (the engine makes the caller's own key; which one is not modelled).
+    fn copy_in_region(&mut self, req: &HttpRequest, image: &str) -> Reply {
+        let body = self.object(req)?;
+        let name = self.string(&body, "name", true)?;
+        self.string(&body, "description", false)?;
+        self.string(&body, "enterprise_project_id", false)?;
+        let own_key = self.string(&body, "cmk_id", false)?.is_some_and(|k| !k.trim().is_empty());
+        let to_region = SPEC.regions[self.region].id.to_string();
+        match self.apply(Operation::Copy { image: image.to_string(), to_region, name, own_key }) {
+            Ok(Output::Copied { image: copy, .. }) => {
+                self.job_reply(JobKind::CopyInRegion, Ok((vec![copy], Vec::new())))
+            }
+            Ok(_) => Err(self.refuse_as(K::NotFound, Action::Copy)),
+            Err(f) => Err(self.failed(&f, Action::Copy)),
+        }
+    }
+
     fn quota(&mut self) -> Reply {
         match self.apply(Operation::Quota) {
             Ok(Output::Quota { used, limit }) => Ok(ok(json!({ "quotas": { "resources": [
@@ -1012,6 +1034,7 @@ enum JobKind {
     Accept,
     Reject,
     Copy,
+    CopyInRegion,
 }
 
 impl JobKind {
@@ -1021,6 +1044,7 @@ impl JobKind {
             JobKind::Delete => "batchDeleteMembers",
             JobKind::Accept | JobKind::Reject => "batchUpdateMembers",
             JobKind::Copy => "copyImageCrossRegion",
+            JobKind::CopyInRegion => "copyImageInRegion",
         }
     }
 
@@ -1030,7 +1054,7 @@ impl JobKind {
             JobKind::Delete => Action::CancelShare,
             JobKind::Accept => Action::Accept,
             JobKind::Reject => Action::Reject,
-            JobKind::Copy => Action::Copy,
+            JobKind::Copy | JobKind::CopyInRegion => Action::Copy,
         }
     }
 }
@@ -1411,6 +1435,33 @@ mod tests {
     }
 
     #[test]
+    fn copy_within_the_region_with_or_without_a_new_key() {
+        use crate::engine::EncryptionSpec;
+        let mut t = world(0);
+        let img = t.image.clone();
+        let owner = t.pid("owner", HOME);
+        let target = format!("/v1/cloudimages/{img}/copy");
+        let job = t.job("owner", &owner, "POST", &target, &json!({"name": "here"}).to_string());
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("copyImageInRegion")));
+        assert_eq!(job["entities"]["image_name"], "here");
+        let plain = job["entities"]["image_id"].as_str().unwrap().to_string();
+        let job = t.job("owner", &owner, "POST", &target, &json!({"name": "keyed", "cmk_id": "k-1"}).to_string());
+        let keyed = job["entities"]["image_id"].as_str().unwrap().to_string();
+        {
+            let state = t.ep.engine().state();
+            let enc = |id: &str| state.images[state.index.image_by_id[id] as usize].encryption;
+            assert_eq!((enc(&plain), enc(&keyed)), (EncryptionSpec::None, EncryptionSpec::CustomKey));
+            assert_eq!(state.images[state.index.image_by_id[&plain] as usize].region, HOME);
+        }
+        // From another region's project the image is out of reach; the name is required.
+        let away = t.pid("owner", AWAY);
+        let resp = t.call_in("owner", &away, "POST", &target, &json!({"name": "x"}).to_string());
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0027".into()));
+        let resp = t.call("owner", "POST", &target, "{}");
+        assert_eq!((resp.status, ims_code(&resp)), (400, "IMG.0001".into()));
+    }
+
+    #[test]
     fn glance_member_routes_show_and_delete_image() {
         let mut t = world(0);
         let img = t.image.clone();
@@ -1678,6 +1729,7 @@ mod tests {
             ("PUT", "/v2/images/i/members/m", "GlanceUpdateImageMember"),
             ("DELETE", "/v2/images/i/members/m", "GlanceDeleteImageMember"),
             ("POST", "/v1/cloudimages/i/cross_region_copy", "CopyImageCrossRegion"),
+            ("POST", "/v1/cloudimages/i/copy", "CopyImageInRegion"),
             ("GET", "/v1/cloudimages/quota", "ShowImageQuota"),
             ("GET", "/v3/projects", "KeystoneListProjects"),
         ];

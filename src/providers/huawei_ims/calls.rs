@@ -1,15 +1,300 @@
-//! How `sharesim run --via http` calls this provider: engine requests as the provider's SDK
-//! would send them (see `wire::call`).
+//! How `sharesim run --via http` calls this provider: engine requests as the official SDK
+//! (huaweicloudsdkims) would send them (see `wire::call`).
+//!
+//! The SDK acts in one project (`X-Project-Id`), which fixes the region of the call, so every
+//! request names the actor's project in the call's region. Member operations are jobs: the
+//! batch call answers `{"job_id"}` and a refusal that concerns the members is only in the job's
+//! result, so the client queries the job as the SDK scripts do.
 
-use crate::engine::{Action, Request};
-use crate::wire::call::{Caller, Sent, Transport};
+use serde_json::{Value, json};
+
+use crate::engine::{Action, Operation, Request, ShareOptions};
+use crate::providers::huawei_gateway::{self, seen_error, signed_request};
+use crate::wire::call::{Caller, SeenError, Sent, Transport};
+use crate::wire::{HttpResponse, codec};
 
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
-pub const NOT_CARRIED: &[(Action, &str)] = &[];
+pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::CreateImage, "IMS images are made from ECS instances; sharesim serves no image creation"),
+    (Action::Launch, "launching is ECS's API, which sharesim does not serve"),
+    (Action::ReinitDisk, "reinstalling an OS is ECS's API, which sharesim does not serve"),
+    (Action::ReplaceSystemDisk, "changing an OS is ECS's API, which sharesim does not serve"),
+    (Action::AuthorizeKey, "key grants are KMS's API, which sharesim does not serve"),
+    (Action::RevokeKey, "key grants are KMS's API, which sharesim does not serve"),
+    (Action::ListMyShared, "IMS lists no images by 'shared by me'; the adapter serves no such listing"),
+];
 
-/// Performs `req` over this provider's API. Nothing is carried over the API yet: every step
-/// goes through the admin route, which the run reports.
-pub fn perform(_req: &Request, _caller: &Caller<'_>, _transport: &mut dyn Transport) -> Result<Sent, String> {
-    Ok(Sent::NoApi)
+/// Performs `req` over IMS's API in the caller's project of the call's region.
+pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
+    let region = caller.region;
+    let project = huawei_gateway::project_id(caller.engine, caller.actor, region)
+        .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
+    let call = Call { caller, project: &project };
+    let (method, target, body) = match &req.op {
+        Operation::Share { images, recipients, options } => {
+            if *options != ShareOptions::default() {
+                return Ok(Sent::Inexpressible { why: "BatchAddMembers takes no validity, description or permission" });
+            }
+            let body = json!({ "images": images, "projects": recipients });
+            return call.job(transport, "POST", "/v1/cloudimages/members", &body);
+        }
+        Operation::CancelShare { image, recipients } => {
+            let body = json!({ "images": [image], "projects": recipients });
+            return call.job(transport, "DELETE", "/v1/cloudimages/members", &body);
+        }
+        Operation::Accept { images } | Operation::Reject { images } => {
+            let status = if matches!(req.op, Operation::Accept { .. }) { "accepted" } else { "rejected" };
+            let body = json!({ "images": images, "project_id": project, "status": status });
+            return call.job(transport, "PUT", "/v1/cloudimages/members", &body);
+        }
+        Operation::Copy { image, to_region, name, own_key } => {
+            let engine = caller.engine;
+            let dest = engine.resolve_region(to_region).ok();
+            let source = engine.state().index.image_by_id.get(image).map(|&ix| &engine.state().images[ix as usize]);
+            // The engine names a copy after its source when no name is given; the API needs one.
+            let name = name.clone().or_else(|| source.map(|i| i.name.clone())).unwrap_or_default();
+            let image = codec::encode(image);
+            if dest.is_some() && dest == source.map(|i| i.region) {
+                // Within the region: CopyImageInRegion, which re-encrypts with the caller's key.
+                let mut body = json!({ "name": name });
+                if *own_key {
+                    body["cmk_id"] = json!(format!("own-key-of-{}", caller.actor));
+                }
+                return call.job(transport, "POST", &format!("/v1/cloudimages/{image}/copy"), &body);
+            }
+            if *own_key {
+                return Ok(Sent::Inexpressible { why: "CopyImageCrossRegion takes no key of the caller's" });
+            }
+            let region_id =
+                dest.map(|d| engine.provider().spec().regions[d].id.to_string()).unwrap_or_else(|| to_region.clone());
+            let body = json!({
+                "name": name, "region": region_id, "project_name": region_id, "agency_name": "ims_admin_agency",
+            });
+            return call.job(transport, "POST", &format!("/v1/cloudimages/{image}/cross_region_copy"), &body);
+        }
+        Operation::ListShares { image } => {
+            ("GET", format!("/v1/{project}/cloudimages/{}/members", codec::encode(image)), None)
+        }
+        Operation::ListSharedWithMe => {
+            ("GET", "/v2/cloudimages?__imagetype=shared&member_status=all&visibility=shared".to_string(), None)
+        }
+        Operation::ListImages => ("GET", format!("/v2/cloudimages?owner={project}"), None),
+        Operation::Describe { image } => ("GET", format!("/v2/images/{}", codec::encode(image)), None),
+        Operation::Modify { image, name, description } => {
+            let mut patch = Vec::new();
+            if let Some(n) = name {
+                patch.push(json!({ "op": "replace", "path": "/name", "value": n }));
+            }
+            if let Some(d) = description {
+                patch.push(json!({ "op": "replace", "path": "/__description", "value": d }));
+            }
+            ("PATCH", format!("/v2/images/{}", codec::encode(image)), Some(Value::Array(patch)))
+        }
+        Operation::Delete { image } => {
+            ("DELETE", format!("/v2/images/{}", codec::encode(image)), Some(json!({ "delete_backup": false })))
+        }
+        Operation::Quota => ("GET", "/v1/cloudimages/quota".to_string(), None),
+        _ => return Ok(Sent::NoApi),
+    };
+    let resp = call.send(transport, method, &target, body.as_ref())?;
+    Ok(Sent::Api { error: seen_error(&resp)? })
+}
+
+/// One step's calls: who signs, and the project they act in.
+struct Call<'a> {
+    caller: &'a Caller<'a>,
+    project: &'a str,
+}
+
+impl Call<'_> {
+    fn send(
+        &self,
+        transport: &mut dyn Transport,
+        method: &str,
+        target: &str,
+        body: Option<&Value>,
+    ) -> Result<HttpResponse, String> {
+        let req = signed_request(self.caller, Some(self.project), method, target, body);
+        transport.send(req)
+    }
+
+    /// A batch call and then its job: the batch's own refusal, else the job's.
+    fn job(&self, transport: &mut dyn Transport, method: &str, target: &str, body: &Value) -> Result<Sent, String> {
+        let resp = self.send(transport, method, target, Some(body))?;
+        if let Some(error) = seen_error(&resp)? {
+            return Ok(Sent::Api { error: Some(error) });
+        }
+        let json = resp.json_body().ok_or_else(|| format!("{method} {target} answered no JSON"))?;
+        let job_id = json["job_id"].as_str().ok_or_else(|| format!("{method} {target} answered no job_id: {json}"))?;
+        let query = format!("/v1/{}/jobs/{}", self.project, codec::encode(job_id));
+        let resp = self.send(transport, "GET", &query, None)?;
+        if let Some(error) = seen_error(&resp)? {
+            return Ok(Sent::Api { error: Some(error) });
+        }
+        let job = resp.json_body().ok_or_else(|| format!("job {job_id} answered no JSON"))?;
+        match job["status"].as_str() {
+            Some("SUCCESS") => Ok(Sent::Api { error: None }),
+            Some("FAIL") => {
+                let code =
+                    job["error_code"].as_str().ok_or_else(|| format!("failed job {job_id} has no error_code"))?;
+                Ok(Sent::Api { error: Some(SeenError { code: code.to_string(), status: None }) })
+            }
+            other => Err(format!("job {job_id} is not finished: status {other:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::EPOCH_START;
+    use crate::engine::{Engine, NewImage, Output, Validity};
+    use crate::providers::Provider;
+    use crate::providers::huawei_gateway::verify;
+    use crate::wire::{Endpoint, HttpRequest, KeyStore};
+
+    const P: Provider = Provider::HuaweiIms;
+    const NOW: u64 = EPOCH_START + 60;
+
+    /// An endpoint answering directly, keeping what it was sent.
+    struct Direct {
+        ep: Endpoint,
+        sent: Vec<HttpRequest>,
+    }
+
+    impl Transport for Direct {
+        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+            let resp = self.ep.handle(&req, NOW);
+            self.sent.push(req);
+            Ok(resp)
+        }
+    }
+
+    /// `owner` with image `base` in home; `alice` and `bob`.
+    fn world() -> (Direct, KeyStore, String) {
+        let mut engine = Engine::new(P, 0);
+        let mut keys = KeyStore::default();
+        for n in ["owner", "alice", "bob"] {
+            engine.add_account(n).unwrap();
+            let (id, secret) = KeyStore::derive(P, n, 0);
+            keys.insert(&id, n, &secret);
+        }
+        let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
+        let image = match engine.apply(&Request::new("owner", Operation::CreateImage(new))) {
+            Ok(Output::ImageCreated { image, .. }) => image,
+            other => panic!("{other:?}"),
+        };
+        (Direct { ep: Endpoint::new(engine, keys.clone(), true), sent: Vec::new() }, keys, image)
+    }
+
+    /// Performs `op` as `actor` in region `region` through `t`.
+    fn perform_as(t: &mut Direct, actor: &str, region: usize, op: Operation) -> Sent {
+        let engine = t.ep.engine().clone();
+        let (key_id, secret) = KeyStore::derive(P, actor, 0);
+        let caller = Caller {
+            engine: &engine,
+            actor,
+            key_id: &key_id,
+            secret: &secret,
+            host: "127.0.0.1:8080",
+            now: NOW,
+            region,
+        };
+        t.sent.clear();
+        perform(&Request::new(actor, op), &caller, t).unwrap()
+    }
+
+    fn pid(t: &Direct, account: &str, region: usize) -> String {
+        huawei_gateway::project_id(t.ep.engine(), account, region).unwrap()
+    }
+
+    fn body(req: &HttpRequest) -> Value {
+        serde_json::from_slice(&req.body).unwrap()
+    }
+
+    fn share(image: &str, to: &str) -> Operation {
+        Operation::Share { images: vec![image.into()], recipients: vec![to.into()], options: Default::default() }
+    }
+
+    #[test]
+    fn a_share_is_a_signed_batch_then_its_job() {
+        let (mut t, keys, img) = world();
+        let (owner, alice) = (pid(&t, "owner", 0), pid(&t, "alice", 0));
+        assert_eq!(perform_as(&mut t, "owner", 0, share(&img, &alice)), Sent::Api { error: None });
+        let [add, job] = t.sent.as_slice() else { panic!("{:?}", t.sent) };
+        assert_eq!((add.method.as_str(), add.target.as_str()), ("POST", "/v1/cloudimages/members"));
+        assert_eq!(body(add), json!({ "images": [img], "projects": [alice] }));
+        assert_eq!(add.get("X-Project-Id"), Some(owner.clone()));
+        assert!(job.target.starts_with(&format!("/v1/{owner}/jobs/")), "{}", job.target);
+        for req in &t.sent {
+            assert_eq!(verify(&keys, req, NOW, true).map(|c| c.account), Ok("owner".into()));
+        }
+        assert!(t.ep.engine().state().images[0].shares.len() == 1, "the share was made");
+    }
+
+    #[test]
+    fn refusals_are_read_from_the_job_or_the_batch() {
+        let (mut t, _, img) = world();
+        // A project of another region: the job fails.
+        let bob_away = pid(&t, "bob", 1);
+        let sent = perform_as(&mut t, "owner", 0, share(&img, &bob_away));
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "IMG.0108".into(), status: None }) });
+        assert_eq!(t.sent.len(), 2, "the job was queried");
+        // An image alice cannot see: the batch itself is refused.
+        let bob = pid(&t, "bob", 0);
+        let sent = perform_as(&mut t, "alice", 0, share(&img, &bob));
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "IMG.0027".into(), status: Some(400) }) });
+        assert_eq!(t.sent.len(), 1, "no job to query");
+    }
+
+    #[test]
+    fn cancel_accept_and_listings_name_their_routes() {
+        let (mut t, _, img) = world();
+        let (owner, alice) = (pid(&t, "owner", 0), pid(&t, "alice", 0));
+        perform_as(&mut t, "owner", 0, share(&img, &alice));
+        let accepted = perform_as(&mut t, "alice", 0, Operation::Accept { images: vec![img.clone()] });
+        assert_eq!(accepted, Sent::Api { error: None });
+        assert_eq!(t.sent[0].method, "PUT");
+        assert_eq!(body(&t.sent[0]), json!({ "images": [img], "project_id": alice, "status": "accepted" }));
+        perform_as(&mut t, "alice", 0, Operation::ListSharedWithMe);
+        assert_eq!(t.sent[0].target, "/v2/cloudimages?__imagetype=shared&member_status=all&visibility=shared");
+        perform_as(&mut t, "owner", 0, Operation::ListShares { image: img.clone() });
+        assert_eq!(t.sent[0].target, format!("/v1/{owner}/cloudimages/{img}/members"));
+        let cancel = Operation::CancelShare { image: img.clone(), recipients: vec![alice.clone()] };
+        assert_eq!(perform_as(&mut t, "owner", 0, cancel), Sent::Api { error: None });
+        assert_eq!(
+            (t.sent[0].method.as_str(), body(&t.sent[0])),
+            ("DELETE", json!({ "images": [img], "projects": [alice] }))
+        );
+        assert!(t.ep.engine().state().images[0].shares.is_empty(), "the member was removed");
+    }
+
+    #[test]
+    fn what_the_api_cannot_say_sends_nothing() {
+        let (mut t, _, img) = world();
+        let alice = pid(&t, "alice", 0);
+        let options = ShareOptions { validity: Some(Validity::Forever), ..Default::default() };
+        let op = Operation::Share { images: vec![img.clone()], recipients: vec![alice], options };
+        assert!(matches!(perform_as(&mut t, "owner", 0, op), Sent::Inexpressible { .. }));
+        let far = Operation::Copy { image: img, to_region: "away".into(), name: None, own_key: true };
+        assert!(matches!(perform_as(&mut t, "owner", 0, far), Sent::Inexpressible { .. }));
+        assert_eq!(perform_as(&mut t, "owner", 0, Operation::ListMyShared), Sent::NoApi);
+        assert!(t.sent.is_empty());
+    }
+
+    #[test]
+    fn copies_in_and_across_regions_take_their_own_apis() {
+        let (mut t, _, img) = world();
+        let here = Operation::Copy { image: img.clone(), to_region: "home".into(), name: None, own_key: true };
+        assert_eq!(perform_as(&mut t, "owner", 0, here), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1/cloudimages/{img}/copy"));
+        assert_eq!(body(&t.sent[0])["name"], "base", "named after its source");
+        let away =
+            Operation::Copy { image: img.clone(), to_region: "away".into(), name: Some("c".into()), own_key: false };
+        assert_eq!(perform_as(&mut t, "owner", 0, away), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1/cloudimages/{img}/cross_region_copy"));
+        assert_eq!(body(&t.sent[0])["region"], "cn-east-3");
+        assert_eq!(t.ep.engine().state().images.len(), 3);
+    }
 }

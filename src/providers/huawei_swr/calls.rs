@@ -1,15 +1,292 @@
-//! How `sharesim run --via http` calls this provider: engine requests as the provider's SDK
-//! would send them (see `wire::call`).
+//! How `sharesim run --via http` calls this provider: engine requests as the official SDK
+//! (huaweicloudsdkswr) would send them (see `wire::call`).
+//!
+//! SWR names a repository by namespace and name in the path, and a share (an access domain) by
+//! one recipient account per request, always with a permit and a deadline. Requests carry the
+//! actor's project of the call's region, as the SDK does when given one.
 
-use crate::engine::{Action, Request};
+use serde_json::{Value, json};
+
+use super::identity;
+use crate::clock::iso8601;
+use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Request, ShareOptions, Validity, Visibility};
+use crate::providers::huawei_gateway;
+use crate::providers::huawei_gateway::{seen_error, signed_request};
 use crate::wire::call::{Caller, Sent, Transport};
+use crate::wire::codec;
 
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
-pub const NOT_CARRIED: &[(Action, &str)] = &[];
+pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::Launch, "a pull is the registry's (docker pull), not an HTTP API of SWR's here"),
+    (Action::Accept, "SWR shares need no acceptance; there is no API to accept one"),
+    (Action::Reject, "SWR shares need no acceptance; there is no API to reject one"),
+    (Action::ListImages, "the adapter serves no repository listing (ListRepos)"),
+];
 
-/// Performs `req` over this provider's API. Nothing is carried over the API yet: every step
-/// goes through the admin route, which the run reports.
-pub fn perform(_req: &Request, _caller: &Caller<'_>, _transport: &mut dyn Transport) -> Result<Sent, String> {
-    Ok(Sent::NoApi)
+/// Performs `req` over SWR's API in the caller's project of the call's region.
+pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
+    let mut region = caller.region;
+    let repo_path = |image: &str| segments(image).map(|(ns, repo)| format!("/v2/manage/namespaces/{ns}/repos/{repo}"));
+    let domains_path = |image: &str| {
+        segments(image).map(|(ns, repo)| format!("/v2/manage/namespaces/{ns}/repositories/{repo}/access-domains"))
+    };
+    let (method, target, body) = match &req.op {
+        Operation::CreateImage(new) => {
+            // CreateRepo makes the repository in the region of the call, public or not; SWR has
+            // no build time, encryption or full-server repositories.
+            let plain =
+                new.ready_after == 0 && new.encryption == EncryptionSpec::None && new.kind == ImageKind::default();
+            if !plain {
+                return Ok(Sent::Inexpressible { why: "CreateRepo makes a ready, unencrypted repository" });
+            }
+            if identity::repository(0, &new.name) != new.name || new.name.contains("//") {
+                return Ok(Sent::Inexpressible { why: "CreateRepo takes only names SWR accepts as they are" });
+            }
+            let Ok(r) = caller.engine.resolve_region(&new.region) else {
+                return Ok(Sent::Inexpressible { why: "CreateRepo is made in a region the provider has" });
+            };
+            region = r;
+            let body = json!({
+                "repository": new.name, "is_public": new.visibility == Visibility::Public,
+                "category": "other", "description": new.description,
+            });
+            let ns = codec::encode(&identity::namespace(caller.actor));
+            ("POST", Some(format!("/v2/manage/namespaces/{ns}/repos")), Some(body))
+        }
+        Operation::Share { images, recipients, options } => {
+            let ([image], [recipient]) = (images.as_slice(), recipients.as_slice()) else {
+                return Ok(Sent::Inexpressible { why: "CreateRepoDomains shares one repository with one account" });
+            };
+            let mut body = share_body(options, options.validity.unwrap_or(Validity::Forever));
+            body["access_domain"] = json!(recipient);
+            ("POST", domains_path(image), Some(body))
+        }
+        Operation::ModifyShare { image, recipient, options } => {
+            // UpdateRepoDomains always sets a deadline: keeping the share's own is sending it back.
+            let validity = match options.validity {
+                Some(v) => v,
+                None => match current_validity(caller, image, recipient) {
+                    Some(Validity::Until(t)) if t <= caller.engine.now() => {
+                        return Ok(Sent::Inexpressible {
+                            why: "UpdateRepoDomains cannot keep a deadline that has passed",
+                        });
+                    }
+                    Some(v) => v,
+                    None => Validity::Forever,
+                },
+            };
+            let target = domains_path(image).map(|p| format!("{p}/{}", codec::encode(recipient)));
+            ("PATCH", target, Some(share_body(options, validity)))
+        }
+        Operation::CancelShare { image, recipients } => {
+            let [recipient] = recipients.as_slice() else {
+                return Ok(Sent::Inexpressible { why: "DeleteRepoDomains removes one account's access" });
+            };
+            ("DELETE", domains_path(image).map(|p| format!("{p}/{}", codec::encode(recipient))), None)
+        }
+        Operation::ListShares { image } => ("GET", domains_path(image), None),
+        Operation::ListSharedWithMe => {
+            ("GET", Some("/v2/manage/shared-repositories?center=thirdparty".to_string()), None)
+        }
+        Operation::ListMyShared => ("GET", Some("/v2/manage/shared-repositories?center=self".to_string()), None),
+        Operation::Describe { image } => ("GET", repo_path(image), None),
+        Operation::Modify { image, name, description } => {
+            if name.is_some() {
+                return Ok(Sent::Inexpressible { why: "UpdateRepo cannot rename a repository" });
+            }
+            let body = match description {
+                Some(d) => json!({ "description": d }),
+                None => json!({}),
+            };
+            ("PATCH", repo_path(image), Some(body))
+        }
+        Operation::Delete { image } => ("DELETE", repo_path(image), None),
+        _ => return Ok(Sent::NoApi),
+    };
+    let Some(target) = target else {
+        return Ok(Sent::Inexpressible { why: "SWR addresses a repository as namespace/name" });
+    };
+    let project = huawei_gateway::project_id(caller.engine, caller.actor, region)
+        .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
+    let resp = transport.send(signed_request(caller, Some(&project), method, &target, body.as_ref()))?;
+    Ok(Sent::Api { error: seen_error(&resp)? })
+}
+
+/// `permit`, `deadline` and `description` of a create or update body. SWR's only permit is
+/// `read`, which a share without one is given.
+fn share_body(options: &ShareOptions, validity: Validity) -> Value {
+    let deadline = match validity {
+        Validity::Forever => "forever".to_string(),
+        Validity::Until(t) => iso8601(t).replace('Z', ".000Z"),
+    };
+    let mut body = json!({ "permit": options.permission.as_deref().unwrap_or("read"), "deadline": deadline });
+    if let Some(d) = &options.description {
+        body["description"] = json!(d);
+    }
+    body
+}
+
+/// The validity of `recipient`'s share of `image`, as the client last saw it.
+fn current_validity(caller: &Caller<'_>, image: &str, recipient: &str) -> Option<Validity> {
+    let state = caller.engine.state();
+    let img = &state.images[*state.index.image_by_id.get(image)? as usize];
+    let account = state.index.directory.get(recipient.trim())?.account;
+    let share = img.shares.get(&account)?;
+    Some(share.valid_until.map_or(Validity::Forever, Validity::Until))
+}
+
+/// An image ID `ns/repo` as path segments; a `/` inside the repository name is sent encoded,
+/// so it stays in its segment. `None` for an ID that names no namespace (an image a scenario
+/// never made), which no SWR path can address.
+fn segments(image: &str) -> Option<(String, String)> {
+    let (ns, repo) = image.split_once('/')?;
+    (!ns.is_empty() && !repo.is_empty()).then(|| (codec::encode(ns), codec::encode(repo)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::EPOCH_START;
+    use crate::engine::{Engine, ErrorKind, Failure, NewImage};
+    use crate::providers::Provider;
+    use crate::providers::huawei_gateway::verify;
+    use crate::wire::call::SeenError;
+    use crate::wire::{Endpoint, HttpRequest, HttpResponse, KeyStore};
+
+    const P: Provider = Provider::HuaweiSwr;
+    const NOW: u64 = EPOCH_START + 60;
+
+    /// An endpoint answering directly, keeping what it was sent.
+    struct Direct {
+        ep: Endpoint,
+        keys: KeyStore,
+        sent: Vec<HttpRequest>,
+    }
+
+    impl Transport for Direct {
+        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+            let resp = self.ep.handle(&req, NOW);
+            self.sent.push(req);
+            Ok(resp)
+        }
+    }
+
+    fn world() -> Direct {
+        let mut engine = Engine::new(P, 0);
+        let mut keys = KeyStore::default();
+        for n in ["owner", "alice", "bob"] {
+            engine.add_account(n).unwrap();
+            let (id, secret) = KeyStore::derive(P, n, 0);
+            keys.insert(&id, n, &secret);
+        }
+        Direct { ep: Endpoint::new(engine, keys.clone(), true), keys, sent: Vec::new() }
+    }
+
+    /// Performs `op` as `actor` through `t`, from home, and checks every request's signature.
+    fn perform_as(t: &mut Direct, actor: &str, op: Operation) -> Sent {
+        let engine = t.ep.engine().clone();
+        let (key_id, secret) = KeyStore::derive(P, actor, 0);
+        let caller = Caller {
+            engine: &engine,
+            actor,
+            key_id: &key_id,
+            secret: &secret,
+            host: "127.0.0.1:8080",
+            now: NOW,
+            region: 0,
+        };
+        t.sent.clear();
+        let sent = perform(&Request::new(actor, op), &caller, t).unwrap();
+        for req in &t.sent {
+            assert_eq!(verify(&t.keys, req, NOW, true).map(|c| c.account), Ok(actor.to_string()));
+        }
+        sent
+    }
+
+    fn body(req: &HttpRequest) -> Value {
+        serde_json::from_slice(&req.body).unwrap()
+    }
+
+    fn share(to: &str, options: ShareOptions) -> Operation {
+        Operation::Share { images: vec!["ns-owner/app".into()], recipients: vec![to.into()], options }
+    }
+
+    /// `owner` creates `app` over the API.
+    fn with_app() -> Direct {
+        let mut t = world();
+        let new = NewImage { name: "app".into(), region: "home".into(), ..Default::default() };
+        assert_eq!(perform_as(&mut t, "owner", Operation::CreateImage(new)), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, "/v2/manage/namespaces/ns-owner/repos");
+        assert_eq!(body(&t.sent[0])["repository"], "app");
+        t
+    }
+
+    #[test]
+    fn a_share_is_one_access_domain_with_a_deadline() {
+        let mut t = with_app();
+        assert_eq!(perform_as(&mut t, "owner", share("alice", ShareOptions::default())), Sent::Api { error: None });
+        let [req] = t.sent.as_slice() else { panic!("{:?}", t.sent) };
+        assert_eq!(
+            (req.method.as_str(), req.target.as_str()),
+            ("POST", "/v2/manage/namespaces/ns-owner/repositories/app/access-domains")
+        );
+        assert_eq!(body(req), json!({ "access_domain": "alice", "permit": "read", "deadline": "forever" }));
+        let project = huawei_gateway::project_id(t.ep.engine(), "owner", 0);
+        assert_eq!(req.get("X-Project-Id"), project);
+        let until = ShareOptions { validity: Some(Validity::Until(EPOCH_START + 86_400)), ..Default::default() };
+        perform_as(&mut t, "owner", share("bob", until));
+        assert_eq!(body(&t.sent[0])["deadline"], "2026-01-02T00:00:00.000Z");
+    }
+
+    #[test]
+    fn a_refused_share_is_read_back() {
+        let mut t = with_app();
+        perform_as(&mut t, "owner", share("alice", ShareOptions::default()));
+        let again = perform_as(&mut t, "owner", share("alice", ShareOptions::default()));
+        let want = P.spec().wire(&Failure::plain(ErrorKind::AlreadyShared, ""), Action::Share);
+        assert_eq!(again, Sent::Api { error: Some(SeenError { code: want.code.into(), status: Some(want.status) }) });
+    }
+
+    #[test]
+    fn cancel_list_and_modify_name_their_routes() {
+        let mut t = with_app();
+        let until = ShareOptions { validity: Some(Validity::Until(EPOCH_START + 86_400)), ..Default::default() };
+        perform_as(&mut t, "owner", share("alice", until));
+        perform_as(&mut t, "alice", Operation::ListSharedWithMe);
+        assert_eq!(t.sent[0].target, "/v2/manage/shared-repositories?center=thirdparty");
+        perform_as(&mut t, "owner", Operation::ListShares { image: "ns-owner/app".into() });
+        assert_eq!(t.sent[0].target, "/v2/manage/namespaces/ns-owner/repositories/app/access-domains");
+        // A new description keeps the share's own deadline.
+        let options = ShareOptions { description: Some("d".into()), ..Default::default() };
+        let modify = Operation::ModifyShare { image: "ns-owner/app".into(), recipient: "alice".into(), options };
+        assert_eq!(perform_as(&mut t, "owner", modify), Sent::Api { error: None });
+        assert_eq!(t.sent[0].method, "PATCH");
+        assert_eq!(
+            body(&t.sent[0]),
+            json!({ "permit": "read", "deadline": "2026-01-02T00:00:00.000Z", "description": "d" })
+        );
+        let cancel = Operation::CancelShare { image: "ns-owner/app".into(), recipients: vec!["alice".into()] };
+        assert_eq!(perform_as(&mut t, "owner", cancel), Sent::Api { error: None });
+        assert_eq!(
+            (t.sent[0].method.as_str(), t.sent[0].target.as_str()),
+            ("DELETE", "/v2/manage/namespaces/ns-owner/repositories/app/access-domains/alice")
+        );
+        assert!(t.ep.engine().state().images[0].shares.is_empty());
+    }
+
+    #[test]
+    fn what_the_api_cannot_say_sends_nothing() {
+        let mut t = with_app();
+        let two = Operation::Share {
+            images: vec!["ns-owner/app".into()],
+            recipients: vec!["alice".into(), "bob".into()],
+            options: ShareOptions::default(),
+        };
+        assert!(matches!(perform_as(&mut t, "owner", two), Sent::Inexpressible { .. }));
+        let nowhere = Operation::Describe { image: "<never made>".into() };
+        assert!(matches!(perform_as(&mut t, "owner", nowhere), Sent::Inexpressible { .. }));
+        assert_eq!(perform_as(&mut t, "owner", Operation::Quota), Sent::NoApi);
+        assert!(t.sent.is_empty());
+    }
 }

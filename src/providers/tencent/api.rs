@@ -632,7 +632,21 @@ fn describe_images(c: &mut Call<'_>) -> Result<Map<String, Value>, ApiError> {
         filters.iter().filter(|f| f.name == "image-type").flat_map(|f| f.values.iter().map(String::as_str)).collect();
     let wants = |t: &str| types.is_empty() || types.contains(&t);
     let mut found: Vec<(ImageView, &'static str)> = Vec::new();
-    if wants("PRIVATE_IMAGE") || wants("PUBLIC_IMAGE") {
+    if let Some(ids) = &ids {
+        // Each named image is the engine's to describe (its visibility rules decide); one the
+        // caller cannot see is left out of the set, as CVM does, rather than refused.
+        for id in ids {
+            if let Ok(out) = c.run(Operation::Describe { image: id.clone() }) {
+                let Output::Image { image } = out else { return Err(unexpected(&out)) };
+                let kind = match (image.held_as.as_str(), image.visibility) {
+                    (_, Visibility::Public) => "PUBLIC_IMAGE",
+                    ("owner", _) => "PRIVATE_IMAGE",
+                    _ => "SHARED_IMAGE",
+                };
+                found.push((image, kind));
+            }
+        }
+    } else if wants("PRIVATE_IMAGE") || wants("PUBLIC_IMAGE") {
         match c.run(Operation::ListImages)? {
             Output::Images { images } => found.extend(images.into_iter().map(|img| {
                 let kind = if img.visibility == Visibility::Public { "PUBLIC_IMAGE" } else { "PRIVATE_IMAGE" };
@@ -641,7 +655,7 @@ fn describe_images(c: &mut Call<'_>) -> Result<Map<String, Value>, ApiError> {
             other => return Err(unexpected(&other)),
         }
     }
-    if wants("SHARED_IMAGE") {
+    if ids.is_none() && wants("SHARED_IMAGE") {
         let shared = match c.run(Operation::ListSharedWithMe)? {
             Output::SharedWithMe { images } => images,
             other => return Err(unexpected(&other)),

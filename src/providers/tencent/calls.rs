@@ -1,15 +1,339 @@
 //! How `sharesim run --via http` calls this provider: engine requests as the provider's SDK
-//! would send them (see `wire::call`).
+//! would send them (see `wire::call`). Every CVM call is a TC3-signed `POST /` with a JSON body;
+//! errors come back with HTTP 200 in `Response.Error.Code`.
 
-use crate::engine::{Action, Request};
-use crate::wire::call::{Caller, Sent, Transport};
+use serde_json::{Value, json};
+
+use super::client;
+use crate::engine::{Action, Operation, Product, Request, ShareOptions};
+use crate::wire::HttpResponse;
+use crate::wire::call::{Caller, SeenError, Sent, Transport};
 
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
-pub const NOT_CARRIED: &[(Action, &str)] = &[];
+pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::CreateImage, "a CVM custom image is made from an instance (CreateImage), which sharesim does not model"),
+    (Action::Accept, "CVM shares need no acceptance: there is no accept call"),
+    (Action::Reject, "CVM shares need no acceptance: there is no reject call"),
+    (Action::ListMyShared, "CVM lists shares per image (DescribeImageSharePermission), not per owner"),
+    (Action::Quota, "the adapter does not serve DescribeImageQuota"),
+    (Action::ShareToLighthouse, "the hand-over is a Lighthouse API call, which the CVM adapter does not serve"),
+];
 
-/// Performs `req` over this provider's API. Nothing is carried over the API yet: every step
-/// goes through the admin route, which the run reports.
-pub fn perform(_req: &Request, _caller: &Caller<'_>, _transport: &mut dyn Transport) -> Result<Sent, String> {
-    Ok(Sent::NoApi)
+/// One step as CVM calls it, or why it does not cross the API.
+enum Call {
+    Api { action: &'static str, body: Value },
+    NoApi,
+    Inexpressible(&'static str),
+}
+
+/// Performs `req` over CVM's API: one call per step.
+pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
+    let (action, body) = match encode(req, caller) {
+        Call::Api { action, body } => (action, body),
+        Call::NoApi => return Ok(Sent::NoApi),
+        Call::Inexpressible(why) => return Ok(Sent::Inexpressible { why }),
+    };
+    let region = super::SPEC.regions.get(caller.region).ok_or("the call's region is not one of Tencent's")?.id;
+    let http = client::request(caller.host, action, region, &body, caller.key_id, caller.secret, caller.now);
+    let resp = transport.send(http)?;
+    let mut error = read_error(&resp)?;
+    // DescribeImages answers an image the caller cannot see with an empty set, not an error;
+    // the error table names that answer (`errors::ABSENT`).
+    if let (Operation::Describe { image }, None) = (&req.op, &error)
+        && !lists_image(&resp, image)?
+    {
+        error = Some(SeenError { code: super::errors::ABSENT.code.into(), status: Some(resp.status) });
+    }
+    Ok(Sent::Api { error })
+}
+
+fn encode(req: &Request, caller: &Caller<'_>) -> Call {
+    let api = |action, body| Call::Api { action, body };
+    match &req.op {
+        Operation::Share { images, recipients, options } => {
+            if *options != ShareOptions::default() {
+                return Call::Inexpressible("ModifyImageSharePermission takes no validity, description or permission");
+            }
+            let [image] = images.as_slice() else {
+                return Call::Inexpressible("ModifyImageSharePermission names one image");
+            };
+            if !is_id(image, "img-") {
+                return Call::Inexpressible(UNNAMED);
+            }
+            api(
+                "ModifyImageSharePermission",
+                json!({ "ImageId": image, "AccountIds": recipients, "Permission": "SHARE" }),
+            )
+        }
+        Operation::CancelShare { image, recipients } => with_image(image, || {
+            api(
+                "ModifyImageSharePermission",
+                json!({ "ImageId": image, "AccountIds": recipients, "Permission": "CANCEL" }),
+            )
+        }),
+        Operation::ListShares { image } => {
+            with_image(image, || api("DescribeImageSharePermission", json!({ "ImageId": image })))
+        }
+        Operation::ListSharedWithMe => api("DescribeImages", image_type("SHARED_IMAGE")),
+        Operation::ListImages => api("DescribeImages", image_type("PRIVATE_IMAGE")),
+        Operation::Describe { image } => with_image(image, || api("DescribeImages", json!({ "ImageIds": [image] }))),
+        Operation::Modify { image, name, description } => with_image(image, || {
+            let mut body = json!({ "ImageId": image });
+            if let Some(n) = name {
+                body["ImageName"] = json!(n);
+            }
+            if let Some(d) = description {
+                body["ImageDescription"] = json!(d);
+            }
+            api("ModifyImageAttribute", body)
+        }),
+        Operation::Delete { image } => with_image(image, || api("DeleteImages", json!({ "ImageIds": [image] }))),
+        Operation::Copy { image, to_region, name, own_key } => with_image(image, || {
+            // An abstract name (`away`) becomes the region's ID; anything else goes as written.
+            let to = caller
+                .engine
+                .resolve_region(to_region)
+                .ok()
+                .and_then(|ix| super::SPEC.regions.get(ix))
+                .map_or(to_region.as_str(), |r| r.id);
+            let mut body = json!({ "ImageIds": [image], "DestinationRegions": [to], "ImageSetRequired": true });
+            if let Some(n) = name {
+                body["ImageName"] = json!(n);
+            }
+            if *own_key {
+                body["Encrypt"] = json!(true);
+            }
+            api("SyncImages", body)
+        }),
+        Operation::Launch { image, product: Product::Cvm } => with_image(image, || {
+            let zone = super::SPEC.regions.get(caller.region).map(|r| format!("{}-1", r.id));
+            api("RunInstances", json!({ "ImageId": image, "InstanceCount": 1, "Placement": { "Zone": zone } }))
+        }),
+        Operation::Launch { product: Product::Lighthouse, .. } => {
+            Call::Inexpressible("CVM RunInstances cannot launch a Lighthouse instance")
+        }
+        Operation::ReinitDisk { instance } => {
+            with_instance(caller, instance, || api("ResetInstance", json!({ "InstanceId": instance })))
+        }
+        Operation::ReplaceSystemDisk { instance, image } => with_instance(caller, instance, || {
+            with_image(image, || api("ResetInstance", json!({ "InstanceId": instance, "ImageId": image })))
+        }),
+        Operation::CreateImage(_)
+        | Operation::Accept { .. }
+        | Operation::Reject { .. }
+        | Operation::ListMyShared
+        | Operation::AuthorizeKey { .. }
+        | Operation::RevokeKey { .. }
+        | Operation::ModifyShare { .. }
+        | Operation::Quota
+        | Operation::ShareToLighthouse { .. }
+        | Operation::AdvanceClock { .. } => Call::NoApi,
+    }
+}
+
+const UNNAMED: &str = "the image or instance was never made, so no CVM ID names it";
+
+/// `DescribeImages` filtered to one image type.
+fn image_type(kind: &str) -> Value {
+    json!({ "Filters": [{ "Name": "image-type", "Values": [kind] }] })
+}
+
+/// `prefix` and eight lowercase letters or digits: what the API accepts as an ID at all.
+fn is_id(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix)
+        .is_some_and(|rest| rest.len() == 8 && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+fn with_image(image: &str, call: impl FnOnce() -> Call) -> Call {
+    if is_id(image, "img-") { call() } else { Call::Inexpressible(UNNAMED) }
+}
+
+/// CVM's `ResetInstance` reaches CVM instances only; a Lighthouse instance is reset through
+/// Lighthouse's own API.
+fn with_instance(caller: &Caller<'_>, instance: &str, call: impl FnOnce() -> Call) -> Call {
+    let product = caller.engine.state().instances.iter().find(|i| i.id == instance).map(|i| i.product);
+    match product {
+        Some(Product::Lighthouse) => Call::Inexpressible("CVM ResetInstance cannot reach a Lighthouse instance"),
+        _ if !is_id(instance, "ins-") => Call::Inexpressible(UNNAMED),
+        _ => call(),
+    }
+}
+
+/// The `{"Response": …}` object of a CVM answer.
+fn response_of(resp: &HttpResponse) -> Result<Value, String> {
+    let body = resp.json_body().ok_or_else(|| format!("HTTP {}: the answer is not JSON", resp.status))?;
+    match body.get("Response") {
+        Some(r @ Value::Object(_)) => Ok(r.clone()),
+        _ => Err(format!("HTTP {}: the answer has no Response object", resp.status)),
+    }
+}
+
+/// `Response.Error.Code`, carried with HTTP 200 like every CVM answer.
+fn read_error(resp: &HttpResponse) -> Result<Option<SeenError>, String> {
+    let r = response_of(resp)?;
+    match r.get("Error") {
+        None => Ok(None),
+        Some(e) => {
+            let code = e.get("Code").and_then(Value::as_str).ok_or("Response.Error has no Code")?;
+            Ok(Some(SeenError { code: code.to_string(), status: Some(resp.status) }))
+        }
+    }
+}
+
+fn lists_image(resp: &HttpResponse, image: &str) -> Result<bool, String> {
+    let r = response_of(resp)?;
+    let set = r.get("ImageSet").and_then(Value::as_array).ok_or("DescribeImages answered without an ImageSet")?;
+    Ok(set.iter().any(|i| i.get("ImageId").and_then(Value::as_str) == Some(image)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, NewImage, Output, Validity};
+    use crate::providers::Provider;
+    use crate::providers::tencent::signature::verify_tc3;
+    use crate::wire::{Endpoint, HttpRequest, KeyStore};
+
+    const NOW: u64 = 1_800_000_000;
+
+    /// A Tencent endpoint that records what it was sent; `owner` holds image `base`.
+    struct Cloud {
+        ep: Endpoint,
+        sent: Vec<HttpRequest>,
+        base: String,
+    }
+
+    impl Transport for Cloud {
+        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+            self.sent.push(req.clone());
+            Ok(self.ep.handle(&req, NOW))
+        }
+    }
+
+    impl Cloud {
+        fn new() -> Cloud {
+            let mut engine = Engine::new(Provider::Tencent, 0);
+            let mut keys = KeyStore::default();
+            for a in ["owner", "alice"] {
+                engine.add_account(a).unwrap();
+                let (id, secret) = KeyStore::derive(Provider::Tencent, a, 0);
+                keys.insert(&id, a, &secret);
+            }
+            let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
+            let Ok(Output::ImageCreated { image, .. }) =
+                engine.apply(&Request::new("owner", Operation::CreateImage(new)))
+            else {
+                panic!("no image")
+            };
+            Cloud { ep: Endpoint::new(engine, keys, true), sent: vec![], base: image }
+        }
+
+        fn id(&self, account: &str) -> String {
+            self.ep.engine().recipient_id(account, "home").unwrap()
+        }
+
+        fn perform(&mut self, actor: &str, op: Operation) -> Sent {
+            let engine = self.ep.engine().clone();
+            let (key_id, secret) = KeyStore::derive(Provider::Tencent, actor, 0);
+            let caller = Caller {
+                engine: &engine,
+                actor,
+                key_id: &key_id,
+                secret: &secret,
+                host: "127.0.0.1:9",
+                now: NOW,
+                region: 0,
+            };
+            perform(&Request::new(actor, op), &caller, self).unwrap()
+        }
+
+        /// The last request's action, after checking its signature names `actor`.
+        fn last(&self, actor: &str) -> (String, Value) {
+            let req = self.sent.last().unwrap();
+            assert_eq!(verify_tc3(&self.ep, req, NOW).unwrap().account, actor);
+            assert_eq!(req.get("X-TC-Region").as_deref(), Some("ap-guangzhou"));
+            (req.get("X-TC-Action").unwrap(), serde_json::from_slice(&req.body).unwrap())
+        }
+    }
+
+    fn ok() -> Sent {
+        Sent::Api { error: None }
+    }
+
+    fn refused(code: &str) -> Sent {
+        Sent::Api { error: Some(SeenError { code: code.into(), status: Some(200) }) }
+    }
+
+    #[test]
+    fn share_cancel_and_list_go_out_as_the_sdk_sends_them() {
+        let mut c = Cloud::new();
+        let (base, alice) = (c.base.clone(), c.id("alice"));
+        let share = Operation::Share {
+            images: vec![base.clone()],
+            recipients: vec![alice.clone()],
+            options: Default::default(),
+        };
+        assert_eq!(c.perform("owner", share), ok());
+        let (action, body) = c.last("owner");
+        assert_eq!(action, "ModifyImageSharePermission");
+        assert_eq!(body, json!({ "ImageId": base, "AccountIds": [alice], "Permission": "SHARE" }));
+
+        assert_eq!(c.perform("owner", Operation::ListShares { image: base.clone() }), ok());
+        assert_eq!(c.last("owner"), ("DescribeImageSharePermission".into(), json!({ "ImageId": base })));
+
+        assert_eq!(c.perform("alice", Operation::ListSharedWithMe), ok());
+        let (action, body) = c.last("alice");
+        assert_eq!((action.as_str(), &body["Filters"][0]["Values"][0]), ("DescribeImages", &json!("SHARED_IMAGE")));
+
+        assert_eq!(
+            c.perform("owner", Operation::CancelShare { image: base.clone(), recipients: vec![alice.clone()] }),
+            ok()
+        );
+        let (action, body) = c.last("owner");
+        assert_eq!((action.as_str(), &body["Permission"]), ("ModifyImageSharePermission", &json!("CANCEL")));
+        assert!(c.ep.engine().state().images.iter().all(|i| i.shares.is_empty()), "the cancel reached the engine");
+    }
+
+    #[test]
+    fn a_refused_share_reads_tencents_error_back() {
+        let mut c = Cloud::new();
+        let (base, owner, alice) = (c.base.clone(), c.id("owner"), c.id("alice"));
+        let share = |to: &str| Operation::Share {
+            images: vec![base.clone()],
+            recipients: vec![to.to_string()],
+            options: Default::default(),
+        };
+        assert_eq!(c.perform("owner", share(&owner)), refused("FailedOperation.AccountIsYourSelf"));
+        assert_eq!(c.perform("owner", share(&alice)), ok());
+        assert_eq!(c.perform("owner", share(&alice)), refused("FailedOperation.AccountAlreadyExists"));
+        // A recipient may not pass the image on.
+        assert_eq!(c.perform("alice", share(&owner)), refused("UnauthorizedOperation.ImageNotBelongToAccount"));
+    }
+
+    #[test]
+    fn an_image_missing_from_describe_images_is_not_found() {
+        let mut c = Cloud::new();
+        let base = c.base.clone();
+        assert_eq!(c.perform("owner", Operation::Describe { image: base.clone() }), ok());
+        assert_eq!(c.last("owner"), ("DescribeImages".into(), json!({ "ImageIds": [base] })));
+        assert_eq!(c.perform("alice", Operation::Describe { image: base }), refused("empty ImageSet"));
+    }
+
+    #[test]
+    fn what_the_api_cannot_say_is_not_sent() {
+        let mut c = Cloud::new();
+        let (base, alice) = (c.base.clone(), c.id("alice"));
+        let two = Operation::Share {
+            images: vec![base.clone(), base.clone()],
+            recipients: vec![alice.clone()],
+            options: Default::default(),
+        };
+        assert!(matches!(c.perform("owner", two), Sent::Inexpressible { .. }));
+        let options = ShareOptions { validity: Some(Validity::Forever), ..Default::default() };
+        let dated = Operation::Share { images: vec![base], recipients: vec![alice], options };
+        assert!(matches!(c.perform("owner", dated), Sent::Inexpressible { .. }));
+        assert_eq!(c.perform("alice", Operation::Accept { images: vec![] }), Sent::NoApi);
+        assert!(c.sent.is_empty());
+    }
 }

@@ -9,8 +9,13 @@ const fn e(code: &'static str, message: &'static str) -> WireError {
     WireError::new(200, code, message)
 }
 
+/// DescribeImages does not refuse an image the caller cannot see: it leaves it out of a
+/// successful answer. That empty answer is what the wire carries for a refused `describe`.
+pub(super) const ABSENT: WireError = WireError::new(200, "empty ImageSet", "DescribeImages lists no such image.");
+
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        (K::NotFound, Action::Describe) => ABSENT,
         (K::InstanceNotFound, _) => e("InvalidInstanceId.NotFound", "The instance cannot be found."),
         (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion, _) => {
             e("InvalidImageId.NotFound", "The image cannot be found.")
