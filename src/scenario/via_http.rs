@@ -283,10 +283,15 @@ impl Transport for Tx<'_> {
 }
 
 /// The step's outcome from what the engine decided and what the provider's response said.
-/// The decision is the first traced one of the step's own action (a listing may describe each
-/// image it lists as well); the note says where the response disagreed with it.
+/// The decision is the traced one of the step's own action (a listing may describe each image
+/// it lists as well): its first refusal, as an adapter answers with the first one, else its
+/// first success. The note says where the response disagreed with it.
 fn judge(p: Provider, action: Action, traces: Vec<(Action, Outcome)>, sent: Sent) -> (Outcome, Option<String>) {
-    let decided = traces.iter().position(|(a, _)| *a == action).or(traces.len().checked_sub(1));
+    let decided = traces
+        .iter()
+        .position(|(a, o)| *a == action && o.is_err())
+        .or_else(|| traces.iter().position(|(a, _)| *a == action))
+        .or(traces.len().checked_sub(1));
     let decided = decided.and_then(|i| traces.into_iter().nth(i)).map(|(_, o)| o);
     let seen = match sent {
         Sent::Api { error } => Some(error),
@@ -319,5 +324,62 @@ fn judge(p: Provider, action: Action, traces: Vec<(Action, Outcome)>, sent: Sent
                 (!agrees).then(|| format!("the response said {}, not {} (HTTP {})", shown(&e), want.code, want.status));
             (Err(f), note)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Output;
+
+    fn refused(kind: ErrorKind) -> Outcome {
+        Err(Failure::plain(kind, "no"))
+    }
+
+    #[test]
+    fn the_steps_own_refusal_decides_and_a_disagreeing_wire_is_noted() {
+        let p = Provider::Alibaba;
+        let not_found = p.spec().wire(&Failure::plain(ErrorKind::NotFound, ""), Action::Delete);
+        let agree = SeenError { code: not_found.code.into(), status: Some(not_found.status) };
+        // A listing's own success comes first; a later refusal of the step's action decides.
+        let traces = vec![
+            (Action::ListMyShared, Ok(Output::Done)),
+            (Action::Delete, Ok(Output::Done)),
+            (Action::Delete, refused(ErrorKind::NotFound)),
+        ];
+        let (out, note) = judge(p, Action::Delete, traces.clone(), Sent::Api { error: Some(agree.clone()) });
+        assert_eq!((out.map_err(|f| f.kind), note), (Err(ErrorKind::NotFound), None));
+        // The same decision with another code, or with no error at all, is noted.
+        let other = SeenError { code: "Elsewhere".into(), status: Some(400) };
+        let (_, note) = judge(p, Action::Delete, traces.clone(), Sent::Api { error: Some(other) });
+        assert!(note.is_some_and(|n| n.contains("Elsewhere") && n.contains(not_found.code)));
+        let (_, note) = judge(p, Action::Delete, traces, Sent::Api { error: None });
+        assert_eq!(note.as_deref(), Some("the response carried no error"));
+        // An error inside a job has no status of its own: only the code is compared.
+        let in_job = SeenError { code: not_found.code.into(), status: None };
+        let (_, note) = judge(
+            p,
+            Action::Delete,
+            vec![(Action::Delete, refused(ErrorKind::NotFound))],
+            Sent::Api { error: Some(in_job) },
+        );
+        assert_eq!(note, None);
+    }
+
+    #[test]
+    fn a_refusal_before_the_engine_or_a_silent_server_is_a_failure() {
+        let p = Provider::Tencent;
+        let seen = SeenError { code: "MissingParameter".into(), status: Some(200) };
+        let (out, _) = judge(p, Action::Share, vec![], Sent::Api { error: Some(seen) });
+        assert!(out.is_err_and(|f| f.message.contains("MissingParameter")));
+        let (out, _) = judge(p, Action::Share, vec![], Sent::Api { error: None });
+        assert!(out.is_err_and(|f| f.message.contains("without asking the engine")));
+        let (out, note) = judge(
+            p,
+            Action::Share,
+            vec![(Action::Share, Ok(Output::Done))],
+            Sent::Api { error: Some(SeenError { code: "X".into(), status: Some(200) }) },
+        );
+        assert!(out.is_ok() && note.is_some_and(|n| n.contains("allowed")));
     }
 }
