@@ -149,7 +149,7 @@ fn run_via_http_matches_the_same_snapshot_and_says_what_crossed_the_api() {
     for p in ["jdcloud", "tencent", "alibaba", "huawei-ims", "huawei-swr"] {
         let line = stdout.lines().find(|l| l.starts_with(&format!("{p}: "))).unwrap_or_else(|| panic!("{stdout}"));
         let crossed = line.split_once(": ").and_then(|(_, r)| r.split(' ').next()).and_then(|n| n.parse::<u32>().ok());
-        assert!(crossed >= Some(2) && line.contains(" of 3 steps over its API"), "{line}");
+        assert!(crossed >= Some(2) && line.contains(" of 3 engine requests crossed its API"), "{line}");
     }
     let bad = sharesim(&["run", "--via", "carrier-pigeon"], &dir);
     assert_eq!(bad.status.code(), Some(2));

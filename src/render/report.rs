@@ -49,8 +49,9 @@ pub fn summary(report: &SuiteReport) -> String {
     t.to_string() + "\n"
 }
 
-/// For a run over HTTP: per provider, how many steps the provider's API carried and which went
-/// through the admin route instead (empty for in-process runs).
+/// For a run over HTTP: per provider, how many engine requests (one per step, several for a
+/// batched share) the provider's API carried and which went through the admin route instead
+/// (empty for in-process runs).
 pub fn routes(report: &SuiteReport) -> String {
     let mut out = String::new();
     for p in Provider::ALL {
@@ -70,7 +71,7 @@ pub fn routes(report: &SuiteReport) -> String {
         let inexpressible: usize = total.inexpressible.values().sum();
         let _ = write!(
             out,
-            "{}: {api} of {} steps over its API ({} requests)",
+            "{}: {api} of {} engine requests crossed its API ({} HTTP requests)",
             p.name(),
             api + admin + inexpressible,
             total.requests
