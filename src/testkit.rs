@@ -150,3 +150,73 @@ pub fn assert_every_rule_tested(p: Provider, test_source: &str) {
         p.spec().rules.iter().map(|r| r.id).filter(|id| !test_source.contains(&format!("\"{id}\""))).collect();
     assert!(missing.is_empty(), "{p}: rules without a test: {missing:?}");
 }
+
+/// A provider's endpoint answering in process, for the tests of the HTTP clients
+/// (`providers/<p>/calls.rs`): `owner`, `alice` and `bob` with their keys, and the requests of
+/// the last [`Wire::perform`] kept for inspection.
+pub struct Wire {
+    pub ep: crate::wire::Endpoint,
+    pub keys: crate::wire::KeyStore,
+    pub sent: Vec<crate::wire::HttpRequest>,
+    /// Wall-clock seconds the requests are signed and checked at.
+    pub now: u64,
+}
+
+impl crate::wire::call::Transport for Wire {
+    fn send(&mut self, req: crate::wire::HttpRequest) -> Result<crate::wire::HttpResponse, String> {
+        let resp = self.ep.handle(&req, self.now);
+        self.sent.push(req);
+        Ok(resp)
+    }
+}
+
+impl Wire {
+    pub fn new(p: Provider, now: u64) -> Wire {
+        let mut engine = Engine::new(p, 0);
+        let mut keys = crate::wire::KeyStore::default();
+        for a in ["owner", "alice", "bob"] {
+            engine.add_account(a).expect("fixed names are valid");
+            let (id, secret) = crate::wire::KeyStore::derive(p, a, 0);
+            keys.insert(&id, a, &secret);
+        }
+        Wire { ep: crate::wire::Endpoint::new(engine, keys.clone(), true), keys, sent: Vec::new(), now }
+    }
+
+    /// Makes `owner`'s image `name` in home, straight in the engine; returns its ID.
+    pub fn image(&mut self, name: &str) -> String {
+        let new = NewImage { name: name.into(), region: "home".into(), ..Default::default() };
+        let mut engine = self.ep.engine().clone();
+        let id = created(engine.apply(&Request::new("owner", Operation::CreateImage(new))));
+        self.ep.replace_engine(engine);
+        id
+    }
+
+    /// How a share names `account` in home.
+    pub fn id(&self, account: &str) -> String {
+        self.ep.engine().recipient_id(account, "home").expect("a fixed account")
+    }
+
+    /// Performs `op` as `actor` in region `region` with `perform`, the provider's client; the
+    /// requests it sent are in `sent` afterwards.
+    pub fn perform(
+        &mut self,
+        perform: crate::wire::call::Perform,
+        actor: &str,
+        region: usize,
+        op: Operation,
+    ) -> crate::wire::call::Sent {
+        let engine = self.ep.engine().clone();
+        let (key_id, secret) = crate::wire::KeyStore::derive(engine.provider(), actor, 0);
+        let caller = crate::wire::call::Caller {
+            engine: &engine,
+            actor,
+            key_id: &key_id,
+            secret: &secret,
+            host: "127.0.0.1:8080",
+            now: self.now,
+            region,
+        };
+        self.sent.clear();
+        perform(&Request::new(actor, op), &caller, self).unwrap_or_else(|e| panic!("client fault: {e}"))
+    }
+}

@@ -200,70 +200,41 @@ fn lists_image(resp: &HttpResponse, image: &str) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Engine, NewImage, Output, Validity};
+    use crate::engine::Validity;
     use crate::providers::Provider;
     use crate::providers::alibaba::signature::authenticate;
-    use crate::wire::{Endpoint, HttpRequest, KeyStore, codec};
+    use crate::testkit::Wire;
+    use crate::wire::{Endpoint, codec};
 
     const NOW: u64 = 1_800_000_000;
 
-    /// An ECS endpoint that records what it was sent; `owner` holds image `base`.
+    /// An ECS endpoint; `owner` holds image `base`.
     struct Cloud {
-        ep: Endpoint,
-        sent: Vec<HttpRequest>,
+        w: Wire,
         base: String,
-    }
-
-    impl Transport for Cloud {
-        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
-            self.sent.push(req.clone());
-            Ok(self.ep.handle(&req, NOW))
-        }
     }
 
     impl Cloud {
         fn new() -> Cloud {
-            let mut engine = Engine::new(Provider::Alibaba, 0);
-            let mut keys = KeyStore::default();
-            for a in ["owner", "alice"] {
-                engine.add_account(a).unwrap();
-                let (id, secret) = KeyStore::derive(Provider::Alibaba, a, 0);
-                keys.insert(&id, a, &secret);
-            }
-            let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
-            let Ok(Output::ImageCreated { image, .. }) =
-                engine.apply(&Request::new("owner", Operation::CreateImage(new)))
-            else {
-                panic!("no image")
-            };
-            Cloud { ep: Endpoint::new(engine, keys, true), sent: vec![], base: image }
+            let mut w = Wire::new(Provider::Alibaba, NOW);
+            let base = w.image("base");
+            Cloud { w, base }
         }
 
         fn id(&self, account: &str) -> String {
-            self.ep.engine().recipient_id(account, "home").unwrap()
+            self.w.id(account)
         }
 
         fn perform(&mut self, actor: &str, op: Operation) -> Sent {
-            let engine = self.ep.engine().clone();
-            let (key_id, secret) = KeyStore::derive(Provider::Alibaba, actor, 0);
-            let caller = Caller {
-                engine: &engine,
-                actor,
-                key_id: &key_id,
-                secret: &secret,
-                host: "127.0.0.1:9",
-                now: NOW,
-                region: 0,
-            };
-            perform(&Request::new(actor, op), &caller, self).unwrap()
+            self.w.perform(perform, actor, 0, op)
         }
 
         /// The last request's action and parameters, after checking (on a fresh endpoint, as
         /// nonces are single-use) that its signature names `actor`.
         fn last(&self, actor: &str) -> (String, Vec<(String, String)>) {
-            let req = self.sent.last().unwrap();
+            let req = self.w.sent.last().unwrap();
             let params = codec::query_pairs(req.query());
-            let mut verifier = Endpoint::new(self.ep.engine().clone(), self.ep.keys().clone(), true);
+            let mut verifier = Endpoint::new(self.w.ep.engine().clone(), self.w.keys.clone(), true);
             assert_eq!(authenticate(&mut verifier, req, &params, NOW).unwrap().account, actor);
             (req.get("x-acs-action").unwrap(), params)
         }
@@ -310,7 +281,7 @@ mod tests {
         assert_eq!(c.perform("owner", cancel), ok());
         let (_, params) = c.last("owner");
         assert_eq!((param(&params, "RemoveAccount.1"), param(&params, "AddAccount.1")), (Some(alice.as_str()), None));
-        assert!(c.ep.engine().state().images.iter().all(|i| i.shares.is_empty()), "the cancel reached the engine");
+        assert!(c.w.ep.engine().state().images.iter().all(|i| i.shares.is_empty()), "the cancel reached the engine");
     }
 
     #[test]
@@ -353,6 +324,6 @@ mod tests {
         let dated = Operation::Share { images: vec![base], recipients: vec![alice], options };
         assert!(matches!(c.perform("owner", dated), Sent::Inexpressible { .. }));
         assert_eq!(c.perform("alice", Operation::Accept { images: vec![] }), Sent::NoApi);
-        assert!(c.sent.is_empty());
+        assert!(c.w.sent.is_empty());
     }
 }

@@ -149,63 +149,29 @@ impl Call<'_> {
 mod tests {
     use super::*;
     use crate::clock::EPOCH_START;
-    use crate::engine::{Engine, NewImage, Output, Validity};
+    use crate::engine::Validity;
     use crate::providers::Provider;
     use crate::providers::huawei_gateway::verify;
-    use crate::wire::{Endpoint, HttpRequest, KeyStore};
+    use crate::testkit::Wire;
+    use crate::wire::{HttpRequest, KeyStore};
 
     const P: Provider = Provider::HuaweiIms;
     const NOW: u64 = EPOCH_START + 60;
 
-    /// An endpoint answering directly, keeping what it was sent.
-    struct Direct {
-        ep: Endpoint,
-        sent: Vec<HttpRequest>,
-    }
-
-    impl Transport for Direct {
-        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
-            let resp = self.ep.handle(&req, NOW);
-            self.sent.push(req);
-            Ok(resp)
-        }
-    }
-
     /// `owner` with image `base` in home; `alice` and `bob`.
-    fn world() -> (Direct, KeyStore, String) {
-        let mut engine = Engine::new(P, 0);
-        let mut keys = KeyStore::default();
-        for n in ["owner", "alice", "bob"] {
-            engine.add_account(n).unwrap();
-            let (id, secret) = KeyStore::derive(P, n, 0);
-            keys.insert(&id, n, &secret);
-        }
-        let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
-        let image = match engine.apply(&Request::new("owner", Operation::CreateImage(new))) {
-            Ok(Output::ImageCreated { image, .. }) => image,
-            other => panic!("{other:?}"),
-        };
-        (Direct { ep: Endpoint::new(engine, keys.clone(), true), sent: Vec::new() }, keys, image)
+    fn world() -> (Wire, KeyStore, String) {
+        let mut w = Wire::new(P, NOW);
+        let image = w.image("base");
+        let keys = w.keys.clone();
+        (w, keys, image)
     }
 
     /// Performs `op` as `actor` in region `region` through `t`.
-    fn perform_as(t: &mut Direct, actor: &str, region: usize, op: Operation) -> Sent {
-        let engine = t.ep.engine().clone();
-        let (key_id, secret) = KeyStore::derive(P, actor, 0);
-        let caller = Caller {
-            engine: &engine,
-            actor,
-            key_id: &key_id,
-            secret: &secret,
-            host: "127.0.0.1:8080",
-            now: NOW,
-            region,
-        };
-        t.sent.clear();
-        perform(&Request::new(actor, op), &caller, t).unwrap()
+    fn perform_as(t: &mut Wire, actor: &str, region: usize, op: Operation) -> Sent {
+        t.perform(perform, actor, region, op)
     }
 
-    fn pid(t: &Direct, account: &str, region: usize) -> String {
+    fn pid(t: &Wire, account: &str, region: usize) -> String {
         huawei_gateway::project_id(t.ep.engine(), account, region).unwrap()
     }
 

@@ -148,56 +148,23 @@ fn segments(image: &str) -> Option<(String, String)> {
 mod tests {
     use super::*;
     use crate::clock::EPOCH_START;
-    use crate::engine::{Engine, ErrorKind, Failure, NewImage};
+    use crate::engine::{ErrorKind, Failure, NewImage};
     use crate::providers::Provider;
     use crate::providers::huawei_gateway::verify;
+    use crate::testkit::Wire;
+    use crate::wire::HttpRequest;
     use crate::wire::call::SeenError;
-    use crate::wire::{Endpoint, HttpRequest, HttpResponse, KeyStore};
 
     const P: Provider = Provider::HuaweiSwr;
     const NOW: u64 = EPOCH_START + 60;
 
-    /// An endpoint answering directly, keeping what it was sent.
-    struct Direct {
-        ep: Endpoint,
-        keys: KeyStore,
-        sent: Vec<HttpRequest>,
-    }
-
-    impl Transport for Direct {
-        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
-            let resp = self.ep.handle(&req, NOW);
-            self.sent.push(req);
-            Ok(resp)
-        }
-    }
-
-    fn world() -> Direct {
-        let mut engine = Engine::new(P, 0);
-        let mut keys = KeyStore::default();
-        for n in ["owner", "alice", "bob"] {
-            engine.add_account(n).unwrap();
-            let (id, secret) = KeyStore::derive(P, n, 0);
-            keys.insert(&id, n, &secret);
-        }
-        Direct { ep: Endpoint::new(engine, keys.clone(), true), keys, sent: Vec::new() }
+    fn world() -> Wire {
+        Wire::new(P, NOW)
     }
 
     /// Performs `op` as `actor` through `t`, from home, and checks every request's signature.
-    fn perform_as(t: &mut Direct, actor: &str, op: Operation) -> Sent {
-        let engine = t.ep.engine().clone();
-        let (key_id, secret) = KeyStore::derive(P, actor, 0);
-        let caller = Caller {
-            engine: &engine,
-            actor,
-            key_id: &key_id,
-            secret: &secret,
-            host: "127.0.0.1:8080",
-            now: NOW,
-            region: 0,
-        };
-        t.sent.clear();
-        let sent = perform(&Request::new(actor, op), &caller, t).unwrap();
+    fn perform_as(t: &mut Wire, actor: &str, op: Operation) -> Sent {
+        let sent = t.perform(perform, actor, 0, op);
         for req in &t.sent {
             assert_eq!(verify(&t.keys, req, NOW, true).map(|c| c.account), Ok(actor.to_string()));
         }
@@ -213,7 +180,7 @@ mod tests {
     }
 
     /// `owner` creates `app` over the API.
-    fn with_app() -> Direct {
+    fn with_app() -> Wire {
         let mut t = world();
         let new = NewImage { name: "app".into(), region: "home".into(), ..Default::default() };
         assert_eq!(perform_as(&mut t, "owner", Operation::CreateImage(new)), Sent::Api { error: None });

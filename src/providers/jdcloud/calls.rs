@@ -118,105 +118,63 @@ fn error_of(envelope: &Value) -> Option<SeenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Engine, NewImage, Operation, ShareOptions, Validity};
+    use crate::engine::{ShareOptions, Validity};
     use crate::providers::Provider;
-    use crate::wire::{Endpoint, HttpResponse, KeyStore};
-
-    /// A transport straight into an endpoint, keeping what was sent.
-    struct Direct {
-        ep: Endpoint,
-        now: u64,
-        sent: Vec<HttpRequest>,
-    }
-
-    impl Transport for Direct {
-        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
-            self.sent.push(req.clone());
-            Ok(self.ep.handle(&req, self.now))
-        }
-    }
+    use crate::testkit::Wire;
 
     const NOW: u64 = 1_767_225_600;
 
-    fn world() -> (Direct, String, KeyStore) {
-        let mut engine = Engine::new(Provider::Jdcloud, 0);
-        for a in ["owner", "alice"] {
-            engine.add_account(a).unwrap();
-        }
-        let new = NewImage { name: "web".into(), region: "home".into(), ..Default::default() };
-        let image = match engine.apply(&Request::new("owner", Operation::CreateImage(new))) {
-            Ok(crate::engine::Output::ImageCreated { image, .. }) => image,
-            other => panic!("{other:?}"),
-        };
-        let mut keys = KeyStore::default();
-        for a in ["owner", "alice"] {
-            let (id, secret) = KeyStore::derive(Provider::Jdcloud, a, 0);
-            keys.insert(&id, a, &secret);
-        }
-        (Direct { ep: Endpoint::new(engine, keys.clone(), true), now: NOW, sent: vec![] }, image, keys)
+    fn world() -> (Wire, String) {
+        let mut w = Wire::new(Provider::Jdcloud, NOW);
+        let image = w.image("web");
+        (w, image)
     }
 
-    fn perform_as(d: &mut Direct, keys: &KeyStore, actor: &str, op: Operation) -> Sent {
-        let engine = d.ep.engine().clone();
-        let (id, key) = keys.id_of(actor).unwrap();
-        let caller = Caller {
-            engine: &engine,
-            actor,
-            key_id: id,
-            secret: &key.secret,
-            host: "127.0.0.1:1",
-            now: NOW,
-            region: 0,
-        };
-        perform(&Request::new(actor, op), &caller, d).unwrap()
+    fn share(image: &str, to: &str) -> Operation {
+        Operation::Share { images: vec![image.into()], recipients: vec![to.into()], options: Default::default() }
     }
 
     #[test]
     fn a_share_is_a_signed_share_call_and_a_refusal_is_read_back() {
-        let (mut d, image, keys) = world();
-        let alice = d.ep.engine().recipient_id("alice", "home").unwrap();
-        let share = Operation::Share {
-            images: vec![image.clone()],
-            recipients: vec![alice.clone()],
-            options: Default::default(),
-        };
-        assert_eq!(perform_as(&mut d, &keys, "owner", share.clone()), Sent::Api { error: None });
-        let sent = d.sent.last().unwrap();
+        let (mut w, image) = world();
+        let alice = w.id("alice");
+        assert_eq!(w.perform(perform, "owner", 0, share(&image, &alice)), Sent::Api { error: None });
+        let sent = &w.sent[0];
         assert_eq!(
             (sent.method.as_str(), sent.path()),
             ("POST", format!("/v1/regions/cn-north-1/images/{image}:share").as_str())
         );
-        assert!(sent.get("Authorization").unwrap().starts_with("JDCLOUD3-HMAC-SHA256 "));
+        assert_eq!(
+            signature::verify(sent, &w.keys, true, NOW).map(|k| w.keys.get(&k).unwrap().account.clone()),
+            Ok("owner".into())
+        );
         // A recipient re-sharing the image is refused, and the SDK's view of the error is JD's.
-        let refused = perform_as(&mut d, &keys, "alice", share);
-        let Sent::Api { error: Some(e) } = refused else { panic!("{refused:?}") };
-        let want = d.ep.engine().clone().apply(&Request::new(
-            "alice",
-            Operation::Share { images: vec![image], recipients: vec![alice], options: Default::default() },
-        ));
+        let want = w.ep.engine().clone().apply(&Request::new("alice", share(&image, &alice)));
         let want = Provider::Jdcloud.spec().wire(&want.unwrap_err(), Action::Share);
+        let refused = w.perform(perform, "alice", 0, share(&image, &alice));
+        let Sent::Api { error: Some(e) } = refused else { panic!("{refused:?}") };
         assert_eq!((e.code.as_str(), e.status), (want.code, Some(want.status)));
     }
 
     #[test]
     fn what_the_api_cannot_say_is_not_sent() {
-        let (mut d, image, keys) = world();
+        let (mut w, image) = world();
         let two = Operation::Share {
             images: vec![image.clone(), image.clone()],
             recipients: vec![],
             options: Default::default(),
         };
-        assert!(matches!(perform_as(&mut d, &keys, "owner", two), Sent::Inexpressible { .. }));
+        assert!(matches!(w.perform(perform, "owner", 0, two), Sent::Inexpressible { .. }));
         let options = ShareOptions { validity: Some(Validity::Forever), ..Default::default() };
         let timed = Operation::Share { images: vec![image], recipients: vec![], options };
-        assert!(matches!(perform_as(&mut d, &keys, "owner", timed), Sent::Inexpressible { .. }));
-        assert_eq!(perform_as(&mut d, &keys, "owner", Operation::Quota), Sent::NoApi);
-        assert!(d.sent.is_empty());
+        assert!(matches!(w.perform(perform, "owner", 0, timed), Sent::Inexpressible { .. }));
+        assert_eq!(w.perform(perform, "owner", 0, Operation::Quota), Sent::NoApi);
+        assert!(w.sent.is_empty());
     }
 
     #[test]
     fn listings_and_copies_use_jds_paths() {
-        let (mut d, image, keys) = world();
+        let (mut w, image) = world();
         let ops = [
             (
                 Operation::ListShares { image: image.clone() },
@@ -237,10 +195,19 @@ mod tests {
             ),
         ];
         for (op, method, path) in ops {
-            assert_eq!(perform_as(&mut d, &keys, "owner", op), Sent::Api { error: None });
-            let sent = d.sent.last().unwrap();
+            assert_eq!(w.perform(perform, "owner", 0, op), Sent::Api { error: None });
+            let sent = &w.sent[0];
             assert_eq!((sent.method.as_str(), sent.path()), (method, path.as_str()));
         }
-        assert!(String::from_utf8_lossy(&d.sent[3].body).contains("\"destinationRegion\":\"cn-east-2\""));
+        assert!(String::from_utf8_lossy(&w.sent[0].body).contains("\"destinationRegion\":\"cn-east-2\""));
+    }
+
+    #[test]
+    fn an_id_that_names_nothing_is_sent_percent_encoded() {
+        let (mut w, _) = world();
+        let nothing = Operation::Describe { image: "<web was not created>".into() };
+        let Sent::Api { error: Some(e) } = w.perform(perform, "owner", 0, nothing) else { panic!("{:?}", w.sent) };
+        assert_eq!(w.sent[0].path(), "/v1/regions/cn-north-1/images/%3Cweb%20was%20not%20created%3E");
+        assert_eq!((e.code.as_str(), e.status), ("NOT_FOUND", Some(404)));
     }
 }

@@ -190,68 +190,38 @@ fn lists_image(resp: &HttpResponse, image: &str) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Engine, NewImage, Output, Validity};
+    use crate::engine::Validity;
     use crate::providers::Provider;
     use crate::providers::tencent::signature::verify_tc3;
-    use crate::wire::{Endpoint, HttpRequest, KeyStore};
+    use crate::testkit::Wire;
 
     const NOW: u64 = 1_800_000_000;
 
-    /// A Tencent endpoint that records what it was sent; `owner` holds image `base`.
+    /// A Tencent endpoint; `owner` holds image `base`.
     struct Cloud {
-        ep: Endpoint,
-        sent: Vec<HttpRequest>,
+        w: Wire,
         base: String,
-    }
-
-    impl Transport for Cloud {
-        fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
-            self.sent.push(req.clone());
-            Ok(self.ep.handle(&req, NOW))
-        }
     }
 
     impl Cloud {
         fn new() -> Cloud {
-            let mut engine = Engine::new(Provider::Tencent, 0);
-            let mut keys = KeyStore::default();
-            for a in ["owner", "alice"] {
-                engine.add_account(a).unwrap();
-                let (id, secret) = KeyStore::derive(Provider::Tencent, a, 0);
-                keys.insert(&id, a, &secret);
-            }
-            let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
-            let Ok(Output::ImageCreated { image, .. }) =
-                engine.apply(&Request::new("owner", Operation::CreateImage(new)))
-            else {
-                panic!("no image")
-            };
-            Cloud { ep: Endpoint::new(engine, keys, true), sent: vec![], base: image }
+            let mut w = Wire::new(Provider::Tencent, NOW);
+            let base = w.image("base");
+            Cloud { w, base }
         }
 
         fn id(&self, account: &str) -> String {
-            self.ep.engine().recipient_id(account, "home").unwrap()
+            self.w.id(account)
         }
 
         fn perform(&mut self, actor: &str, op: Operation) -> Sent {
-            let engine = self.ep.engine().clone();
-            let (key_id, secret) = KeyStore::derive(Provider::Tencent, actor, 0);
-            let caller = Caller {
-                engine: &engine,
-                actor,
-                key_id: &key_id,
-                secret: &secret,
-                host: "127.0.0.1:9",
-                now: NOW,
-                region: 0,
-            };
-            perform(&Request::new(actor, op), &caller, self).unwrap()
+            self.w.perform(perform, actor, 0, op)
         }
 
         /// The last request's action, after checking its signature names `actor`.
         fn last(&self, actor: &str) -> (String, Value) {
-            let req = self.sent.last().unwrap();
-            assert_eq!(verify_tc3(&self.ep, req, NOW).unwrap().account, actor);
+            let req = self.w.sent.last().unwrap();
+            assert_eq!(verify_tc3(&self.w.ep, req, NOW).unwrap().account, actor);
             assert_eq!(req.get("X-TC-Region").as_deref(), Some("ap-guangzhou"));
             (req.get("X-TC-Action").unwrap(), serde_json::from_slice(&req.body).unwrap())
         }
@@ -292,7 +262,7 @@ mod tests {
         );
         let (action, body) = c.last("owner");
         assert_eq!((action.as_str(), &body["Permission"]), ("ModifyImageSharePermission", &json!("CANCEL")));
-        assert!(c.ep.engine().state().images.iter().all(|i| i.shares.is_empty()), "the cancel reached the engine");
+        assert!(c.w.ep.engine().state().images.iter().all(|i| i.shares.is_empty()), "the cancel reached the engine");
     }
 
     #[test]
@@ -334,6 +304,6 @@ mod tests {
         let dated = Operation::Share { images: vec![base], recipients: vec![alice], options };
         assert!(matches!(c.perform("owner", dated), Sent::Inexpressible { .. }));
         assert_eq!(c.perform("alice", Operation::Accept { images: vec![] }), Sent::NoApi);
-        assert!(c.sent.is_empty());
+        assert!(c.w.sent.is_empty());
     }
 }
