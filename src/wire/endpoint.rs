@@ -221,6 +221,17 @@ impl Endpoint {
         });
     }
 
+    /// Records the request's outcome as its response states it. An adapter may ask the engine
+    /// several things and still answer `ok` (a listing that leaves out what the caller cannot
+    /// see); the journal must say what the caller was told, as the headers do.
+    fn settle(&mut self, resp: &HttpResponse) {
+        let Some(cur) = self.current.as_mut() else { return };
+        if let Some(outcome) = resp.header("x-sharesim-outcome") {
+            cur.decision = outcome.to_string();
+            cur.rule = resp.header("x-sharesim-rule").and_then(|id| self.provider.rule(id)).map(|r| r.id);
+        }
+    }
+
     fn finish(&mut self, status: u16) {
         if let Some(mut cur) = self.current.take() {
             cur.status = status;
@@ -253,6 +264,7 @@ impl Endpoint {
                 ),
             }
         };
+        self.settle(&resp);
         self.finish(resp.status);
         match self.trace.take() {
             Some(trace) => resp.with_header(TRACE_HEADER, &super::trace::encode(&trace)),

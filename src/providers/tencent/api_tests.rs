@@ -527,6 +527,11 @@ fn describe_images_filters_and_pages() {
     assert_eq!((r["TotalCount"].as_u64(), ids(&r)), (Some(2), vec![other.clone()]));
     let r = ok(c.post("owner", "DescribeImages", json!({"ImageIds": [other]})));
     assert_eq!(ids(&r), vec![other.clone()]);
+    // An image the caller cannot see is left out, and the journal says what the caller was told.
+    let r = ok(c.post("alice", "DescribeImages", json!({"ImageIds": [other]})));
+    assert_eq!(r["TotalCount"], 0);
+    let last = c.ep.journal(1).pop().unwrap();
+    assert_eq!((last.decision.as_str(), last.rule), ("ok", None), "{last:?}");
     // No filter: the recipient sees what is shared with it.
     let r = ok(c.post("alice", "DescribeImages", json!({})));
     assert_eq!(ids(&r), vec![img.clone()]);
