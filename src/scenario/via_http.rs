@@ -241,12 +241,14 @@ impl Door for HttpDoor {
         let mut tx = self.transport();
         let sent = perform(req, &caller, &mut tx);
         let (traces, count, fault) = (std::mem::take(&mut tx.traces), tx.sent, tx.fault.take());
+        self.routes.requests += count;
+        // A client may read before it finds it cannot say the request (SWR reads a share's
+        // deadline to keep it); those reads decided nothing, so the engine still answers.
         match sent {
-            Ok(Sent::NoApi) if count == 0 => return self.through_admin(req, None),
-            Ok(Sent::Inexpressible { why }) if count == 0 => return self.through_admin(req, Some(why)),
+            Ok(Sent::NoApi) => return self.through_admin(req, None),
+            Ok(Sent::Inexpressible { why }) => return self.through_admin(req, Some(why)),
             _ => {}
         }
-        self.routes.requests += count;
         *self.routes.api.entry(req.op.action().name()).or_default() += 1;
         match (sent, fault) {
             (Err(e), _) | (Ok(_), Some(e)) => {

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::identity;
-use crate::clock::iso8601;
+use crate::clock::{iso8601, parse_iso8601};
 use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Request, ShareOptions, Validity, Visibility};
 use crate::providers::huawei_gateway;
 use crate::providers::huawei_gateway::{seen_error, signed_request};
@@ -63,20 +63,23 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             ("POST", domains_path(image), Some(body))
         }
         Operation::ModifyShare { image, recipient, options } => {
-            // UpdateRepoDomains always sets a deadline: keeping the share's own is sending it back.
-            let validity = match options.validity {
-                Some(v) => v,
-                None => match current_validity(caller, image, recipient) {
-                    Some(Validity::Until(t)) if t <= caller.engine.now() => {
+            let target = domains_path(image).map(|p| format!("{p}/{}", codec::encode(recipient)));
+            // UpdateRepoDomains always sets a deadline; keeping the share's own means reading it
+            // first (ShowAccessDomain), as a client of the SDK would.
+            let validity = match (options.validity, &target) {
+                (Some(v), _) => v,
+                (None, Some(t)) => match current_validity(caller, region, t, transport)? {
+                    Some(Validity::Until(end)) if end <= caller.engine.now() => {
                         return Ok(Sent::Inexpressible {
                             why: "UpdateRepoDomains cannot keep a deadline that has passed",
                         });
                     }
                     Some(v) => v,
+                    // No such share to read: the update is refused whatever it says.
                     None => Validity::Forever,
                 },
+                (None, None) => Validity::Forever,
             };
-            let target = domains_path(image).map(|p| format!("{p}/{}", codec::encode(recipient)));
             ("PATCH", target, Some(share_body(options, validity)))
         }
         Operation::CancelShare { image, recipients } => {
@@ -127,13 +130,28 @@ fn share_body(options: &ShareOptions, validity: Validity) -> Value {
     body
 }
 
-/// The validity of `recipient`'s share of `image`, as the client last saw it.
-fn current_validity(caller: &Caller<'_>, image: &str, recipient: &str) -> Option<Validity> {
-    let state = caller.engine.state();
-    let img = &state.images[*state.index.image_by_id.get(image)? as usize];
-    let account = state.index.directory.get(recipient.trim())?.account;
-    let share = img.shares.get(&account)?;
-    Some(share.valid_until.map_or(Validity::Forever, Validity::Until))
+/// The deadline of the access domain at `target`, read with ShowAccessDomain; `None` when the
+/// caller cannot read it (no such share, or not the caller's to see).
+fn current_validity(
+    caller: &Caller<'_>,
+    region: usize,
+    target: &str,
+    transport: &mut dyn Transport,
+) -> Result<Option<Validity>, String> {
+    let project = huawei_gateway::project_id(caller.engine, caller.actor, region)
+        .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
+    let resp = transport.send(signed_request(caller, Some(&project), "GET", target, None))?;
+    if seen_error(&resp)?.is_some() {
+        return Ok(None);
+    }
+    let body = resp.json_body().ok_or_else(|| format!("GET {target} answered no JSON"))?;
+    match body["deadline"].as_str() {
+        Some("forever") => Ok(Some(Validity::Forever)),
+        Some(t) => parse_iso8601(t)
+            .map(|end| Some(Validity::Until(end)))
+            .ok_or_else(|| format!("GET {target}: `{t}` is not a deadline")),
+        None => Err(format!("GET {target} answered no deadline: {body}")),
+    }
 }
 
 /// An image ID `ns/repo` as path segments; a `/` inside the repository name is sent encoded,
@@ -224,15 +242,22 @@ mod tests {
         assert_eq!(t.sent[0].target, "/v2/manage/shared-repositories?center=thirdparty");
         perform_as(&mut t, "owner", Operation::ListShares { image: "ns-owner/app".into() });
         assert_eq!(t.sent[0].target, "/v2/manage/namespaces/ns-owner/repositories/app/access-domains");
-        // A new description keeps the share's own deadline.
+        // A new description keeps the share's own deadline, read first with ShowAccessDomain.
         let options = ShareOptions { description: Some("d".into()), ..Default::default() };
         let modify = Operation::ModifyShare { image: "ns-owner/app".into(), recipient: "alice".into(), options };
-        assert_eq!(perform_as(&mut t, "owner", modify), Sent::Api { error: None });
-        assert_eq!(t.sent[0].method, "PATCH");
+        assert_eq!(perform_as(&mut t, "owner", modify.clone()), Sent::Api { error: None });
+        let domain = "/v2/manage/namespaces/ns-owner/repositories/app/access-domains/alice";
+        let [read, patch] = t.sent.as_slice() else { panic!("{:?}", t.sent) };
+        assert_eq!((read.method.as_str(), read.target.as_str()), ("GET", domain));
+        assert_eq!((patch.method.as_str(), patch.target.as_str()), ("PATCH", domain));
         assert_eq!(
-            body(&t.sent[0]),
+            body(patch),
             json!({ "permit": "read", "deadline": "2026-01-02T00:00:00.000Z", "description": "d" })
         );
+        // Once that deadline has passed, no update can keep it: nothing more is sent.
+        t.ep.advance_clock(2 * 86_400);
+        assert!(matches!(perform_as(&mut t, "owner", modify), Sent::Inexpressible { .. }));
+        assert_eq!(t.sent.len(), 1, "only the read");
         let cancel = Operation::CancelShare { image: "ns-owner/app".into(), recipients: vec!["alice".into()] };
         assert_eq!(perform_as(&mut t, "owner", cancel), Sent::Api { error: None });
         assert_eq!(
