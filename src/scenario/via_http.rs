@@ -368,6 +368,37 @@ mod tests {
         assert_eq!(note, None);
     }
 
+    /// A listing of 500 members with 1,000-character descriptions is a trace of over 500 KB,
+    /// more than an HTTP client reads as a response head by default.
+    #[test]
+    fn a_large_trace_comes_back_whole() {
+        use crate::engine::{NewImage, ShareOptions};
+        let mut engine = Engine::new(Provider::HuaweiSwr, 0);
+        let members: Vec<String> = (1..=500).map(|i| format!("crowd{i}")).collect();
+        for a in std::iter::once("owner".to_string()).chain(members.iter().cloned()) {
+            engine.add_account(&a).unwrap();
+        }
+        let new = NewImage { name: "app".into(), region: "home".into(), ..Default::default() };
+        let Ok(Output::ImageCreated { image, .. }) = engine.apply(&Request::new("owner", Operation::CreateImage(new)))
+        else {
+            panic!("no image")
+        };
+        for m in &members {
+            let options = ShareOptions { description: Some("d".repeat(1000)), ..Default::default() };
+            let recipients = vec![engine.recipient_id(m, "home").unwrap()];
+            let share = Operation::Share { images: vec![image.clone()], recipients, options };
+            engine.apply(&Request::new("owner", share)).unwrap();
+        }
+        let mut door = HttpDoor::start(engine).unwrap();
+        let (out, note) = door.apply(&Request::new("owner", Operation::ListShares { image }));
+        assert_eq!(note, None);
+        match out {
+            Ok(Output::Members { members }) => assert_eq!(members.len(), 500),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(door.routes.api.get("list_shares"), Some(&1));
+    }
+
     #[test]
     fn a_refusal_before_the_engine_or_a_silent_server_is_a_failure() {
         let p = Provider::Tencent;

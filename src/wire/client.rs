@@ -9,6 +9,9 @@ use hyper_util::rt::TokioExecutor;
 
 use super::{HttpRequest, HttpResponse};
 
+/// How large a response head the client reads.
+const MAX_HEAD_BYTES: usize = 16 * 1024 * 1024;
+
 #[derive(Clone)]
 pub struct HttpClient {
     inner: Client<HttpConnector, Full<Bytes>>,
@@ -22,7 +25,10 @@ impl Default for HttpClient {
 
 impl HttpClient {
     pub fn new() -> HttpClient {
-        HttpClient { inner: Client::builder(TokioExecutor::new()).build_http() }
+        // A traced answer can carry a large head (`wire::trace`: a listing of 500 members with
+        // long descriptions is over 500 KB), more than hyper reads by default (~400 KB).
+        let inner = Client::builder(TokioExecutor::new()).http1_max_buf_size(MAX_HEAD_BYTES).build_http();
+        HttpClient { inner }
     }
 
     /// Sends `req` to `base` (`http://127.0.0.1:PORT`), with its headers exactly as given.
