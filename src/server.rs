@@ -48,7 +48,8 @@ pub struct Running {
     tasks: Vec<JoinHandle<()>>,
 }
 
-fn wall_clock() -> u64 {
+/// Unix seconds now: signature windows are judged on the wall clock, not the virtual one.
+pub fn wall_clock() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 

@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -110,10 +109,6 @@ pub struct HttpDoor {
     // Dropped last: stopping the runtime ends the server's tasks.
     _running: Running,
     rt: tokio::runtime::Runtime,
-}
-
-fn wall_clock() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 impl HttpDoor {
@@ -234,7 +229,7 @@ impl Door for HttpDoor {
             key_id: &key_id,
             secret: &secret,
             host: &self.host,
-            now: wall_clock(),
+            now: server::wall_clock(),
             region,
         };
         let perform = self.perform;

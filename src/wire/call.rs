@@ -28,6 +28,18 @@ pub struct Caller<'a> {
     pub region: usize,
 }
 
+impl Caller<'_> {
+    /// A region as the provider's API names it: an abstract name (`away`) becomes its ID;
+    /// anything else goes as written, for the server to judge.
+    pub fn region_id<'r>(&self, region: &'r str) -> &'r str {
+        let regions = self.engine.provider().spec().regions;
+        match self.engine.resolve_region(region).ok().and_then(|ix| regions.get(ix)) {
+            Some(r) => r.id,
+            None => region,
+        }
+    }
+}
+
 /// Sends a request to the provider's listener and returns its response.
 pub trait Transport {
     fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String>;

@@ -40,7 +40,7 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
     };
     let region = match &req.op {
         // A new image is made in its own region, whatever the step's.
-        Operation::CreateImage(new) => region_id(caller, &new.region),
+        Operation::CreateImage(new) => caller.region_id(&new.region),
         _ => super::SPEC.regions.get(caller.region).ok_or("the call's region is not one of Alibaba's")?.id,
     };
     params.push(("RegionId".into(), region.into()));
@@ -113,7 +113,7 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         }),
         Operation::Delete { image } => with_image(image, || api("DeleteImage", &[("ImageId", image)])),
         Operation::Copy { image, to_region, name, own_key } => with_image(image, || {
-            let mut params = vec![("ImageId", image.as_str()), ("DestinationRegionId", region_id(caller, to_region))];
+            let mut params = vec![("ImageId", image.as_str()), ("DestinationRegionId", caller.region_id(to_region))];
             if let Some(n) = name {
                 params.push(("DestinationImageName", n));
             }
@@ -152,14 +152,6 @@ fn accounts(image: &str, list: &str, recipients: &[String]) -> Call {
     let mut params = vec![("ImageId".to_string(), image.to_string())];
     params.extend(recipients.iter().enumerate().map(|(i, r)| (format!("{list}.{}", i + 1), r.clone())));
     Call::Api { action: "ModifyImageSharePermission", params }
-}
-
-/// An abstract region name (`away`) as its ID; anything else as written, for the server to judge.
-fn region_id<'a>(caller: &Caller<'_>, region: &'a str) -> &'a str {
-    match caller.engine.resolve_region(region).ok().and_then(|ix| super::SPEC.regions.get(ix)) {
-        Some(r) => r.id,
-        None => region,
-    }
 }
 
 /// `prefix` and twenty lowercase letters or digits: what ECS IDs look like.

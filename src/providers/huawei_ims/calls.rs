@@ -66,8 +66,7 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             if *own_key {
                 return Ok(Sent::Inexpressible { why: "CopyImageCrossRegion takes no key of the caller's" });
             }
-            let region_id =
-                dest.map(|d| engine.provider().spec().regions[d].id.to_string()).unwrap_or_else(|| to_region.clone());
+            let region_id = caller.region_id(to_region);
             let body = json!({
                 "name": name, "region": region_id, "project_name": region_id, "agency_name": "ims_admin_agency",
             });

@@ -64,8 +64,7 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             if *own_key {
                 return Ok(Sent::Inexpressible { why: "CopyImages takes no key of the caller's" });
             }
-            // An unknown destination is sent as it is: JD refuses it by name.
-            let dest = caller.engine.resolve_region(to_region).map(|ix| spec.regions[ix].id).unwrap_or(to_region);
+            let dest = caller.region_id(to_region);
             let mut body = json!({ "regionId": region, "sourceImageIds": [image], "destinationRegion": dest });
             if let Some(n) = name {
                 body["name"] = json!(n);

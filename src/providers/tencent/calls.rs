@@ -90,13 +90,7 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         }),
         Operation::Delete { image } => with_image(image, || api("DeleteImages", json!({ "ImageIds": [image] }))),
         Operation::Copy { image, to_region, name, own_key } => with_image(image, || {
-            // An abstract name (`away`) becomes the region's ID; anything else goes as written.
-            let to = caller
-                .engine
-                .resolve_region(to_region)
-                .ok()
-                .and_then(|ix| super::SPEC.regions.get(ix))
-                .map_or(to_region.as_str(), |r| r.id);
+            let to = caller.region_id(to_region);
             let mut body = json!({ "ImageIds": [image], "DestinationRegions": [to], "ImageSetRequired": true });
             if let Some(n) = name {
                 body["ImageName"] = json!(n);
