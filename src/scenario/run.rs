@@ -166,9 +166,14 @@ impl<D: Door> Runner<'_, D> {
                 }
                 Recipient::Raw(s) => out.push(s.clone()),
                 Recipient::Crowd { from, to } => {
-                    for i in *from..=*to {
-                        let name = crowd_name(i);
-                        let id = self.door.look(|e| e.recipient_id(&name, region)).unwrap_or_default();
+                    // One look for the whole crowd: over HTTP each look takes the server's lock.
+                    let crowd: Vec<(String, String)> = self.door.look(|e| {
+                        (*from..=*to)
+                            .map(crowd_name)
+                            .map(|name| (e.recipient_id(&name, region).unwrap_or_default(), name))
+                            .collect()
+                    });
+                    for (id, name) in crowd {
                         self.who.insert(id.clone(), name);
                         out.push(id);
                     }
