@@ -193,7 +193,7 @@ fn main() {
         let bare = bare_hyper().await;
         let axum_only = bare_axum().await;
         let providers = Provider::ALL.to_vec();
-        let opts = ServeOptions { port: 0, world: World::default_world(), verify_signatures: true, providers: providers.clone() };
+        let opts = ServeOptions { providers: providers.clone(), ..ServeOptions::new(World::default_world()) };
         let running = start(&opts).await.expect("serve");
         let banner = running.banner();
         let unverified = start(&ServeOptions { verify_signatures: false, ..opts.clone() }).await.expect("serve");
@@ -233,7 +233,7 @@ fn main() {
                 u / b
             );
         }
-        running.shutdown().await;
-        unverified.shutdown().await;
+        running.shutdown().await.expect("no state files to save");
+        unverified.shutdown().await.expect("no state files to save");
     });
 }

@@ -117,6 +117,26 @@ enum Command {
         /// Only these providers (repeatable).
         #[arg(long = "provider", value_parser = parse_provider)]
         providers: Vec<Provider>,
+        /// Keep each provider's state in DIR/<provider>.json: loaded at start when present,
+        /// written atomically before each change is answered, and at shutdown.
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// Require this token, as the X-Sharesim-Admin-Token header, on every admin request
+        /// (for machines other people can reach). Also read from SHARESIM_ADMIN_TOKEN.
+        #[arg(long, value_name = "TOKEN", env = "SHARESIM_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Seconds a request head may take to arrive; also closes kept-alive connections idle this long.
+        #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_seconds)]
+        header_timeout: f64,
+        /// Seconds a request body may take to arrive.
+        #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_seconds)]
+        body_timeout: f64,
+        /// Seconds in-flight requests get after SIGTERM or SIGINT before connections are dropped.
+        #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_seconds)]
+        shutdown_timeout: f64,
+        /// Connections served at once over all listeners (default: from the open-file limit).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: Option<u32>,
     },
     /// Print a world (accounts, identities, access keys, images) without serving it.
     World {
@@ -142,7 +162,31 @@ fn load_world(path: Option<PathBuf>) -> Result<World, String> {
     }
 }
 
-fn serve(port: u16, world: Option<PathBuf>, verify: bool, providers: Vec<Provider>) -> ExitCode {
+/// Seconds as a finite, non-negative number, at most a day.
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds from 0 to 86400")),
+    }
+}
+
+/// What `sharesim serve` was asked for, beyond the world.
+struct ServeArgs {
+    port: u16,
+    world: Option<PathBuf>,
+    verify: bool,
+    providers: Vec<Provider>,
+    state_dir: Option<PathBuf>,
+    admin_token: Option<String>,
+    limits: server::Limits,
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let ServeArgs { port, world, verify, providers, state_dir, admin_token, limits } = args;
+    if admin_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        eprintln!("error: --admin-token must not be empty");
+        return ExitCode::from(2);
+    }
     let world = match load_world(world) {
         Ok(w) => w,
         Err(e) => {
@@ -159,9 +203,14 @@ fn serve(port: u16, world: Option<PathBuf>, verify: bool, providers: Vec<Provide
         }
     };
     runtime.block_on(async move {
-        let opts = server::ServeOptions { port, world, verify_signatures: verify, providers };
+        let opts =
+            server::ServeOptions { port, world, verify_signatures: verify, providers, limits, admin_token, state_dir };
         let running = match server::start(&opts).await {
             Ok(r) => r,
+            Err(e @ server::ServeError::Store(_)) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(1);
@@ -176,9 +225,17 @@ fn serve(port: u16, world: Option<PathBuf>, verify: bool, providers: Vec<Provide
             eprintln!("sharesim: signatures are NOT verified (--no-verify-signatures)");
         }
         server::interrupted().await;
-        eprintln!("sharesim: shutting down");
-        running.shutdown().await;
-        ExitCode::SUCCESS
+        eprintln!(
+            "sharesim: shutting down (connections still open in {} s are dropped)",
+            limits.shutdown_timeout.as_secs_f64()
+        );
+        match running.shutdown().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        }
     })
 }
 
@@ -301,8 +358,26 @@ fn main() -> ExitCode {
             run(SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots, via }, junit, format)
         }
         Command::Compare { scenario, providers, markdown } => compare(scenario, providers, markdown),
-        Command::Serve { port, world, no_verify_signatures, providers } => {
-            serve(port, world, !no_verify_signatures, providers)
+        Command::Serve {
+            port,
+            world,
+            no_verify_signatures,
+            providers,
+            state_dir,
+            admin_token,
+            header_timeout,
+            body_timeout,
+            shutdown_timeout,
+            max_connections,
+        } => {
+            let defaults = server::Limits::default();
+            let limits = server::Limits {
+                header_timeout: std::time::Duration::from_secs_f64(header_timeout),
+                body_timeout: std::time::Duration::from_secs_f64(body_timeout),
+                shutdown_timeout: std::time::Duration::from_secs_f64(shutdown_timeout),
+                max_connections: max_connections.map_or(defaults.max_connections, |n| n as usize),
+            };
+            serve(ServeArgs { port, world, verify: !no_verify_signatures, providers, state_dir, admin_token, limits })
         }
         Command::World { world, format: WorldFormat::Json } => {
             match load_world(world).and_then(|w| w.describe_all().map_err(|e| e.to_string())) {

@@ -1,10 +1,18 @@
 //! `sharesim serve`: one HTTP listener per provider on 127.0.0.1, each routing raw requests to
 //! its provider's endpoint. The server only moves bytes; adapters decide everything.
+//!
+//! It is what users leave running for hours under SDKs, CI jobs and browsers, so no client can
+//! hold it: a request head must arrive within [`Limits::header_timeout`] (which is also how long
+//! a kept-alive connection may sit idle), a body within [`Limits::body_timeout`], connections
+//! are capped at [`Limits::max_connections`] (the rest wait in the kernel's backlog), accept
+//! errors such as running out of file descriptors back off instead of spinning, and shutdown
+//! drops whatever is still open after [`Limits::shutdown_timeout`].
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -12,12 +20,58 @@ use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::providers::Provider;
+use crate::wire::admin::{self, MAX_ADMIN_BODY_BYTES};
+use crate::wire::store::{StateFile, StoreError};
 use crate::wire::{Endpoint, HttpRequest, HttpResponse, MAX_BODY_BYTES, Rejection};
 use crate::world::{World, WorldError};
+
+/// Request heads larger than this (request line and headers) are refused in the provider's
+/// format. hyper itself refuses heads over its buffer (~400 KB) and URIs over 64 KB with an
+/// empty 431/414 before the server sees them; below those, the provider answers.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Request targets (path and query) longer than this are refused in the provider's format.
+pub const MAX_TARGET_BYTES: usize = 32 * 1024;
+
+/// The server's time and connection limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A request head must arrive within this; it also closes kept-alive connections idle for
+    /// this long (hyper starts the clock when it waits for the next head).
+    pub header_timeout: Duration,
+    /// A request body must arrive within this once its head has.
+    pub body_timeout: Duration,
+    /// After SIGTERM, in-flight requests get this long; then every connection is dropped.
+    pub shutdown_timeout: Duration,
+    /// Connections served at once, over all listeners; more wait in the backlog.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(5),
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+/// Descriptors left for listeners, state files and the runtime when connections are capped.
+const RESERVED_FDS: u64 = 64;
+
+/// As many connections as the open-file limit allows after [`RESERVED_FDS`], between 8 and
+/// 4,096: at `ulimit -n 1024` that is 960, so the server stops accepting before `accept` fails.
+pub fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes only into the struct it is given.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 { limit.rlim_cur } else { 1024 };
+    soft.saturating_sub(RESERVED_FDS).clamp(8, 4096) as usize
+}
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -27,6 +81,26 @@ pub struct ServeOptions {
     pub world: World,
     pub verify_signatures: bool,
     pub providers: Vec<Provider>,
+    pub limits: Limits,
+    /// When set, every admin request must carry it in `X-Sharesim-Admin-Token`.
+    pub admin_token: Option<String>,
+    /// When set, each provider's state is loaded from and saved to `DIR/<provider>.json`.
+    pub state_dir: Option<PathBuf>,
+}
+
+impl ServeOptions {
+    /// Every provider of `world`, any free ports, signatures verified, default limits.
+    pub fn new(world: World) -> ServeOptions {
+        ServeOptions {
+            port: 0,
+            world,
+            verify_signatures: true,
+            providers: Provider::ALL.to_vec(),
+            limits: Limits::default(),
+            admin_token: None,
+            state_dir: None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +109,15 @@ pub enum ServeError {
     World(#[from] WorldError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "--port {port}: {count} providers take consecutive ports {port}-{last}, past the highest port 65535; \
+         choose --port {highest} or lower (or 0 for any free ports)",
+        last = *port as u32 + *count as u32 - 1,
+        highest = 65536 - *count as u32
+    )]
+    PortsDoNotFit { port: u16, count: usize },
+    #[error("{0}")]
+    Store(#[from] StoreError),
 }
 
 /// Shared endpoints, one per provider.
@@ -69,19 +152,49 @@ pub fn lock(ep: &Mutex<Endpoint>) -> std::sync::MutexGuard<'_, Endpoint> {
     ep.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn serve_one(State(ep): State<Arc<Mutex<Endpoint>>>, req: Request<Body>) -> Response<Body> {
+/// What a connection's requests are served with.
+#[derive(Clone)]
+struct Conn {
+    ep: Arc<Mutex<Endpoint>>,
+    limits: Limits,
+}
+
+/// Why the server refuses a request head it has read, before any adapter sees it.
+fn head_problem(parts: &axum::http::request::Parts, target: &str) -> Option<String> {
+    if target.len() > MAX_TARGET_BYTES {
+        return Some(format!("the request target is {} bytes; at most {MAX_TARGET_BYTES} are read", target.len()));
+    }
+    let head: usize = target.len() + parts.headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>();
+    (head > MAX_HEAD_BYTES).then(|| format!("the request head is {head} bytes; at most {MAX_HEAD_BYTES} are read"))
+}
+
+async fn serve_one(State(conn): State<Conn>, req: Request<Body>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
     let target = parts.uri.path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => b.to_vec(),
-        Err(e) => {
+    if let Some(why) = head_problem(&parts, &target) {
+        return into_response(lock(&conn.ep).reject(&method, &target, &Rejection::Unreadable(why)));
+    }
+    let limit = if admin::is_admin(&target) { MAX_ADMIN_BODY_BYTES } else { MAX_BODY_BYTES };
+    let body = match tokio::time::timeout(conn.limits.body_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(b)) => b.to_vec(),
+        Ok(Err(e)) => {
             let why = if e.to_string().contains("length limit") {
-                Rejection::BodyTooLarge { limit: MAX_BODY_BYTES }
+                Rejection::BodyTooLarge { limit }
             } else {
                 Rejection::Unreadable(e.to_string())
             };
-            return into_response(lock(&ep).reject(&method, &target, &why));
+            return into_response(lock(&conn.ep).reject(&method, &target, &why));
+        }
+        Err(_) => {
+            let why = Rejection::Unreadable(format!(
+                "the body did not arrive within {} s",
+                conn.limits.body_timeout.as_secs_f64()
+            ));
+            let mut resp = into_response(lock(&conn.ep).reject(&method, &target, &why));
+            // The rest of the body may never come: the connection is not reused.
+            resp.headers_mut().insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+            return resp;
         }
     };
     let headers = parts
@@ -91,63 +204,133 @@ async fn serve_one(State(ep): State<Arc<Mutex<Endpoint>>>, req: Request<Body>) -
         .collect();
     let request = HttpRequest { method, target, headers, body };
     let now = wall_clock();
-    let resp = lock(&ep).handle(&request, now);
+    let resp = lock(&conn.ep).handle(&request, now);
     into_response(resp)
 }
 
+/// Waits until `flag` is true (or its sender is gone).
+async fn raised(mut flag: watch::Receiver<bool>) {
+    while !*flag.borrow_and_update() {
+        if flag.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Serves HTTP/1.1 connections on `listener` until `stopped` turns true, then lets in-flight
-/// requests finish. Connections are served by hyper's HTTP/1 builder directly: `axum::serve`
-/// sniffs every connection for HTTP/2, which cost a third of the throughput (benches/serve.rs),
-/// and no provider's SDK speaks HTTP/2 to these endpoints.
-async fn accept_loop(listener: TcpListener, app: Router, mut stopped: watch::Receiver<bool>) {
+/// requests finish for `shutdown_timeout` and drops what is left. Connections are served by
+/// hyper's HTTP/1 builder directly: `axum::serve` sniffs every connection for HTTP/2, which
+/// cost a third of the throughput (benches/serve.rs), and no provider's SDK speaks HTTP/2 to
+/// these endpoints.
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    slots: Arc<Semaphore>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let (force, forced) = watch::channel(false);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.keep_alive(true).timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let mut backoff = Duration::ZERO;
     loop {
-        let conn = tokio::select! {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            _ = stopped.changed() => break,
+        };
+        let Ok(slot) = slot else { break };
+        let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stopped.changed() => break,
         };
-        let Ok((stream, _)) = conn else { continue };
+        let stream = match accepted {
+            Ok((stream, _)) => {
+                backoff = Duration::ZERO;
+                stream
+            }
+            Err(e) => {
+                // Out of descriptors (EMFILE) or memory: retrying at once would spin a core
+                // and starve the connections that are being served. Wait, longer each time.
+                drop(slot);
+                if backoff.is_zero() {
+                    eprintln!("sharesim: accept failed ({e}); backing off until connections close");
+                }
+                backoff = (backoff * 2).clamp(Duration::from_millis(5), Duration::from_secs(1));
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => continue,
+                    _ = stopped.changed() => break,
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        let conn = hyper::server::conn::http1::Builder::new()
-            .keep_alive(true)
-            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let watched = graceful.watch(conn);
+        let forced = forced.clone();
         tokio::spawn(async move {
-            let _ = watched.await;
+            let _slot = slot;
+            tokio::select! {
+                _ = watched => {},
+                _ = raised(forced) => {},
+            }
         });
         if *stopped.borrow() {
             break;
         }
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown()).await.is_err() {
+        let _ = force.send(true);
+    }
 }
 
 /// Binds every provider's listener and starts serving.
 pub async fn start(opts: &ServeOptions) -> Result<Running, ServeError> {
     let mut endpoints = Vec::new();
     for &p in &opts.providers {
-        endpoints.push((p, opts.world.endpoint(p, opts.verify_signatures)?));
+        let mut ep = opts.world.endpoint(p, opts.verify_signatures)?;
+        ep.set_admin_token(opts.admin_token.clone());
+        if let Some(dir) = &opts.state_dir {
+            let file = StateFile::in_dir(dir, p)?;
+            if let Some(engine) = file.load(p)? {
+                ep.replace_engine(engine);
+            }
+            ep.set_store(file)?;
+        }
+        endpoints.push((p, ep));
     }
-    listen(endpoints, opts.port).await
+    listen_with(endpoints, opts.port, opts.limits).await
 }
 
 /// Serves ready-made endpoints (a scenario's world, say) on 127.0.0.1, from `port` on (0 = any
-/// free ports).
+/// free ports), with the default limits.
 pub async fn listen(endpoints: Vec<(Provider, Endpoint)>, port: u16) -> Result<Running, ServeError> {
+    listen_with(endpoints, port, Limits::default()).await
+}
+
+/// [`listen`] with chosen limits.
+pub async fn listen_with(
+    endpoints: Vec<(Provider, Endpoint)>,
+    port: u16,
+    limits: Limits,
+) -> Result<Running, ServeError> {
+    if port != 0 && port as usize + endpoints.len() > 65536 {
+        return Err(ServeError::PortsDoNotFit { port, count: endpoints.len() });
+    }
     let (stop, stopped) = watch::channel(false);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut addrs = BTreeMap::new();
     let mut shared = BTreeMap::new();
     let mut tasks = Vec::new();
     for (i, (p, ep)) in endpoints.into_iter().enumerate() {
         let ep = Arc::new(Mutex::new(ep));
-        let port = if port == 0 { 0 } else { port.saturating_add(i as u16) };
+        let port = if port == 0 { 0 } else { port + i as u16 };
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
-        let app = Router::new().fallback(serve_one).with_state(ep.clone());
-        tasks.push(tokio::spawn(accept_loop(listener, app, stopped.clone())));
+        let app = Router::new().fallback(serve_one).with_state(Conn { ep: ep.clone(), limits });
+        tasks.push(tokio::spawn(accept_loop(listener, app, limits, slots.clone(), stopped.clone())));
         addrs.insert(p, local);
         shared.insert(p, ep);
     }
@@ -164,12 +347,20 @@ impl Running {
         json!({ "endpoints": endpoints, "providers": providers })
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for the listeners.
-    pub async fn shutdown(self) {
+    /// Stops accepting, lets in-flight requests finish (for at most the shutdown timeout),
+    /// waits for the listeners, and saves every state that has a file.
+    pub async fn shutdown(self) -> Result<(), StoreError> {
         let _ = self.stop.send(true);
         for t in self.tasks {
             let _ = t.await;
         }
+        let mut first_error = None;
+        for ep in self.endpoints.values() {
+            if let Err(e) = lock(ep).save() {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 }
 

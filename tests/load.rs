@@ -32,10 +32,8 @@ fn image(world: &Value, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_shares_stop_exactly_at_the_limit() {
     let opts = ServeOptions {
-        port: 0,
-        world: World::default_world(),
-        verify_signatures: true,
         providers: vec![Provider::Tencent, Provider::Alibaba],
+        ..ServeOptions::new(World::default_world())
     };
     let running = start(&opts).await.expect("the server starts on loopback");
     let banner = running.banner();
@@ -44,7 +42,7 @@ async fn concurrent_shares_stop_exactly_at_the_limit() {
         alibaba_race(&banner).await;
     })
     .await;
-    running.shutdown().await;
+    running.shutdown().await.expect("no state files to save");
     assert!(outcome.is_ok(), "the load test finished within 60 s");
 }
 

@@ -9,6 +9,7 @@ mod outcome;
 mod state;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 pub use op::{
     Action, EncryptionSpec, ImageKind, NewImage, Operation, Product, Request, ShareOptions, Validity, Visibility,
@@ -263,7 +264,7 @@ impl Engine {
 
     /// Moves the virtual clock on (the admin API does this without an actor).
     pub fn advance_clock(&mut self, seconds: u64) -> String {
-        self.state.now = self.state.now.saturating_add(seconds);
+        self.state.now = crate::clock::advance(self.state.now, seconds);
         iso8601(self.state.now)
     }
 
@@ -1206,30 +1207,7 @@ impl Engine {
         }
         let mut state = dump.state;
         let spec = provider.spec();
-        let n_acc = state.accounts.len() as AccountIx;
-        let n_img = state.images.len() as ImageIx;
-        for img in &state.images {
-            if img.owner >= n_acc
-                || img.region >= spec.regions.len()
-                || img.shares.keys().chain(&img.former_members).any(|&a| a >= n_acc)
-            {
-                return Err(LoadError::Inconsistent(format!(
-                    "image `{}` names an account or region that does not exist",
-                    img.id
-                )));
-            }
-        }
-        for inst in &state.instances {
-            if inst.owner >= n_acc || inst.image >= n_img || inst.region >= spec.regions.len() {
-                return Err(LoadError::Inconsistent(format!(
-                    "instance `{}` names an account, image or region that does not exist",
-                    inst.id
-                )));
-            }
-        }
-        if state.key_grants.iter().any(|(_, a)| *a >= n_acc) {
-            return Err(LoadError::Inconsistent("a key grant names an account that does not exist".into()));
-        }
+        validate::state(spec, &state).map_err(LoadError::Inconsistent)?;
         state.reindex();
         Ok(Engine { provider, spec, policy: provider.policy(), settings: dump.settings, state })
     }

@@ -39,6 +39,20 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the action can change the state: listings, descriptions and quota reads cannot
+    /// (the engine serves them from `&self`), so a server that persists state skips them.
+    pub fn changes_state(self) -> bool {
+        !matches!(
+            self,
+            Action::ListShares
+                | Action::ListSharedWithMe
+                | Action::ListMyShared
+                | Action::ListImages
+                | Action::Describe
+                | Action::Quota
+        )
+    }
+
     pub const ALL: [Action; 25] = [
         Action::CreateImage,
         Action::Share,

@@ -190,5 +190,7 @@ fn random_operations_never_panic(
             _ => {}
         }
     }
-    assert!(Engine::load(p, &e.dump()).is_ok());
+    if let Err(e) = Engine::load(p, &e.dump()) {
+        panic!("{p}: a dump of random operations does not load back: {e}");
+    }
 }

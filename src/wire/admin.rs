@@ -1,11 +1,18 @@
 //! The admin API on every listener, under `/_sharesim/`: reset, world, clock, state, journal,
 //! and `apply`, which hands one engine request straight to the engine.
-//! It speaks plain JSON (`{"error": …}` on failure), not a provider's format.
+//! It speaks plain JSON (`{"error": …}` with a 4xx/5xx status on failure), never a provider's
+//! format, so a script that checks the status is never told a refusal worked.
+//!
+//! The admin API can read every secret key and change any state, and the user's browser can
+//! reach loopback: [`guard`] refuses what only a web page would send (a foreign `Host`, as in
+//! DNS rebinding; a foreign `Origin`; a write that is not `application/json`, which a
+//! cross-origin form or `text/plain` fetch cannot send without a preflight), and, when the
+//! server was given one, a request without the admin token.
 
 use serde_json::json;
 
 use super::endpoint::JOURNAL_CAPACITY;
-use super::{Endpoint, HttpRequest, HttpResponse};
+use super::{Endpoint, HttpRequest, HttpResponse, codec};
 use crate::engine::{Engine, Request};
 
 /// What `POST /_sharesim/apply` takes: one engine request, as scenario steps become. It is the
@@ -14,9 +21,121 @@ use crate::engine::{Engine, Request};
 const APPLY_EXAMPLE: &str = r#"{"actor": "owner", "op": {"op": "quota"}}"#;
 
 pub const PREFIX: &str = "/_sharesim/";
+/// The header that carries `--admin-token`.
+pub const TOKEN_HEADER: &str = "X-Sharesim-Admin-Token";
+/// Admin request bodies may be this large: a state dump of a busy world is many megabytes,
+/// far above what a provider request may carry (`MAX_BODY_BYTES`).
+pub const MAX_ADMIN_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+/// Whether `target` (path and query) is an admin route.
+pub fn is_admin(target: &str) -> bool {
+    target.starts_with(PREFIX)
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`, with or without a port: the only hosts a request for
+/// the admin API may name.
+fn loopback_host(host: &str) -> bool {
+    let host = host.trim();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((inner, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(all_digits) => inner,
+            _ => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if all_digits(port) => name,
+            Some(_) => return false,
+            None => host,
+        }
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `http(s)://` and a loopback host: an `Origin` a page served from this machine sends.
+fn loopback_origin(origin: &str) -> bool {
+    let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    rest.is_some_and(|host| !host.contains('/') && loopback_host(host))
+}
+
+/// Refuses an admin request a web page could have made, or one without the admin token.
+pub fn guard(req: &HttpRequest, token: Option<&str>) -> Result<(), HttpResponse> {
+    match req.get("Host") {
+        Some(host) if loopback_host(&host) => {}
+        Some(host) => {
+            return Err(error(
+                403,
+                format!(
+                    "the admin API answers only requests for a loopback host (localhost, 127.0.0.1, [::1]), not `{host}`"
+                ),
+            ));
+        }
+        None => return Err(error(403, "the admin API needs a Host header naming a loopback host")),
+    }
+    if let Some(origin) = req.get("Origin")
+        && !loopback_origin(&origin)
+    {
+        return Err(error(403, format!("the admin API refuses requests from the web origin `{origin}`")));
+    }
+    if let Some(want) = token {
+        match req.get(TOKEN_HEADER) {
+            Some(got) if codec::same(got.trim(), want) => {}
+            Some(_) => return Err(error(401, format!("the {TOKEN_HEADER} header does not match --admin-token"))),
+            None => {
+                return Err(error(
+                    401,
+                    format!("this server was started with --admin-token: send it as {TOKEN_HEADER}"),
+                ));
+            }
+        }
+    }
+    let writes = !matches!(req.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    let json = req.get("Content-Type").is_some_and(|ct| {
+        ct.split(';').next().is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if writes && !json {
+        return Err(error(
+            415,
+            format!("{} {} must be sent as Content-Type: application/json", req.method, req.path()),
+        ));
+    }
+    Ok(())
+}
+
+/// The admin API's answer to a request the server could not read.
+pub fn rejection(why: &super::Rejection) -> HttpResponse {
+    match why {
+        super::Rejection::BodyTooLarge { limit } => {
+            error(413, format!("admin request bodies are limited to {limit} bytes"))
+        }
+        super::Rejection::Unreadable(detail) => error(400, format!("the request could not be read: {detail}")),
+    }
+}
+
+/// `?limit=N` of the journal: absent is 100, more than is kept is all that is kept, anything
+/// but a whole number is an error rather than a silent default.
+fn journal_limit(query: &str) -> Result<usize, HttpResponse> {
+    match crate::wire::codec::query_pairs(query).into_iter().rev().find(|(k, _)| k == "limit") {
+        None => Ok(100),
+        Some((_, v)) => v.parse::<usize>().map(|n| n.min(JOURNAL_CAPACITY)).map_err(|_| {
+            error(400, format!("journal: limit must be a whole number from 0 to {JOURNAL_CAPACITY}, not `{v}`"))
+        }),
+    }
+}
 
 fn ok(body: serde_json::Value) -> HttpResponse {
     HttpResponse::json(200, "application/json", &body)
+}
+
+/// An admin (or sharesim-internal) failure: `{"error": …}` with `status`.
+pub fn failure(status: u16, message: impl Into<String>) -> HttpResponse {
+    error(status, message)
 }
 
 fn error(status: u16, message: impl Into<String>) -> HttpResponse {
@@ -28,6 +147,10 @@ fn not_allowed(req: &HttpRequest, allowed: &str) -> HttpResponse {
 }
 
 pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
+    if let Err(refused) = guard(req, ep.admin_token()) {
+        ep.note_refusal("admin-refused");
+        return refused;
+    }
     let what = req.path().trim_start_matches(PREFIX).trim_end_matches('/');
     let method = req.method.as_str();
     let resp = match (what, method) {
@@ -65,15 +188,10 @@ pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
             Err(e) => error(400, e),
         },
         ("state", _) => not_allowed(req, "GET, PUT"),
-        ("journal", "GET") => {
-            let limit = crate::wire::codec::query_pairs(req.query())
-                .into_iter()
-                .find(|(k, _)| k == "limit")
-                .and_then(|(_, v)| v.parse::<usize>().ok())
-                .unwrap_or(100)
-                .min(JOURNAL_CAPACITY);
-            ok(json!({ "capacity": JOURNAL_CAPACITY, "entries": ep.journal(limit) }))
-        }
+        ("journal", "GET") => match journal_limit(req.query()) {
+            Ok(limit) => ok(json!({ "capacity": JOURNAL_CAPACITY, "entries": ep.journal(limit) })),
+            Err(resp) => resp,
+        },
         ("journal", _) => not_allowed(req, "GET"),
         ("apply", "POST") => match serde_json::from_slice::<Request>(&req.body) {
             Ok(r) => {
@@ -96,4 +214,82 @@ pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
     };
     ep.note_refusal(if resp.status < 400 { "admin" } else { "admin-error" });
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(method: &str, path: &str) -> HttpRequest {
+        HttpRequest::new(method, path).header("Host", "127.0.0.1:8080").header("Content-Type", "application/json")
+    }
+
+    fn status(r: Result<(), HttpResponse>) -> u16 {
+        match r {
+            Ok(()) => 200,
+            Err(resp) => {
+                assert!(resp.json_body().is_some_and(|b| b["error"].is_string()), "admin errors are {{\"error\"}}");
+                resp.status
+            }
+        }
+    }
+
+    #[test]
+    fn only_loopback_hosts_are_admin_hosts() {
+        for ok in ["localhost", "LOCALHOST:1", "127.0.0.1", "127.8.9.10:65535", "[::1]", "[::1]:80"] {
+            assert!(loopback_host(ok), "{ok}");
+        }
+        for bad in ["evil.example", "evil.example:80", "10.0.0.1", "localhost.evil.example", "[::2]", "127.0.0.1:x", ""]
+        {
+            assert!(!loopback_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_dns_rebinding_page_cannot_read_the_world() {
+        // The defect: any Host header could read `/_sharesim/world`, which holds every secret key.
+        let req = HttpRequest::new("GET", "/_sharesim/world").header("Host", "rebind.example:8080");
+        assert_eq!(status(guard(&req, None)), 403);
+        assert_eq!(status(guard(&HttpRequest::new("GET", "/_sharesim/world"), None)), 403, "no Host");
+    }
+
+    #[test]
+    fn a_cross_origin_text_plain_post_is_refused() {
+        // The defect: a `text/plain` POST from any web page deleted an image through `apply`.
+        let page = HttpRequest::new("POST", "/_sharesim/apply")
+            .header("Host", "127.0.0.1:8080")
+            .header("Origin", "https://evil.example")
+            .header("Content-Type", "text/plain");
+        assert_eq!(status(guard(&page, None)), 403);
+        let same_machine_text = admin("POST", "/_sharesim/apply");
+        let mut same_machine_text = same_machine_text.clone();
+        same_machine_text.headers.retain(|(n, _)| n != "Content-Type");
+        same_machine_text.headers.push(("Content-Type".into(), "text/plain".into()));
+        assert_eq!(status(guard(&same_machine_text, None)), 415);
+        let local_page = admin("POST", "/_sharesim/apply").header("Origin", "http://localhost:3000");
+        assert_eq!(status(guard(&local_page, None)), 200);
+        assert_eq!(status(guard(&admin("POST", "/_sharesim/apply").header("Origin", "null"), None)), 403);
+        assert_eq!(status(guard(&HttpRequest::new("GET", "/_sharesim/clock").header("Host", "localhost"), None)), 200);
+    }
+
+    #[test]
+    fn the_admin_token_is_required_when_set() {
+        assert_eq!(status(guard(&admin("GET", "/_sharesim/world"), Some("s3cret"))), 401);
+        assert_eq!(status(guard(&admin("GET", "/_sharesim/world").header(TOKEN_HEADER, "wrong"), Some("s3cret"))), 401);
+        assert_eq!(
+            status(guard(&admin("GET", "/_sharesim/world").header(TOKEN_HEADER, "s3cret"), Some("s3cret"))),
+            200
+        );
+    }
+
+    #[test]
+    fn a_journal_limit_that_is_not_a_number_is_refused() {
+        // The defect: `limit=abc` and `limit=-1` silently returned 100 entries.
+        for bad in ["limit=abc", "limit=-1", "limit=", "limit=1.5"] {
+            assert_eq!(journal_limit(bad).map_err(|r| r.status), Err(400), "{bad}");
+        }
+        assert_eq!(journal_limit("").ok(), Some(100));
+        assert_eq!(journal_limit("limit=7").ok(), Some(7));
+        assert_eq!(journal_limit("limit=99999").ok(), Some(JOURNAL_CAPACITY));
+    }
 }

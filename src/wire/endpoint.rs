@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
+use super::store::StateFile;
 use super::trace::{TRACE_HEADER, Traced};
 use super::{HttpRequest, HttpResponse, KeyStore, Rejection};
 use crate::engine::{Engine, Operation, Outcome, Request};
@@ -54,6 +55,12 @@ pub struct Endpoint {
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
     /// The decisions of the request being handled, when it asked for them (`wire::trace`).
     trace: Option<Vec<Traced>>,
+    /// `--admin-token`: when set, every admin request must carry it.
+    admin_token: Option<String>,
+    /// `--state-dir`: where the engine's state is saved after every change.
+    store: Option<StateFile>,
+    /// The state may differ from what `store` holds.
+    dirty: bool,
 }
 
 impl Endpoint {
@@ -72,6 +79,37 @@ impl Endpoint {
             world: serde_json::Value::Null,
             extensions: HashMap::new(),
             trace: None,
+            admin_token: None,
+            store: None,
+            dirty: false,
+        }
+    }
+
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref()
+    }
+
+    pub fn set_admin_token(&mut self, token: Option<String>) {
+        self.admin_token = token;
+    }
+
+    /// Saves the state to `store` after every change from now on (and once now).
+    pub fn set_store(&mut self, store: StateFile) -> Result<(), super::store::StoreError> {
+        store.save(&self.engine.dump())?;
+        self.store = Some(store);
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Writes the state to its file if it may have changed since the last write.
+    pub fn save(&mut self) -> Result<(), super::store::StoreError> {
+        match &self.store {
+            Some(store) if self.dirty => {
+                store.save(&self.engine.dump())?;
+                self.dirty = false;
+                Ok(())
+            }
+            _ => Ok(()),
         }
     }
 
@@ -100,6 +138,7 @@ impl Endpoint {
 
     /// Moves the virtual clock on; returns the new time.
     pub fn advance_clock(&mut self, seconds: u64) -> String {
+        self.dirty = true;
         self.engine.advance_clock(seconds)
     }
 
@@ -130,6 +169,7 @@ impl Endpoint {
     /// Back to the loaded world (keys stay).
     pub fn reset(&mut self) {
         self.engine = self.initial.clone();
+        self.dirty = true;
         self.extensions.clear();
         self.nonces.clear();
         self.nonce_order.clear();
@@ -137,12 +177,14 @@ impl Endpoint {
 
     pub fn replace_engine(&mut self, engine: Engine) {
         self.engine = engine;
+        self.dirty = true;
         self.extensions.clear();
     }
 
     /// Applies an operation for `actor` and notes the decision for the journal.
     pub fn apply(&mut self, actor: &str, region: Option<&str>, op: Operation) -> Outcome {
         let req = Request { actor: actor.to_string(), region: region.map(str::to_string), op };
+        self.dirty |= req.op.action().changes_state();
         let out = self.engine.apply(&req);
         if let Some(trace) = self.trace.as_mut() {
             trace.push(Traced::new(req.op.action(), &out));
@@ -251,7 +293,7 @@ impl Endpoint {
     /// Serves one request: the admin API under `/_sharesim/`, else the provider's adapter.
     pub fn handle(&mut self, req: &HttpRequest, now: u64) -> HttpResponse {
         self.begin(req);
-        let resp = if req.path().starts_with(super::admin::PREFIX) {
+        let resp = if super::admin::is_admin(req.path()) {
             self.note_api("admin");
             super::admin::handle(self, req)
         } else {
@@ -263,6 +305,12 @@ impl Endpoint {
                     &serde_json::json!({"error": format!("sharesim does not serve {}'s API yet", self.provider.spec().title)}),
                 ),
             }
+        };
+        let resp = match self.save() {
+            Ok(()) => resp,
+            // The change stands in memory but was not made durable: the client is not told
+            // it succeeded, and the next successful write catches the file up.
+            Err(e) => super::admin::failure(500, format!("sharesim could not save its state: {e}")),
         };
         self.settle(&resp);
         self.finish(resp.status);
@@ -279,7 +327,10 @@ impl Endpoint {
             Rejection::BodyTooLarge { .. } => "body-too-large",
             Rejection::Unreadable(_) => "unreadable",
         });
+        // The admin API answers in its own format with a real status, whichever listener it
+        // is on: a provider envelope (Tencent's is HTTP 200) would tell a script it worked.
         let resp = match self.provider.spec().api {
+            _ if super::admin::is_admin(target) => super::admin::rejection(why),
             Some(adapter) => (adapter.reject)(self, why),
             None => HttpResponse::empty(400),
         };

@@ -10,6 +10,7 @@ pub mod endpoint;
 pub mod http;
 pub mod keys;
 pub mod mock;
+pub mod store;
 pub mod trace;
 
 pub use endpoint::{Endpoint, JournalEntry};

@@ -36,7 +36,8 @@ class Suite:
 
     def admin(self, path, body=None, method="POST"):
         data = json.dumps(body).encode() if body is not None else b""
-        req = urllib.request.Request(self.endpoint + "/_sharesim/" + path, data=data if method != "GET" else None, method=method)
+        req = urllib.request.Request(self.endpoint + "/_sharesim/" + path, data=data if method != "GET" else None, method=method,
+                                     headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req) as resp:
             return json.loads(resp.read() or b"null")
 

@@ -30,6 +30,10 @@ pub const MAX_FILTERS: usize = 10;
 pub const MAX_FILTER_VALUES: usize = 5;
 /// `RunInstances`: `InstanceCount` range.
 pub const MAX_INSTANCE_COUNT: i64 = 100;
+/// The most dot-separated parts a flattened parameter name may have. The deepest name CVM's
+/// SDKs send is `Filters.0.Values.0` (four); the bound keeps the unflattened tree, which is
+/// built, converted and dropped recursively, shallow whatever a client sends.
+pub const MAX_PARAM_DEPTH: usize = 8;
 
 type Handler = fn(&mut Call<'_>) -> Result<Map<String, Value>, ApiError>;
 
@@ -306,6 +310,15 @@ impl Params {
     fn loose(pairs: Vec<(String, String)>) -> Result<Params, ApiError> {
         let mut root: std::collections::BTreeMap<String, Node> = Default::default();
         for (key, value) in pairs {
+            if key.split('.').nth(MAX_PARAM_DEPTH).is_some() {
+                return Err(ApiError::parameter(
+                    "InvalidParameter",
+                    format!(
+                        "The parameter name `{}…` has more than {MAX_PARAM_DEPTH} dot-separated parts.",
+                        key.chars().take(64).collect::<String>()
+                    ),
+                ));
+            }
             let parts: Vec<&str> = key.split('.').collect();
             if parts.iter().any(|p| p.is_empty()) {
                 return Err(ApiError::parameter(

@@ -1,0 +1,242 @@
+//! Property test: arbitrary and adversarial requests against each provider's adapter, with
+//! signatures verified and not. Long dotted names, deep JSON, huge numbers, invalid UTF-8,
+//! duplicated keys, path traversal and garbage authorization headers must never panic or
+//! overflow a stack, and every refusal must be in the provider's own error format.
+
+use proptest::prelude::*;
+use serde_json::Value;
+use sharesim::Provider;
+use sharesim::wire::{Endpoint, HttpRequest, HttpResponse};
+use sharesim::world::World;
+
+fn endpoint(p: Provider, verify: bool) -> Endpoint {
+    World::default_world().endpoint(p, verify).expect("the default world serves every provider")
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Paths each provider's API routes on, to get past routing into parameter parsing.
+fn paths(p: Provider) -> Vec<&'static str> {
+    match p {
+        Provider::Jdcloud => vec![
+            "/v1/regions/cn-north-1/images/img-abc:share",
+            "/v1/regions/cn-north-1/images/img-abc/shareInfo",
+            "/v1/regions/cn-north-1/images",
+            "/v1/regions/cn-north-1/instances",
+        ],
+        Provider::Tencent => vec!["/"],
+        Provider::Alibaba => vec!["/", "/?Action=DescribeImages"],
+        Provider::HuaweiIms => vec![
+            "/v1/cloudimages/members",
+            "/v2/cloudimages",
+            "/v1/cloudimages/0f0e0d0c-0000-0000-0000-000000000000/members",
+            "/v2/images/x/members/y",
+        ],
+        Provider::HuaweiSwr => vec![
+            "/v2/manage/namespaces/ns-owner/repos/base/access-domains",
+            "/v2/manage/namespaces/ns-owner/repos",
+            "/v2/manage/namespaces",
+        ],
+    }
+}
+
+/// Parameter names that reach each provider's parsers, and adversarial ones.
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("Action".to_string()),
+        Just("ImageId".to_string()),
+        Just("ImageIds.0".to_string()),
+        Just("AccountIds.0".to_string()),
+        Just("Filters.0.Values.0".to_string()),
+        Just("Filters.0.Name".to_string()),
+        Just("AddAccount.1".to_string()),
+        Just("Version".to_string()),
+        Just("RegionId".to_string()),
+        Just("limit".to_string()),
+        (1usize..6000).prop_map(|n| vec!["a"; n].join(".")),
+        (1usize..200).prop_map(|n| format!("Filters{}", ".0".repeat(n))),
+        "[A-Za-z.%0-9]{0,24}",
+        Just("%FF%FE".to_string()),
+        Just("a..b".to_string()),
+    ]
+}
+
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("img-abc".to_string()),
+        Just("99999999999999999999999999999999".to_string()),
+        Just("-1".to_string()),
+        Just("1e999999".to_string()),
+        Just("%FF%C0%AF".to_string()),
+        Just("True".to_string()),
+        Just("2017-03-12".to_string()),
+        Just("DescribeImages".to_string()),
+        Just("ModifyImageSharePermission".to_string()),
+        Just("cn-hangzhou".to_string()),
+        Just("../../etc".to_string()),
+        "[ -~]{0,40}",
+        (1usize..100_000).prop_map(|n| "9".repeat(n)),
+    ]
+}
+
+fn query() -> impl Strategy<Value = String> {
+    proptest::collection::vec((name(), value()), 0..6).prop_map(|pairs| {
+        // Duplicated keys are likely: names are drawn from a small set.
+        pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    })
+}
+
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(Vec::new()),
+        proptest::collection::vec(any::<u8>(), 0..256),
+        (1usize..200_000).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes()),
+        (1usize..50_000).prop_map(|n| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n)).into_bytes()),
+        Just(br#"{"ImageId":"img-1","ImageId":"img-2","AccountIds":["1","1"]}"#.to_vec()),
+        Just(br#"{"projects":["a"],"images":[1e999999],"status":"accepted"}"#.to_vec()),
+        Just(br#"{"ImageIds":[99999999999999999999999999999999999999]}"#.to_vec()),
+        Just(b"\xff\xfe{\"a\":1}".to_vec()),
+        query().prop_map(String::into_bytes),
+        (1usize..6000).prop_map(|n| format!("{}=1", vec!["x"; n].join(".")).into_bytes()),
+        Just(br#"{"namespace":"..","repository":"a/../../b","users":[{"user_id":"u","permit":"read","deadline":"2026-02-31T00:00:00Z"}]}"#.to_vec()),
+    ]
+}
+
+fn authorization() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some("TC3-HMAC-SHA256 Credential=AKIDx/2026-01-01/cvm/tc3_request, SignedHeaders=content-type;host, Signature=00".to_string())),
+        Just(Some("ACS3-HMAC-SHA256 Credential=LTAIx,SignedHeaders=host;x-acs-action,Signature=00".to_string())),
+        Just(Some("SDK-HMAC-SHA256 Access=x, SignedHeaders=host;x-sdk-date, Signature=00".to_string())),
+        Just(Some("JDCLOUD3-HMAC-SHA256 Credential=x/20260101/cn-north-1/vm/jdcloud3_request, SignedHeaders=host, Signature=00".to_string())),
+        "[ -~]{0,120}".prop_map(Some),
+        (1usize..5000).prop_map(|n| Some(format!("TC3-HMAC-SHA256 {}", ",".repeat(n)))),
+    ]
+}
+
+fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    let pick = prop_oneof![
+        Just(("Content-Type".to_string(), "application/json".to_string())),
+        Just(("Content-Type".to_string(), "application/x-www-form-urlencoded".to_string())),
+        Just(("X-TC-Action".to_string(), "DescribeImages".to_string())),
+        Just(("X-TC-Version".to_string(), "2017-03-12".to_string())),
+        Just(("X-TC-Region".to_string(), "ap-guangzhou".to_string())),
+        Just(("X-TC-Timestamp".to_string(), "99999999999999999999".to_string())),
+        Just(("x-acs-action".to_string(), "DeleteImage".to_string())),
+        Just(("x-acs-version".to_string(), "2014-05-26".to_string())),
+        Just(("X-Sdk-Date".to_string(), "20260101T000000Z".to_string())),
+        Just(("X-Sdk-Content-Sha256".to_string(), "UNSIGNED-PAYLOAD".to_string())),
+        Just(("X-Project-Id".to_string(), "%FF".to_string())),
+        Just(("x-jdcloud-date".to_string(), "20260101T000000Z".to_string())),
+        Just(("x-jdcloud-nonce".to_string(), "n".to_string())),
+        Just(("x-sharesim-trace".to_string(), "1".to_string())),
+        ("[A-Za-z-]{1,20}", "[ -~]{0,60}"),
+    ];
+    proptest::collection::vec(pick, 0..8)
+}
+
+fn requests(p: Provider) -> impl Strategy<Value = HttpRequest> {
+    let methods = prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("DELETE"), Just("PATCH"), Just("BREW")];
+    let paths = proptest::sample::select(paths(p));
+    let suffix = prop_oneof![Just(String::new()), "(/[a-z.%0-9]{0,12}){0,4}", Just("/../../x".to_string())];
+    (methods, paths, suffix, query(), headers(), authorization(), body()).prop_map(
+        |(method, path, suffix, query, mut headers, auth, body)| {
+            let path = if path.contains('?') { path.to_string() } else { format!("{path}{suffix}") };
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let target = if query.is_empty() { path } else { format!("{path}{sep}{query}") };
+            headers.push(("Host".into(), "127.0.0.1:1".into()));
+            if let Some(a) = auth {
+                headers.push(("Authorization".into(), a));
+            }
+            HttpRequest { method: method.into(), target, headers, body }
+        },
+    )
+}
+
+/// Whether `resp` is an answer in `p`'s own format (success bodies are JSON when not empty).
+fn in_provider_format(p: Provider, resp: &HttpResponse) -> Result<(), String> {
+    let json: Option<Value> = serde_json::from_slice(&resp.body).ok();
+    let show = || format!("{} {}", resp.status, String::from_utf8_lossy(&resp.body));
+    if resp.body.is_empty() && resp.status < 400 {
+        return Ok(());
+    }
+    let v = json.ok_or_else(|| format!("not JSON: {}", show()))?;
+    let has = |k: &str| v.get(k).is_some();
+    let ok = match p {
+        // Tencent answers everything with HTTP 200 and a `Response` envelope.
+        Provider::Tencent => resp.status == 200 && v["Response"]["RequestId"].is_string(),
+        Provider::Alibaba => resp.status < 400 || (has("Code") && has("Message") && has("RequestId")),
+        Provider::Jdcloud => has("requestId") && (resp.status < 400 || v["error"]["code"] == resp.status),
+        Provider::HuaweiIms => resp.status < 400 || has("error_code") || v["error"]["code"].is_string(),
+        Provider::HuaweiSwr => resp.status < 400 || has("error_code") || has("errorCode"),
+    };
+    if ok { Ok(()) } else { Err(format!("not in {p}'s format: {}", show())) }
+}
+
+fn check(p: Provider, verify: bool, req: &HttpRequest) -> Result<(), TestCaseError> {
+    let mut ep = endpoint(p, verify);
+    let resp = ep.handle(req, now());
+    in_provider_format(p, &resp).map_err(|e| TestCaseError::fail(format!("{e}\nrequest: {req:?}")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tencent_never_panics_and_answers_in_its_format(req in requests(Provider::Tencent), verify in any::<bool>()) {
+        check(Provider::Tencent, verify, &req)?;
+    }
+
+    #[test]
+    fn alibaba_never_panics_and_answers_in_its_format(req in requests(Provider::Alibaba), verify in any::<bool>()) {
+        check(Provider::Alibaba, verify, &req)?;
+    }
+
+    #[test]
+    fn jdcloud_never_panics_and_answers_in_its_format(req in requests(Provider::Jdcloud), verify in any::<bool>()) {
+        check(Provider::Jdcloud, verify, &req)?;
+    }
+
+    #[test]
+    fn huawei_ims_never_panics_and_answers_in_its_format(req in requests(Provider::HuaweiIms), verify in any::<bool>()) {
+        check(Provider::HuaweiIms, verify, &req)?;
+    }
+
+    #[test]
+    fn huawei_swr_never_panics_and_answers_in_its_format(req in requests(Provider::HuaweiSwr), verify in any::<bool>()) {
+        check(Provider::HuaweiSwr, verify, &req)?;
+    }
+}
+
+/// The request that crashed the server, in process: a Tencent name of 4,000 dotted parts
+/// through both TC3 transports, with signatures not verified (as in the report).
+#[test]
+fn a_tencent_name_of_four_thousand_parts_is_an_invalid_parameter() {
+    let world = World::default_world();
+    let key = world.describe_all().expect("the world describes itself")["tencent"]["accounts"][0]["access_key_id"]
+        .as_str()
+        .expect("a key")
+        .to_string();
+    let name = vec!["a"; 4000].join(".");
+    for (method, target, body) in
+        [("GET", format!("/?{name}=1"), Vec::new()), ("POST", "/".to_string(), format!("{name}=1").into_bytes())]
+    {
+        let req = HttpRequest::new(method, &target)
+            .header("Host", "127.0.0.1:1")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header(
+                "Authorization",
+                &format!("TC3-HMAC-SHA256 Credential={key}/2026-01-01/cvm/tc3_request, SignedHeaders=content-type;host, Signature={}", "0".repeat(64)),
+            )
+            .header("X-TC-Action", "DescribeImages")
+            .header("X-TC-Version", "2017-03-12")
+            .header("X-TC-Region", "ap-guangzhou")
+            .header("X-TC-Timestamp", &now().to_string())
+            .body(body);
+        let resp = endpoint(Provider::Tencent, false).handle(&req, now());
+        let v = resp.json_body().expect("JSON");
+        assert_eq!(v["Response"]["Error"]["Code"], "InvalidParameter", "{method}: {v}");
+    }
+}
