@@ -14,10 +14,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -136,8 +139,8 @@ pub fn wall_clock() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn into_response(resp: HttpResponse) -> Response<Body> {
-    let mut out = Response::new(Body::from(resp.body));
+fn into_response(resp: HttpResponse) -> Response<Full<Bytes>> {
+    let mut out = Response::new(Full::new(Bytes::from(resp.body)));
     *out.status_mut() = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in resp.headers {
         if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
@@ -160,7 +163,7 @@ struct Conn {
 }
 
 /// Why the server refuses a request head it has read, before any adapter sees it.
-fn head_problem(parts: &axum::http::request::Parts, target: &str) -> Option<String> {
+fn head_problem(parts: &hyper::http::request::Parts, target: &str) -> Option<String> {
     if target.len() > MAX_TARGET_BYTES {
         return Some(format!("the request target is {} bytes; at most {MAX_TARGET_BYTES} are read", target.len()));
     }
@@ -168,7 +171,9 @@ fn head_problem(parts: &axum::http::request::Parts, target: &str) -> Option<Stri
     (head > MAX_HEAD_BYTES).then(|| format!("the request head is {head} bytes; at most {MAX_HEAD_BYTES} are read"))
 }
 
-async fn serve_one(State(conn): State<Conn>, req: Request<Body>) -> Response<Body> {
+/// Serves one request. The service is hyper's own, not a router's: every path goes to the
+/// endpoint, and a router cost a tenth of the throughput (benches/serve.rs).
+async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
     let target = parts.uri.path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
@@ -176,10 +181,10 @@ async fn serve_one(State(conn): State<Conn>, req: Request<Body>) -> Response<Bod
         return into_response(lock(&conn.ep).reject(&method, &target, &Rejection::Unreadable(why)));
     }
     let limit = if admin::is_admin(&target) { MAX_ADMIN_BODY_BYTES } else { MAX_BODY_BYTES };
-    let body = match tokio::time::timeout(conn.limits.body_timeout, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(b)) => b.to_vec(),
+    let body = match tokio::time::timeout(conn.limits.body_timeout, Limited::new(body, limit).collect()).await {
+        Ok(Ok(b)) => b.to_bytes().to_vec(),
         Ok(Err(e)) => {
-            let why = if e.to_string().contains("length limit") {
+            let why = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
                 Rejection::BodyTooLarge { limit }
             } else {
                 Rejection::Unreadable(e.to_string())
@@ -193,7 +198,7 @@ async fn serve_one(State(conn): State<Conn>, req: Request<Body>) -> Response<Bod
             ));
             let mut resp = into_response(lock(&conn.ep).reject(&method, &target, &why));
             // The rest of the body may never come: the connection is not reused.
-            resp.headers_mut().insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+            resp.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
             return resp;
         }
     };
@@ -224,7 +229,7 @@ async fn raised(mut flag: watch::Receiver<bool>) {
 /// these endpoints.
 async fn accept_loop(
     listener: TcpListener,
-    app: Router,
+    conn: Conn,
     limits: Limits,
     slots: Arc<Semaphore>,
     mut stopped: watch::Receiver<bool>,
@@ -264,9 +269,13 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-        let watched = graceful.watch(conn);
+        let for_service = conn.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let conn = for_service.clone();
+            async move { Ok::<_, Infallible>(serve_one(conn, req).await) }
+        });
+        let served = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let watched = graceful.watch(served);
         let forced = forced.clone();
         tokio::spawn(async move {
             let _slot = slot;
@@ -329,8 +338,8 @@ pub async fn listen_with(
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
-        let app = Router::new().fallback(serve_one).with_state(Conn { ep: ep.clone(), limits });
-        tasks.push(tokio::spawn(accept_loop(listener, app, limits, slots.clone(), stopped.clone())));
+        let conn = Conn { ep: ep.clone(), limits };
+        tasks.push(tokio::spawn(accept_loop(listener, conn, limits, slots.clone(), stopped.clone())));
         addrs.insert(p, local);
         shared.insert(p, ep);
     }

@@ -368,16 +368,14 @@ impl Checker<'_> {
         match &v.value {
             ValidityDoc::Seconds(s) => Ok(Some(ValiditySpec::For(*s))),
             ValidityDoc::Text(t) if t == "forever" => Ok(Some(ValiditySpec::Forever)),
-            ValidityDoc::Text(t) => {
-                crate::clock::parse_iso8601(t).map(|s| Some(ValiditySpec::At(s))).ok_or_else(|| {
-                    self.err(
-                        ErrorCode::BadValue,
-                        &v.referenced,
-                        format!("`{t}` is not a validity"),
-                        Some("use `forever`, a number of seconds from now, or a time like 2026-02-01T00:00:00Z".into()),
-                    )
-                })
-            }
+            ValidityDoc::Text(t) => crate::clock::parse_checked(t).map(|s| Some(ValiditySpec::At(s))).map_err(|why| {
+                self.err(
+                    ErrorCode::BadValue,
+                    &v.referenced,
+                    format!("`{t}` is not a validity: {why}"),
+                    Some("use `forever`, a number of seconds from now, or a time like 2026-02-01T00:00:00Z".into()),
+                )
+            }),
         }
     }
 }
