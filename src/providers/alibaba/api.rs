@@ -41,6 +41,8 @@ const HOST_ID: &str = "ecs.aliyuncs.com";
 const MAX_PAGE_SIZE: u32 = 100;
 /// RunInstances' `Amount` range.
 const MAX_AMOUNT: u32 = 100;
+/// The one ECS API version served.
+const API_VERSION: &str = "2014-05-26";
 
 /// A value a request may name twice: in an `x-acs-*` header and as a parameter.
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +118,17 @@ impl Refusal {
                 "The header \"{}\" ({header}) and the parameter \"{}\" ({param}) disagree.",
                 named.header, named.param
             ),
+            "InvalidParameter",
+        )
+    }
+
+    /// Our sources give no error for a version ECS does not serve; `InvalidVersion` (400) is
+    /// assumed, after the `Invalid<Parameter>` codes ECS uses elsewhere.
+    fn bad_version(version: &str) -> Refusal {
+        Refusal::new(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version is not valid: ECS serves {API_VERSION}, not \"{version}\"."),
             "InvalidParameter",
         )
     }
@@ -277,11 +290,20 @@ fn signed_value(req: &HttpRequest, params: &Params, named: Named) -> Result<Opti
     }
 }
 
+/// Only ECS's own version is served: another would name other operations and parameters.
+fn check_version(version: Option<&str>) -> Result<(), Refusal> {
+    match version {
+        None => Err(Refusal::missing(VERSION.param)),
+        Some(API_VERSION) => Ok(()),
+        Some(other) => Err(Refusal::bad_version(other)),
+    }
+}
+
 fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Reply {
     let params = Params::from_request(req);
     let action = signed_value(req, &params, ACTION)?.ok_or_else(|| Refusal::missing(ACTION.param))?;
     ep.note_api(&action);
-    signed_value(req, &params, VERSION)?;
+    check_version(signed_value(req, &params, VERSION)?.as_deref())?;
     let Some(route) = Route::parse(&action) else {
         let w = Provider::Alibaba.spec().wire(&Failure::plain(ErrorKind::Unsupported, ""), Action::Accept);
         return Err(Refusal::from_wire(w, "Unsupported"));

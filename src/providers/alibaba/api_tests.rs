@@ -533,6 +533,8 @@ struct Sdk {
     key: String,
     secret: String,
     nonce: Cell<u64>,
+    /// The API version it names; empty names none.
+    version: String,
 }
 
 /// `application/x-www-form-urlencoded` as Python's `urlencode` writes it (tea): space is `+`.
@@ -557,7 +559,7 @@ fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
 impl Sdk {
     fn for_account(ep: &Endpoint, account: &str) -> Sdk {
         let (key, k) = ep.keys().id_of(account).unwrap();
-        Sdk { key: key.to_string(), secret: k.secret.clone(), nonce: Cell::new(0) }
+        Sdk { key: key.to_string(), secret: k.secret.clone(), nonce: Cell::new(0), version: "2014-05-26".into() }
     }
 
     fn next_nonce(&self) -> String {
@@ -590,8 +592,10 @@ impl Sdk {
             ("x-acs-credentials-provider", "static_ak".to_string()),
             ("x-acs-date", NOW.to_string()),
             ("x-acs-signature-nonce", self.next_nonce()),
-            ("x-acs-version", "2014-05-26".to_string()),
         ]);
+        if !self.version.is_empty() {
+            headers.push(("x-acs-version", self.version.clone()));
+        }
         let canonical_headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
         let signed: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
         let signed = signed.join(";");
@@ -616,8 +620,10 @@ impl Sdk {
     /// The v1 parameters, signed.
     fn v1_pairs(&self, method: &str, action: &str, params: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut pairs = owned(params);
+        if !self.version.is_empty() {
+            pairs.push(("Version".into(), self.version.clone()));
+        }
         for (k, v) in [
-            ("Version", "2014-05-26".to_string()),
             ("Action", action.to_string()),
             ("Format", "JSON".to_string()),
             ("Timestamp", NOW.to_string()),
@@ -640,11 +646,14 @@ impl Sdk {
         let pairs = self.v1_pairs("POST", action, params);
         let query: Vec<String> =
             pairs.iter().map(|(k, v)| format!("{}={}", codec::encode(k), codec::encode(v))).collect();
-        HttpRequest::new("POST", &format!("/?{}", query.join("&")))
+        let mut req = HttpRequest::new("POST", &format!("/?{}", query.join("&")))
             .header("Host", HOST)
             .header("x-acs-action", action)
-            .header("x-acs-version", "2014-05-26")
-            .header("Content-Length", "0")
+            .header("Content-Length", "0");
+        if !self.version.is_empty() {
+            req = req.header("x-acs-version", &self.version);
+        }
+        req
     }
 }
 
@@ -1104,6 +1113,34 @@ fn unknown_and_missing_actions_and_regions() {
     assert_refused(&r, 400, "DestinationRegion.NotFound");
 }
 
+/// ECS serves one API version; another would name other operations and parameters.
+#[test]
+fn only_ecs_s_api_version_is_served() {
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let image = create(&mut ep, &owner, "versioned");
+    for version in ["2016-03-14", "2014-05-27", "latest"] {
+        let sdk = Sdk { version: version.into(), ..Sdk::for_account(&ep, "owner") };
+        for req in
+            [sdk.acs3("DeleteImage", &[HZ, ("ImageId", &image)]), sdk.v1("DeleteImage", &[HZ, ("ImageId", &image)])]
+        {
+            let r = send(&mut ep, req);
+            assert_refused(&r, 400, "InvalidVersion");
+            assert!(message(&r).contains(version), "{}", message(&r));
+            assert_eq!(r.header("x-sharesim-outcome"), Some("InvalidParameter"));
+        }
+    }
+    let sdk = Sdk { version: String::new(), ..Sdk::for_account(&ep, "owner") };
+    for req in [sdk.acs3("DeleteImage", &[HZ, ("ImageId", &image)]), sdk.v1("DeleteImage", &[HZ, ("ImageId", &image)])]
+    {
+        let r = send(&mut ep, req);
+        assert_refused(&r, 400, "MissingParameter");
+        assert_eq!(message(&r), signature::missing_message("Version"));
+    }
+    // Nothing was deleted along the way; the right version deletes.
+    assert_ok(&send(&mut ep, owner.v1("DeleteImage", &[HZ, ("ImageId", &image)])));
+}
+
 #[test]
 fn form_bodies_get_and_odd_requests() {
     let mut ep = api_world();
@@ -1156,7 +1193,10 @@ fn form_bodies_get_and_odd_requests() {
         assert!(r.status >= 400, "{target}: {}", String::from_utf8_lossy(&r.body));
         assert_refused(&r, r.status, &code(&r));
     }
-    let r = ep.handle(&HttpRequest::new("POST", "/?Action=DescribeRegions").header("Authorization", "Bearer x"), 0);
+    let r = ep.handle(
+        &HttpRequest::new("POST", "/?Action=DescribeRegions&Version=2014-05-26").header("Authorization", "Bearer x"),
+        0,
+    );
     assert_refused(&r, 400, "IncompleteSignature");
 }
 
