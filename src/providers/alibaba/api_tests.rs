@@ -504,6 +504,14 @@ fn a_nonce_is_used_once_within_the_window() {
         assert_refused(&r, 400, "SignatureNonceUsed");
         assert_eq!(message(&r), "The request signature nonce has been used.");
     }
+    // A request is acceptable from 15 minutes before its timestamp to 15 minutes after: its
+    // nonce is remembered for all of that.
+    for file in ["DeleteImage.tea-acs3.txt", "DeleteImage.core-v1.txt"] {
+        let mut ep = capture_world(true);
+        let stamped = at("2026-11-22T09:09:42Z");
+        assert_ok(&ep.handle(&capture(file), stamped - 890));
+        assert_refused(&ep.handle(&capture(file), stamped + 890), 400, "SignatureNonceUsed");
+    }
     // A refused (forged) request does not burn the nonce.
     let mut ep = capture_world(true);
     let file = "DescribeImages_others.core-v1.txt";

@@ -569,6 +569,13 @@ fn a_replayed_request_is_refused() {
     assert_eq!(jd.ep.journal(1)[0].decision, "nonce-used");
     assert!(jd.members(&img).is_empty(), "the replayed share was not applied");
 
+    // Signed at NOW, the request is acceptable from NOW - 15 min to NOW + 15 min, and its
+    // nonce stays spent for all of that.
+    let (mut fresh, img) = Jd::new();
+    let early = fresh.signed("owner", &secret_of("owner"), "GET", &format!("/v1/regions/{HOME}/images/{img}"), None);
+    ok(&fresh.ep.handle(&early, NOW - 14 * 60));
+    assert_eq!(outcome(&fresh.ep.handle(&early, NOW + 14 * 60)), ("nonce-used", None));
+
     // A nonce is spent per access key, and only by a request that verifies.
     let target = format!("/v1/regions/{HOME}/images?imageSource=shared");
     let forged = jd.signed_with_nonce("alice", "not-the-secret", "nonce-a", ("GET", &target), None);
