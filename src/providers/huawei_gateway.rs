@@ -7,8 +7,12 @@
 //! path percent-decoded, split on `/`, each segment re-encoded (RFC 3986 unreserved kept), with a
 //! trailing `/`; the raw query split on `&` and `=`, decoded, sorted by (key, value) and
 //! re-encoded; `name:value` for each header the client listed in `SignedHeaders`; that list; and
-//! the payload hash (empty body: SHA-256 of nothing; else `X-Sdk-Content-Sha256` when sent, such
-//! as `UNSIGNED-PAYLOAD`; else SHA-256 of the raw body bytes).
+//! the payload hash (empty body: SHA-256 of nothing; else `X-Sdk-Content-Sha256` when it is one
+//! of the signed headers, such as `UNSIGNED-PAYLOAD`; else SHA-256 of the raw body bytes).
+//!
+//! `X-Sdk-Content-Sha256` stands in for the body in the signature, so the gateway trusts it only
+//! when it is signed, and a hex hash only when it is the hash of the body received: otherwise a
+//! signed request's body could be swapped for another.
 
 use percent_encoding::{percent_decode_str, percent_encode};
 use serde_json::{Value, json};
@@ -23,6 +27,11 @@ pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 pub const MAX_SKEW_SECS: u64 = 15 * 60;
 /// SHA-256 of an empty body.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/// The header that may stand for the body's hash in the canonical request.
+pub const CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
+/// The value of [`CONTENT_SHA256`] that leaves the body out of the signature (the SDK sends it,
+/// signed, for bodies that are neither JSON nor BSON).
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 const AUTH_FAILED: &str = "APIGW.0301";
 const PREFIX: &str = "Incorrect IAM authentication information";
@@ -164,15 +173,36 @@ pub fn canonical_query(raw_query: &str) -> String {
     pairs.iter().map(|(k, v)| format!("{}={}", reencode(k), reencode(v))).collect::<Vec<_>>().join("&")
 }
 
-/// The payload hash part of the canonical request.
-pub fn payload_hash(req: &HttpRequest) -> String {
+/// Whether `name` is one of the `;`-separated `signed_headers`.
+fn is_signed(signed_headers: &str, name: &str) -> bool {
+    signed_headers.split(';').any(|h| h.trim().eq_ignore_ascii_case(name))
+}
+
+/// The payload hash part of the canonical request: the signed `X-Sdk-Content-Sha256`, else the
+/// body's own hash. [`verify`] also refuses a declared hash that is unsigned or not the body's.
+pub fn payload_hash(req: &HttpRequest, signed_headers: &str) -> String {
     if req.body.is_empty() {
-        EMPTY_SHA256.to_string()
-    } else if let Some(declared) = req.get("X-Sdk-Content-Sha256") {
-        declared.trim().to_string()
-    } else {
-        codec::sha256_hex(&req.body)
+        return EMPTY_SHA256.to_string();
     }
+    match req.get(CONTENT_SHA256) {
+        Some(declared) if is_signed(signed_headers, CONTENT_SHA256) => declared.trim().to_string(),
+        _ => codec::sha256_hex(&req.body),
+    }
+}
+
+/// Refuses an `X-Sdk-Content-Sha256` the gateway cannot take for the body: one sent unsigned
+/// (anyone on the way could have set it), or a hash that is not the received body's. A signed
+/// `UNSIGNED-PAYLOAD` is taken: the client chose not to sign the body.
+fn check_declared_payload(req: &HttpRequest, signed_headers: &str) -> Result<(), Denial> {
+    let Some(declared) = req.get(CONTENT_SHA256) else { return Ok(()) };
+    if !is_signed(signed_headers, CONTENT_SHA256) {
+        return Err(Denial::auth("signature", format_args!("{CONTENT_SHA256} is sent but not signed")));
+    }
+    let declared = declared.trim();
+    if declared == UNSIGNED_PAYLOAD || codec::same(&declared.to_ascii_lowercase(), &codec::sha256_hex(&req.body)) {
+        return Ok(());
+    }
+    Err(Denial::auth("signature", format_args!("{CONTENT_SHA256} is not the SHA-256 of the request body")))
 }
 
 /// The canonical request for the headers the client listed; `Err(name)` names a listed header
@@ -193,7 +223,7 @@ pub fn canonical_request(req: &HttpRequest, signed_headers: &str) -> Result<Stri
         canonical_query(req.query()),
         headers,
         signed_headers,
-        payload_hash(req)
+        payload_hash(req, signed_headers)
     ))
 }
 
@@ -245,6 +275,7 @@ pub fn verify(keys: &KeyStore, req: &HttpRequest, now: u64, check_signature: boo
             ),
         ));
     }
+    check_declared_payload(req, &auth.signed_headers)?;
     let canonical = canonical_request(req, &auth.signed_headers)
         .map_err(|_| Denial::auth("signature", "verify aksk signature fail"))?;
     let expected = signature(&key.secret, &string_to_sign(date, &canonical));
@@ -440,7 +471,8 @@ mod tests {
         let q = find("22-");
         assert_eq!(canonical_query(q.query()), "limit=10&name=my%20image%20%C3%BC%2B%2F~&protected=false&tag=k%3Dv");
         let patch = find("23-");
-        assert_eq!(payload_hash(&patch), "UNSIGNED-PAYLOAD");
+        let signed = parse_authorization(&patch.get("Authorization").unwrap()).unwrap().signed_headers;
+        assert_eq!(payload_hash(&patch, &signed), UNSIGNED_PAYLOAD);
         // Decoding first: `%2F` in a segment is a real `/`; reserved characters are re-encoded.
         assert_eq!(canonical_uri("/v1/a%2Fb/c d/%7Bx%7D"), "/v1/a/b/c%20d/%7Bx%7D/");
         assert_eq!(canonical_uri(""), "/");
@@ -489,6 +521,60 @@ mod tests {
             refused_as(verify(&both(), &r, now, true), "signature");
             assert!(name.ends_with(".txt"));
         }
+    }
+
+    /// A request with a body, signed by the test signer over `signed` at `now`.
+    fn signed_with_body(content_type: &str, declared: Option<&str>, body: &str, signed: &[&str]) -> HttpRequest {
+        let mut req = HttpRequest::new("PATCH", "/v2/images/d164b5df")
+            .header("Host", "127.0.0.1:33197")
+            .header("Content-Type", content_type)
+            .body(body);
+        if let Some(d) = declared {
+            req = req.header(CONTENT_SHA256, d);
+        }
+        sign(&mut req, OWNER.0, OWNER.1, signed, SIGNED_AT);
+        req
+    }
+
+    const SIGNED_AT: u64 = 1_767_225_600;
+
+    /// Issue 9: an unsigned `X-Sdk-Content-Sha256` was taken for the body's hash, so the body
+    /// of a signed request could be swapped for another.
+    #[test]
+    fn a_declared_body_hash_counts_only_when_signed_and_true() {
+        let (_, captured) = captures().into_iter().find(|(n, _)| n.starts_with("01-")).unwrap();
+        let now = date_of(&captured);
+        let original = codec::sha256_hex(&captured.body);
+        let swapped = tampered(&captured, |r| {
+            r.body = b"{\"members\":[\"someone-else\"]}".to_vec();
+            r.headers.push((CONTENT_SHA256.into(), original.clone()));
+        });
+        refused_as(verify(&both(), &swapped, now, true), "signature");
+
+        // Signed, a hex hash must be the received body's.
+        let json = "application/json;charset=UTF-8";
+        let with_hash = ["content-type", "host", "x-sdk-content-sha256", "x-sdk-date"];
+        let hash = codec::sha256_hex(b"{\"a\":1}");
+        let req = signed_with_body(json, Some(&hash), "{\"a\":1}", &with_hash);
+        assert!(verify(&both(), &req, SIGNED_AT, true).is_ok());
+        let upper = signed_with_body(json, Some(&hash.to_ascii_uppercase()), "{\"a\":1}", &with_hash);
+        assert!(verify(&both(), &upper, SIGNED_AT, true).is_ok());
+        let swapped = tampered(&req, |r| r.body = b"{\"a\":2}".to_vec());
+        let d = verify(&both(), &swapped, SIGNED_AT, true).unwrap_err();
+        assert!(d.message.ends_with("X-Sdk-Content-Sha256 is not the SHA-256 of the request body"), "{}", d.message);
+        refused_as(Err(d), "signature");
+
+        // UNSIGNED-PAYLOAD leaves the body out only when the client signed that choice.
+        let patch = "application/openstack-images-v2.1-json-patch";
+        let unsigned = signed_with_body(patch, Some(UNSIGNED_PAYLOAD), "[]", &["content-type", "host", "x-sdk-date"]);
+        let d = verify(&both(), &unsigned, SIGNED_AT, true).unwrap_err();
+        assert!(d.message.ends_with("X-Sdk-Content-Sha256 is sent but not signed"), "{}", d.message);
+        refused_as(Err(d), "signature");
+        let chosen = signed_with_body(patch, Some(UNSIGNED_PAYLOAD), "[]", &with_hash);
+        assert!(verify(&both(), &tampered(&chosen, |r| r.body = b"[{}]".to_vec()), SIGNED_AT, true).is_ok());
+        // Neither a hash nor UNSIGNED-PAYLOAD: not the body's hash.
+        let odd = signed_with_body(json, Some("unsigned-payload"), "{}", &with_hash);
+        refused_as(verify(&both(), &odd, SIGNED_AT, true), "signature");
     }
 
     #[test]

@@ -14,8 +14,10 @@ use crate::providers::Provider;
 
 /// How many requests the journal keeps; older ones are dropped.
 pub const JOURNAL_CAPACITY: usize = 1000;
-/// How long a nonce is remembered (the widest signature window, Alibaba's 15 minutes).
-pub const NONCE_WINDOW_SECS: u64 = 15 * 60;
+/// How long a nonce is remembered: twice the widest signature window (15 minutes either side of
+/// the server's clock), since a request first sent at the early edge of its window stays
+/// acceptable until the late edge, 30 minutes on.
+pub const NONCE_WINDOW_SECS: u64 = 2 * 15 * 60;
 /// At most this many nonces are remembered; the oldest go first.
 pub const NONCE_CAPACITY: usize = 100_000;
 

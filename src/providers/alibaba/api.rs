@@ -2,6 +2,11 @@
 //! SDKs (providers/alibaba.md): RPC style, `POST /?<params>` with an empty body, the action in
 //! the `x-acs-action` header or the `Action` parameter, and JSON answers carrying `RequestId`.
 //!
+//! Whatever the adapter acts on comes from what the request's signature covers: an ACS3
+//! request signs its `x-acs-*` headers, its query and its body; a v1 request signs its
+//! parameters only, so an `x-acs-action`/`x-acs-version` header beside them (the core SDK
+//! sends both) must repeat the signed value, and a header that says anything else is refused.
+//!
 //! | action | engine operation |
 //! | --- | --- |
 //! | ModifyImageSharePermission | `CancelShare` (RemoveAccount.N), then `Share` (AddAccount.N), all or nothing |
@@ -23,7 +28,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use super::signature::{self, AuthError};
+use super::signature::{self, AuthError, Scheme};
 use crate::engine::{Action, ErrorKind, Failure, ImageView, NewImage, Operation, Output, Product, Visibility};
 use crate::providers::{Provider, WireError};
 use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, Rejection, codec};
@@ -36,6 +41,18 @@ const HOST_ID: &str = "ecs.aliyuncs.com";
 const MAX_PAGE_SIZE: u32 = 100;
 /// RunInstances' `Amount` range.
 const MAX_AMOUNT: u32 = 100;
+/// The one ECS API version served.
+const API_VERSION: &str = "2014-05-26";
+
+/// A value a request may name twice: in an `x-acs-*` header and as a parameter.
+#[derive(Debug, Clone, Copy)]
+struct Named {
+    header: &'static str,
+    param: &'static str,
+}
+
+const ACTION: Named = Named { header: "x-acs-action", param: "Action" };
+const VERSION: Named = Named { header: "x-acs-version", param: "Version" };
 
 /// A refusal ready for the wire.
 #[derive(Debug)]
@@ -86,6 +103,36 @@ impl Refusal {
         )
     }
 
+    /// A v1 request's header that the signature does not cover and that does not repeat the
+    /// signed parameter: acting on either would trust one of them without reason.
+    fn unsigned(named: Named) -> Refusal {
+        Refusal::auth(&AuthError::Unsigned(named.header.to_string()))
+    }
+
+    /// An ACS3 request whose signed header and signed parameter name different values.
+    fn conflict(named: Named, header: &str, param: &str) -> Refusal {
+        Refusal::new(
+            400,
+            "InvalidParameter",
+            format!(
+                "The header \"{}\" ({header}) and the parameter \"{}\" ({param}) disagree.",
+                named.header, named.param
+            ),
+            "InvalidParameter",
+        )
+    }
+
+    /// Our sources give no error for a version ECS does not serve; `InvalidVersion` (400) is
+    /// assumed, after the `Invalid<Parameter>` codes ECS uses elsewhere.
+    fn bad_version(version: &str) -> Refusal {
+        Refusal::new(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version is not valid: ECS serves {API_VERSION}, not \"{version}\"."),
+            "InvalidParameter",
+        )
+    }
+
     fn auth(e: &AuthError) -> Refusal {
         let (status, code, message) = e.wire();
         Refusal::new(status, code, message, e.decision())
@@ -110,10 +157,7 @@ struct Params(Vec<(String, String)>);
 impl Params {
     fn from_request(req: &HttpRequest) -> Params {
         let mut pairs = codec::query_pairs(req.query());
-        let form = req
-            .get("Content-Type")
-            .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-        if form && !req.body.is_empty() {
+        if signature::is_form(req) {
             pairs.extend(codec::query_pairs(&String::from_utf8_lossy(&req.body)));
         }
         Params(pairs)
@@ -232,15 +276,34 @@ fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
     error_response(&request_id, &r)
 }
 
+/// The value of `named` that the request's signature covers: under ACS3 the header (every
+/// `x-acs-*` header must be signed, which `signature::authenticate` checks) or the query;
+/// under v1 the parameter. `None` when the request names none.
+fn signed_value(req: &HttpRequest, params: &Params, named: Named) -> Result<Option<String>, Refusal> {
+    let header = req.get(named.header).map(|h| h.trim().to_string()).filter(|h| !h.is_empty());
+    let param = params.get(named.param).map(|p| p.trim().to_string());
+    match (signature::scheme(req), header, param) {
+        (Scheme::Acs3, Some(h), Some(p)) if h != p => Err(Refusal::conflict(named, &h, &p)),
+        (Scheme::Acs3, h, p) => Ok(h.or(p)),
+        (Scheme::RpcV1, Some(h), p) if p.as_deref() != Some(h.as_str()) => Err(Refusal::unsigned(named)),
+        (Scheme::RpcV1, _, p) => Ok(p),
+    }
+}
+
+/// Only ECS's own version is served: another would name other operations and parameters.
+fn check_version(version: Option<&str>) -> Result<(), Refusal> {
+    match version {
+        None => Err(Refusal::missing(VERSION.param)),
+        Some(API_VERSION) => Ok(()),
+        Some(other) => Err(Refusal::bad_version(other)),
+    }
+}
+
 fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Reply {
     let params = Params::from_request(req);
-    let action = req
-        .get("x-acs-action")
-        .map(|a| a.trim().to_string())
-        .filter(|a| !a.is_empty())
-        .or_else(|| params.get("Action").map(str::to_string))
-        .ok_or_else(|| Refusal::missing("Action"))?;
+    let action = signed_value(req, &params, ACTION)?.ok_or_else(|| Refusal::missing(ACTION.param))?;
     ep.note_api(&action);
+    check_version(signed_value(req, &params, VERSION)?.as_deref())?;
     let Some(route) = Route::parse(&action) else {
         let w = Provider::Alibaba.spec().wire(&Failure::plain(ErrorKind::Unsupported, ""), Action::Accept);
         return Err(Refusal::from_wire(w, "Unsupported"));

@@ -326,10 +326,14 @@ fn acs3_tampering_of_headers_and_body_is_refused() {
         assert_eq!(code(&r), expected, "{what}: {}", message(&r));
         assert_refused(&r, 400, expected);
     }
-    // Without any signature at all the access key is missing.
+    // Without its signature the request's action is in an unsigned header.
     let mut bare = capture(file);
     bare.headers.retain(|(n, _)| n != "Authorization");
     let r = capture_world(true).handle(&bare, now);
+    assert_refused(&r, 400, "IncompleteSignature");
+    assert_eq!(message(&r), signature::unsigned_message("x-acs-action"));
+    // Without any signature at all the access key is missing.
+    let r = capture_world(true).handle(&HttpRequest::new("POST", "/?Action=DescribeRegions&Version=2014-05-26"), now);
     assert_refused(&r, 400, "MissingParameter");
     assert_eq!(message(&r), signature::missing_message("AccessKeyId"));
 }
@@ -375,6 +379,75 @@ fn v1_tampering_is_refused() {
     // Headers are not part of a v1 signature.
     let req = with_header(capture(file), "User-Agent", "something else");
     assert_ok(&capture_world(true).handle(&req, now));
+}
+
+/// Whether the captures' image is still there (not deleted).
+fn captured_image_kept(ep: &Endpoint) -> bool {
+    let state = ep.engine().state();
+    state.index.image_by_id.get(CAPTURED_IMAGE).is_some_and(|&ix| !state.images[ix as usize].is_deleted())
+}
+
+/// Issue 9: a v1 request signed for one action, with an unsigned `x-acs-action` naming
+/// another, was served as the other. The action of a v1 request is its signed `Action`.
+#[test]
+fn a_v1_request_acts_only_on_its_signed_parameters() {
+    let now = capture_now();
+    for file in ["DescribeImages_byid.core-v1.txt", "ModifyImageSharePermission_add.tea-v1.txt"] {
+        let mut ep = capture_world(true);
+        let r = ep.handle(&with_header(capture(file), "x-acs-action", "DeleteImage"), now);
+        assert_refused(&r, 400, "IncompleteSignature");
+        assert!(message(&r).contains("\"x-acs-action\" is not signed"), "{file}: {}", message(&r));
+        assert_eq!(r.header("x-sharesim-outcome"), Some("incomplete-signature"));
+        assert!(captured_image_kept(&ep), "{file}");
+        // The same header repeating the signed action is what the SDKs send.
+        assert_ok(&ep.handle(&capture(file), now));
+    }
+    // An unsigned version header that is not the signed one is refused the same way.
+    let mut ep = capture_world(true);
+    let r = ep.handle(&with_header(capture("DeleteImage.core-v1.txt"), "x-acs-version", "2016-03-14"), now);
+    assert_refused(&r, 400, "IncompleteSignature");
+    assert!(captured_image_kept(&ep));
+    // A v1 request whose action is only in an (unsigned) header names no signed action.
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let mut req = owner.v1("DescribeImages", &[HZ]);
+    req.target = req.target.replacen("Action=DescribeImages&", "", 1);
+    assert_refused(&send(&mut ep, req), 400, "IncompleteSignature");
+}
+
+/// An ACS3 request signs both its `x-acs-action` header and its query; when they name two
+/// actions neither can be trusted over the other.
+#[test]
+fn an_acs3_request_naming_two_actions_is_refused() {
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let image = create(&mut ep, &owner, "kept");
+    let r = send(&mut ep, owner.acs3("DescribeImages", &[HZ, ("ImageId", &image), ("Action", "DeleteImage")]));
+    assert_refused(&r, 400, "InvalidParameter");
+    assert!(message(&r).contains("\"x-acs-action\" (DescribeImages)"), "{}", message(&r));
+    let b = assert_ok(&send(&mut ep, owner.acs3("DescribeImages", &[HZ, ("ImageId", &image)])));
+    assert_eq!(listed(&b), vec![image.clone()]);
+    // Naming the same action twice is no conflict.
+    let b = assert_ok(&send(
+        &mut ep,
+        owner.acs3("DescribeImages", &[HZ, ("ImageId", &image), ("Action", "DescribeImages")]),
+    ));
+    assert_eq!(listed(&b), vec![image]);
+}
+
+/// The body of an ACS3 request is signed by its hash, but whether it holds parameters is said
+/// by `content-type`, which must then be signed too.
+#[test]
+fn an_acs3_form_body_counts_only_with_a_signed_content_type() {
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let image = create(&mut ep, &owner, "formed");
+    let form = format!("RegionId=cn-hangzhou&ImageId={image}");
+    let r = send(&mut ep, owner.acs3_with_form("DescribeImages", &[], Some((&form, false))));
+    assert_refused(&r, 400, "IncompleteSignature");
+    assert!(message(&r).contains("\"content-type\""), "{}", message(&r));
+    let b = assert_ok(&send(&mut ep, owner.acs3_with_form("DescribeImages", &[], Some((&form, true)))));
+    assert_eq!(listed(&b), vec![image]);
 }
 
 #[test]
@@ -431,6 +504,14 @@ fn a_nonce_is_used_once_within_the_window() {
         assert_refused(&r, 400, "SignatureNonceUsed");
         assert_eq!(message(&r), "The request signature nonce has been used.");
     }
+    // A request is acceptable from 15 minutes before its timestamp to 15 minutes after: its
+    // nonce is remembered for all of that.
+    for file in ["DeleteImage.tea-acs3.txt", "DeleteImage.core-v1.txt"] {
+        let mut ep = capture_world(true);
+        let stamped = at("2026-11-22T09:09:42Z");
+        assert_ok(&ep.handle(&capture(file), stamped - 890));
+        assert_refused(&ep.handle(&capture(file), stamped + 890), 400, "SignatureNonceUsed");
+    }
     // A refused (forged) request does not burn the nonce.
     let mut ep = capture_world(true);
     let file = "DescribeImages_others.core-v1.txt";
@@ -460,6 +541,8 @@ struct Sdk {
     key: String,
     secret: String,
     nonce: Cell<u64>,
+    /// The API version it names; empty names none.
+    version: String,
 }
 
 /// `application/x-www-form-urlencoded` as Python's `urlencode` writes it (tea): space is `+`.
@@ -484,7 +567,7 @@ fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
 impl Sdk {
     fn for_account(ep: &Endpoint, account: &str) -> Sdk {
         let (key, k) = ep.keys().id_of(account).unwrap();
-        Sdk { key: key.to_string(), secret: k.secret.clone(), nonce: Cell::new(0) }
+        Sdk { key: key.to_string(), secret: k.secret.clone(), nonce: Cell::new(0), version: "2014-05-26".into() }
     }
 
     fn next_nonce(&self) -> String {
@@ -494,42 +577,61 @@ impl Sdk {
 
     /// tea SDK, ACS3-HMAC-SHA256: params in the query, the action in headers.
     fn acs3(&self, action: &str, params: &[(&str, &str)]) -> HttpRequest {
+        self.acs3_with_form(action, params, None)
+    }
+
+    /// ACS3 with `form` as an `application/x-www-form-urlencoded` body, its `content-type`
+    /// signed or not.
+    fn acs3_with_form(&self, action: &str, params: &[(&str, &str)], form: Option<(&str, bool)>) -> HttpRequest {
+        const FORM: &str = "application/x-www-form-urlencoded";
         let pairs = owned(params);
         let target = format!("/?{}", form_encode(&pairs));
-        let empty = codec::sha256_hex(b"");
-        let headers = [
-            ("accept", "application/json".to_string()),
+        let body = form.map(|(b, _)| b).unwrap_or_default();
+        let hash = codec::sha256_hex(body.as_bytes());
+        let mut headers = vec![("accept", "application/json".to_string())];
+        if let Some((_, true)) = form {
+            headers.push(("content-type", FORM.to_string()));
+        }
+        headers.extend([
             ("host", HOST.to_string()),
             ("user-agent", "AlibabaCloud (Linux; x86_64) Python/3.11.7 Core/0.4.3 TeaDSL/2".to_string()),
             ("x-acs-action", action.to_string()),
-            ("x-acs-content-sha256", empty.clone()),
+            ("x-acs-content-sha256", hash.clone()),
             ("x-acs-credentials-provider", "static_ak".to_string()),
             ("x-acs-date", NOW.to_string()),
             ("x-acs-signature-nonce", self.next_nonce()),
-            ("x-acs-version", "2014-05-26".to_string()),
-        ];
+        ]);
+        if !self.version.is_empty() {
+            headers.push(("x-acs-version", self.version.clone()));
+        }
         let canonical_headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
         let signed: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
         let signed = signed.join(";");
-        let cr = format!("POST\n/\n{}\n{canonical_headers}\n{signed}\n{empty}", sorted_canonical(&pairs));
+        let cr = format!("POST\n/\n{}\n{canonical_headers}\n{signed}\n{hash}", sorted_canonical(&pairs));
         let sts = format!("ACS3-HMAC-SHA256\n{}", codec::sha256_hex(cr.as_bytes()));
         let sig = codec::hex(&codec::hmac_sha256(self.secret.as_bytes(), sts.as_bytes()));
         let mut req = HttpRequest::new("POST", &target);
         for (n, v) in &headers {
             req = req.header(n, v);
         }
+        if let Some((_, false)) = form {
+            req = req.header("Content-Type", FORM);
+        }
         req.header(
             "Authorization",
             &format!("ACS3-HMAC-SHA256 Credential={},SignedHeaders={signed},Signature={sig}", self.key),
         )
-        .header("Content-Length", "0")
+        .header("Content-Length", &body.len().to_string())
+        .body(body)
     }
 
     /// The v1 parameters, signed.
     fn v1_pairs(&self, method: &str, action: &str, params: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut pairs = owned(params);
+        if !self.version.is_empty() {
+            pairs.push(("Version".into(), self.version.clone()));
+        }
         for (k, v) in [
-            ("Version", "2014-05-26".to_string()),
             ("Action", action.to_string()),
             ("Format", "JSON".to_string()),
             ("Timestamp", NOW.to_string()),
@@ -552,11 +654,14 @@ impl Sdk {
         let pairs = self.v1_pairs("POST", action, params);
         let query: Vec<String> =
             pairs.iter().map(|(k, v)| format!("{}={}", codec::encode(k), codec::encode(v))).collect();
-        HttpRequest::new("POST", &format!("/?{}", query.join("&")))
+        let mut req = HttpRequest::new("POST", &format!("/?{}", query.join("&")))
             .header("Host", HOST)
             .header("x-acs-action", action)
-            .header("x-acs-version", "2014-05-26")
-            .header("Content-Length", "0")
+            .header("Content-Length", "0");
+        if !self.version.is_empty() {
+            req = req.header("x-acs-version", &self.version);
+        }
+        req
     }
 }
 
@@ -999,7 +1104,7 @@ fn unknown_and_missing_actions_and_regions() {
     let r = send(&mut ep, HttpRequest::new("POST", "/?RegionId=cn-hangzhou"));
     assert_refused(&r, 400, "MissingParameter");
     assert_eq!(message(&r), signature::missing_message("Action"));
-    // The header wins over the query parameter.
+    // The core SDK's header repeats the signed parameter.
     let mut req = owner.v1("DescribeRegions", &[]);
     req.headers.retain(|(n, _)| n != "x-acs-action");
     let req = req.header("x-acs-action", "DescribeRegions");
@@ -1014,6 +1119,34 @@ fn unknown_and_missing_actions_and_regions() {
     assert_eq!(r.header("x-sharesim-outcome"), Some("UnknownRegion"));
     let r = send(&mut ep, owner.acs3("CopyImage", &[HZ, ("ImageId", "m-x"), ("DestinationRegionId", "mars-1")]));
     assert_refused(&r, 400, "DestinationRegion.NotFound");
+}
+
+/// ECS serves one API version; another would name other operations and parameters.
+#[test]
+fn only_ecs_s_api_version_is_served() {
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let image = create(&mut ep, &owner, "versioned");
+    for version in ["2016-03-14", "2014-05-27", "latest"] {
+        let sdk = Sdk { version: version.into(), ..Sdk::for_account(&ep, "owner") };
+        for req in
+            [sdk.acs3("DeleteImage", &[HZ, ("ImageId", &image)]), sdk.v1("DeleteImage", &[HZ, ("ImageId", &image)])]
+        {
+            let r = send(&mut ep, req);
+            assert_refused(&r, 400, "InvalidVersion");
+            assert!(message(&r).contains(version), "{}", message(&r));
+            assert_eq!(r.header("x-sharesim-outcome"), Some("InvalidParameter"));
+        }
+    }
+    let sdk = Sdk { version: String::new(), ..Sdk::for_account(&ep, "owner") };
+    for req in [sdk.acs3("DeleteImage", &[HZ, ("ImageId", &image)]), sdk.v1("DeleteImage", &[HZ, ("ImageId", &image)])]
+    {
+        let r = send(&mut ep, req);
+        assert_refused(&r, 400, "MissingParameter");
+        assert_eq!(message(&r), signature::missing_message("Version"));
+    }
+    // Nothing was deleted along the way; the right version deletes.
+    assert_ok(&send(&mut ep, owner.v1("DeleteImage", &[HZ, ("ImageId", &image)])));
 }
 
 #[test]
@@ -1068,7 +1201,10 @@ fn form_bodies_get_and_odd_requests() {
         assert!(r.status >= 400, "{target}: {}", String::from_utf8_lossy(&r.body));
         assert_refused(&r, r.status, &code(&r));
     }
-    let r = ep.handle(&HttpRequest::new("POST", "/?Action=DescribeRegions").header("Authorization", "Bearer x"), 0);
+    let r = ep.handle(
+        &HttpRequest::new("POST", "/?Action=DescribeRegions&Version=2014-05-26").header("Authorization", "Bearer x"),
+        0,
+    );
     assert_refused(&r, 400, "IncompleteSignature");
 }
 

@@ -54,6 +54,7 @@ const JSON: &str = "application/json";
 const INVALID: &str = "SVCSTG.SWR.4000014";
 const MISSING: &str = "SVCSTG.SWR.4001014";
 const NAMESPACE_NAME: &str = "SVCSTG.SWR.4001028";
+const REPOSITORY_NAME: &str = "SVCSTG.SWR.4001029";
 const NAMESPACE_EXISTS: &str = "SVCSTG.SWR.4090060";
 const NAMESPACE_MISSING: &str = "SVCSTG.SWR.4040058";
 const NAMESPACE_IN_USE: &str = "SVCSTG.SWR.4060074";
@@ -304,24 +305,38 @@ fn deadline_text(valid_until: Option<&str>) -> String {
     }
 }
 
-/// SWR's namespace pattern: `^[a-z][a-z0-9._-]{0,63}$`.
-fn valid_namespace(ns: &str) -> bool {
+/// SWR's namespace pattern: `^[a-z][a-z0-9._-]{0,63}$`. It has no `/`, so a namespace is one
+/// path segment, and starting with a letter it is never `.` or `..`.
+pub(super) fn valid_namespace(ns: &str) -> bool {
     (1..=64).contains(&ns.len())
         && ns.as_bytes()[0].is_ascii_lowercase()
         && ns.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// A repository name SWR takes and the engine keeps as it is: lower-case letters, digits,
-/// `.`, `_`, `-` and `/`, starting and ending with a letter or digit, at most 128 characters.
-fn valid_repository(name: &str) -> bool {
-    let b = name.as_bytes();
-    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    (1..=128).contains(&b.len())
-        && b.first().is_some_and(alnum)
-        && b.last().is_some_and(alnum)
-        && b.iter().all(|c| alnum(c) || matches!(c, b'.' | b'_' | b'-' | b'/'))
-        && !name.contains("//")
-        && identity::repository(0, name) == name
+/// A name CreateRepo takes, kept by the engine as it is: at most 128 characters, `/`-separated
+/// parts each of lower-case letters and digits joined by one `.`, one `-` or one or two `_`
+/// (SWR's rule as its Terraform provider checks it: periods, hyphens and underscores never
+/// side by side, at most two underscores in a row). No part is empty, `.` or `..`, so the name
+/// cannot climb out of its namespace where a path is made of it.
+pub(super) fn valid_repository(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.split('/').all(valid_name_part) && identity::repository(0, name) == name
+}
+
+fn valid_name_part(part: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    part.starts_with(alnum)
+        && part.ends_with(alnum)
+        && part.split(alnum).filter(|sep| !sep.is_empty()).all(|sep| matches!(sep, "." | "-" | "_" | "__"))
+}
+
+/// A repository name a path may address: at most 128 characters of SWR's alphabet, no part
+/// empty, `.` or `..`. Looser than [`valid_repository`] so that every repository the engine
+/// holds (some made through the admin route, before these rules) stays addressable.
+pub(super) fn addressable_repository(name: &str) -> bool {
+    let alphabet = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/');
+    (1..=128).contains(&name.len())
+        && name.bytes().all(alphabet)
+        && name.split('/').all(|part| !matches!(part, "" | "." | ".."))
 }
 
 /// `namespace/repository` split at the first `/`.
@@ -472,7 +487,25 @@ impl Cx<'_> {
         }
     }
 
+    /// Refuses a namespace or repository in the path that SWR's names cannot be: decoded
+    /// (`%2e%2e`, `%2F`, `$` included), a `..` part would name something outside its namespace.
+    fn check_path_names(&mut self, call: &Call) -> Result<(), HttpResponse> {
+        if !call.namespace.is_empty() && !valid_namespace(&call.namespace) {
+            let message = format!("Invalid namespace name: `{}` is not an SWR namespace.", call.namespace);
+            return Err(self.refuse("InvalidParameter", 400, NAMESPACE_NAME, &message));
+        }
+        if !call.repository.is_empty() && !addressable_repository(&call.repository) {
+            let message = format!(
+                "Invalid repository name: `{}` has an empty, `.` or `..` part or a character SWR's names do not have.",
+                call.repository
+            );
+            return Err(self.refuse("InvalidParameter", 400, REPOSITORY_NAME, &message));
+        }
+        Ok(())
+    }
+
     fn serve(&mut self, call: &Call, req: &HttpRequest) -> Reply {
+        self.check_path_names(call)?;
         match call.api {
             Api::CreateNamespace => self.create_namespace(req),
             Api::ListNamespaces => self.list_namespaces(req),

@@ -583,6 +583,68 @@ fn repository_create_show_update() {
     );
 }
 
+/// Issue 9: `base/../../ns-alice/x` was created (201) in the caller's namespace; read as a
+/// path it names a repository in alice's. Names with empty, `.` or `..` parts, and anything
+/// else SWR's naming rules refuse, are refused in bodies and paths, however encoded.
+#[test]
+fn repository_and_namespace_names_cannot_climb_out_of_their_namespace() {
+    let mut w = Swr::new(0);
+    let path = format!("/v2/manage/namespaces/{}/repos", ns("owner"));
+    for name in [
+        "base/../../ns-alice/x",
+        "base/./x",
+        "base/..",
+        "a/b/",
+        "base/%2e%2e/x",
+        "a..b",
+        "a--b",
+        "a___b",
+        "a_.b",
+        "a/-b",
+        "a$b",
+    ] {
+        let r = w.call("owner", "POST", &path, Some(json!({ "repository": name, "is_public": false })));
+        assert_eq!(err(&r), (400, s("SVCSTG.SWR.4001029")), "{name}");
+    }
+    for name in ["app/web", "a__b", "a.b-c_d/e9"] {
+        ok(&w.call("owner", "POST", &path, Some(json!({ "repository": name, "is_public": false }))), 201);
+    }
+    assert!(w.ep.engine().state().images.iter().all(|i| i.id.starts_with(&format!("{}/", ns("owner")))));
+
+    // In a path, decoded: `%2F`, `$` and `%2e` are the characters they stand for.
+    let o = ns("owner");
+    for target in [
+        format!("/v2/manage/namespaces/{o}/repos/..%2F..%2F{}%2Fx", ns("alice")),
+        format!("/v2/manage/namespaces/{o}/repos/..$..${}$x", ns("alice")),
+        format!("/v2/manage/namespaces/{o}/repos/%2e%2e"),
+        format!("/v2/manage/namespaces/{o}/repos/app%2F%2E%2Fweb"),
+        format!("/v2/manage/namespaces/{o}/repos/app%2F%2Fweb"),
+        format!("/v2/manage/namespaces/{o}/repositories/app%2F..%2Fweb/access-domains"),
+    ] {
+        assert_eq!(err(&w.get("owner", &target)), (400, s("SVCSTG.SWR.4001029")), "{target}");
+    }
+    for target in [
+        "/v2/manage/namespaces/%2e%2e/repos/x".to_string(),
+        format!("/v2/manage/namespaces/{o}%2F..%2F{}/repos/x", ns("alice")),
+        "/v2/manage/namespaces/%2e%2e".to_string(),
+    ] {
+        let r = w.get("owner", &target);
+        assert_eq!(err(&r), (400, s("SVCSTG.SWR.4001028")), "{target}");
+        assert_eq!(outcome(&r), ("InvalidParameter", None));
+    }
+    let body = json!({ "access_domain": "alice", "permit": "read", "deadline": "forever" });
+    let r = w.call(
+        "owner",
+        "POST",
+        &format!("/v2/manage/namespaces/{o}/repositories/app$..$web/access-domains"),
+        Some(body),
+    );
+    assert_eq!(err(&r), (400, s("SVCSTG.SWR.4001029")));
+    // The names that are SWR's still work in a path, `/` sent as `$` or `%2F`.
+    ok(&w.get("owner", &format!("/v2/manage/namespaces/{o}/repos/app$web")), 200);
+    ok(&w.get("owner", &format!("/v2/manage/namespaces/{o}/repos/app%2Fweb")), 200);
+}
+
 #[test]
 fn listings_filter_sort_and_page() {
     let mut w = Swr::new(0);

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::identity;
+use super::{api, identity};
 use crate::clock::{iso8601, parse_iso8601};
 use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Request, ShareOptions, Validity, Visibility};
 use crate::providers::huawei_gateway;
@@ -40,7 +40,7 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             if !plain {
                 return Ok(Sent::Inexpressible { why: "CreateRepo makes a ready, unencrypted repository" });
             }
-            if identity::repository(0, &new.name) != new.name || new.name.contains("//") {
+            if !api::valid_repository(&new.name) {
                 return Ok(Sent::Inexpressible { why: "CreateRepo takes only names SWR accepts as they are" });
             }
             let Ok(r) = caller.engine.resolve_region(&new.region) else {
@@ -155,11 +155,11 @@ fn current_validity(
 }
 
 /// An image ID `ns/repo` as path segments; a `/` inside the repository name is sent encoded,
-/// so it stays in its segment. `None` for an ID that names no namespace (an image a scenario
-/// never made), which no SWR path can address.
+/// so it stays in its segment. `None` for an ID no SWR path can address: one that names no
+/// namespace (an image a scenario never made), or whose names the API refuses in a path.
 fn segments(image: &str) -> Option<(String, String)> {
     let (ns, repo) = image.split_once('/')?;
-    (!ns.is_empty() && !repo.is_empty()).then(|| (codec::encode(ns), codec::encode(repo)))
+    (api::valid_namespace(ns) && api::addressable_repository(repo)).then(|| (codec::encode(ns), codec::encode(repo)))
 }
 
 #[cfg(test)]

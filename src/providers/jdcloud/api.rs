@@ -16,7 +16,7 @@
 //!
 //! Besides JD's own headers every answer carries `x-sharesim-outcome` (`ok`, the canonical
 //! error, or the refusal made before the engine was asked: `no-route`, `unauthenticated`,
-//! `unknown-key`, `signature`, `signature-date`, `InvalidParameter`, `UnknownRegion`) and, when a
+//! `unknown-key`, `signature`, `signature-date`, `nonce-used`, `InvalidParameter`, `UnknownRegion`) and, when a
 //! rule decided, `x-sharesim-rule`.
 
 use std::collections::BTreeSet;
@@ -205,7 +205,7 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
         return cx.refuse(ep, "no-route", 404, "NOT_FOUND", "no route and no API found with those values");
     };
     ep.note_api(call.api.name());
-    let key = match signature::verify(req, ep.keys(), ep.verify_signatures(), now) {
+    let key = match authenticate(ep, req, now) {
         Ok(key) => key,
         Err(e) => return cx.refuse(ep, e.tag(), 401, "ACCESS_ERROR", e.message()),
     };
@@ -226,6 +226,20 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     match h.serve() {
         Ok(resp) | Err(resp) => resp,
     }
+}
+
+/// Verifies the signature, then spends the request's nonce: a signed request replayed within
+/// the signature window is refused. Only a verified request spends its nonce, so a forged one
+/// cannot use up someone else's.
+fn authenticate(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Result<String, signature::AuthError> {
+    let key = signature::verify(req, ep.keys(), ep.verify_signatures(), now)?;
+    if ep.verify_signatures() {
+        let nonce = signature::nonce(req)?;
+        if !ep.fresh_nonce(&format!("jdcloud/{key}/{nonce}"), now) {
+            return Err(signature::AuthError::NonceUsed);
+        }
+    }
+    Ok(key)
 }
 
 fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {

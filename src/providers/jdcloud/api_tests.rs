@@ -57,10 +57,22 @@ impl Jd {
         self.ep.keys().id_of(account).unwrap().0.to_string()
     }
 
-    /// A request as the Python SDK sends it, signed for `actor` with `secret`.
+    /// A request as the Python SDK sends it, signed for `actor` with `secret`, with a nonce
+    /// of its own.
     fn signed(&mut self, actor: &str, secret: &str, method: &str, target: &str, body: Option<Value>) -> HttpRequest {
         self.nonce += 1;
         let nonce = format!("00000000-0000-4000-8000-{:012}", self.nonce);
+        self.signed_with_nonce(actor, secret, &nonce, (method, target), body)
+    }
+
+    fn signed_with_nonce(
+        &self,
+        actor: &str,
+        secret: &str,
+        nonce: &str,
+        (method, target): (&str, &str),
+        body: Option<Value>,
+    ) -> HttpRequest {
         let mut req = HttpRequest::new(method, target)
             .header("Host", "127.0.0.1:8000")
             .header("User-Agent", "JdcloudSdkPython/1.2.9 vm/1.6.1")
@@ -74,7 +86,7 @@ impl Jd {
             access_key: &key,
             secret,
             region: HOME,
-            nonce: &nonce,
+            nonce,
             signed: &["content-type", "host"],
         };
         signature::sign(req, &signer, NOW)
@@ -408,7 +420,11 @@ fn bad_parameters_are_invalid_argument_never_a_panic() {
         b"{\"pins\": [1]}",
         b"{}",
         b"",
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (i, body) = body;
         let mut req = jd.signed("owner", &secret_of("owner"), "POST", &share, None);
         req.body = body.to_vec();
         // Re-sign with the body in place (the test signer hashes the body it is given).
@@ -418,7 +434,7 @@ fn bad_parameters_are_invalid_argument_never_a_panic() {
             access_key: &jd.key_of("owner"),
             secret: &secret_of("owner"),
             region: HOME,
-            nonce: "n",
+            nonce: &format!("bad-parameters-{i}"),
             signed: &["content-type", "host"],
         };
         let req = signature::sign(req, &signer, NOW);
@@ -532,6 +548,55 @@ fn authentication() {
     assert_eq!(jd.ep.journal(1)[0].actor.as_deref(), Some("alice"));
 }
 
+/// Issue 9: a signed request replayed within the signature window was served again. JD's
+/// requests carry a nonce, which is spent once per access key.
+#[test]
+fn a_replayed_request_is_refused() {
+    let (mut jd, img) = Jd::new();
+    let alice = jd.pin("alice");
+    let share = jd.signed(
+        "owner",
+        &secret_of("owner"),
+        "POST",
+        &format!("/v1/regions/{HOME}/images/{img}:share"),
+        Some(json!({ "regionId": HOME, "imageId": img, "pins": [alice] })),
+    );
+    ok(&jd.ep.handle(&share, NOW));
+    ok(&jd.unshare("owner", &img, std::slice::from_ref(&alice)));
+    let resp = jd.ep.handle(&share, NOW + 60);
+    assert_eq!(err(&resp), (401, s("ACCESS_ERROR"), s("invalid header x-jdcloud-nonce: the nonce has been used")));
+    assert_eq!(outcome(&resp), ("nonce-used", None));
+    assert_eq!(jd.ep.journal(1)[0].decision, "nonce-used");
+    assert!(jd.members(&img).is_empty(), "the replayed share was not applied");
+
+    // Signed at NOW, the request is acceptable from NOW - 15 min to NOW + 15 min, and its
+    // nonce stays spent for all of that.
+    let (mut fresh, img) = Jd::new();
+    let early = fresh.signed("owner", &secret_of("owner"), "GET", &format!("/v1/regions/{HOME}/images/{img}"), None);
+    ok(&fresh.ep.handle(&early, NOW - 14 * 60));
+    assert_eq!(outcome(&fresh.ep.handle(&early, NOW + 14 * 60)), ("nonce-used", None));
+
+    // A nonce is spent per access key, and only by a request that verifies.
+    let target = format!("/v1/regions/{HOME}/images?imageSource=shared");
+    let forged = jd.signed_with_nonce("alice", "not-the-secret", "nonce-a", ("GET", &target), None);
+    assert_eq!(outcome(&jd.ep.handle(&forged, NOW)), ("signature", None));
+    let alices = jd.signed_with_nonce("alice", &secret_of("alice"), "nonce-a", ("GET", &target), None);
+    ok(&jd.ep.handle(&alices, NOW));
+    let bobs = jd.signed_with_nonce("bob", &secret_of("bob"), "nonce-a", ("GET", &target), None);
+    ok(&jd.ep.handle(&bobs, NOW));
+
+    // A request without a nonce cannot be told from its replay.
+    let mut bare = jd.signed("owner", &secret_of("owner"), "GET", &target, None);
+    bare.headers.retain(|(n, _)| n != "x-jdcloud-nonce");
+    let resp = jd.ep.handle(&bare, NOW);
+    assert_eq!(err(&resp), (401, s("ACCESS_ERROR"), s("lack of header x-jdcloud-nonce")));
+
+    // Without verification nothing is checked, nonces included.
+    jd.ep.set_verify_signatures(false);
+    ok(&jd.ep.handle(&bare, NOW));
+    ok(&jd.ep.handle(&bare, NOW));
+}
+
 #[test]
 fn rejections_are_jd_errors() {
     let (mut jd, _) = Jd::new();
@@ -568,9 +633,10 @@ fn the_captured_sdk_requests_are_served() {
         (include_bytes!("../../../tests/data/captures/jdcloud/11_fixed_vector_share_image.http"), 404),
         (include_bytes!("../../../tests/data/captures/jdcloud/12_fixed_vector_describe_images_shared.http"), 200),
     ];
-    let (mut jd, _) = Jd::new();
-    jd.ep.keys_mut().insert(AK, "owner", "JDTESTOWNERSK0000000000000000001");
     for (i, (raw, status)) in captures.into_iter().enumerate() {
+        // One endpoint per capture: the two fixed vectors carry the same pinned nonce.
+        let (mut jd, _) = Jd::new();
+        jd.ep.keys_mut().insert(AK, "owner", "JDTESTOWNERSK0000000000000000001");
         let req = HttpRequest::parse_raw(raw).unwrap();
         let now = signature::parse_date(&req.get("x-jdcloud-date").unwrap()).unwrap();
         let resp = jd.ep.handle(&req, now);

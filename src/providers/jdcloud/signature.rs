@@ -69,6 +69,10 @@ pub enum AuthError {
     /// `x-jdcloud-date` is more than [`MAX_SKEW_SECS`] from the server's clock.
     Skewed,
     Mismatch,
+    /// No `x-jdcloud-nonce`: every SDK sends one, and without it a replay cannot be told apart.
+    MissingNonce,
+    /// The nonce was used with this access key within the window: a replay.
+    NonceUsed,
 }
 
 impl AuthError {
@@ -88,6 +92,10 @@ impl AuthError {
             AuthError::ScopeDate => "the credential date does not match header x-jdcloud-date",
             AuthError::Skewed => "header x-jdcloud-date is more than 15 minutes from the server time",
             AuthError::Mismatch => "sign result is not same",
+            // Our sources do not say whether the gateway checks nonces (providers/jdcloud.md §7):
+            // the messages are ours, in the gateway's style.
+            AuthError::MissingNonce => "lack of header x-jdcloud-nonce",
+            AuthError::NonceUsed => "invalid header x-jdcloud-nonce: the nonce has been used",
         }
     }
 
@@ -97,6 +105,7 @@ impl AuthError {
             AuthError::UnknownKey => "unknown-key",
             AuthError::Mismatch => "signature",
             AuthError::Skewed | AuthError::BadDate | AuthError::ScopeDate => "signature-date",
+            AuthError::NonceUsed => "nonce-used",
             _ => "unauthenticated",
         }
     }
@@ -340,6 +349,13 @@ pub fn sign(req: HttpRequest, s: &Signer<'_>, now: u64) -> HttpRequest {
     );
     req.headers.push(("Authorization".into(), value));
     req
+}
+
+/// The request's `x-jdcloud-nonce`, which the endpoint accepts once per access key within the
+/// window. The Python SDK does not sign it (§3), so it stops a replay of the request as sent,
+/// not one whose nonce was changed on the way; JDCLOUD2 clients sign theirs.
+pub fn nonce(req: &HttpRequest) -> Result<String, AuthError> {
+    req.get("x-jdcloud-nonce").map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).ok_or(AuthError::MissingNonce)
 }
 
 /// Authenticates a request; returns the access key ID it was signed with. With `check` off only
