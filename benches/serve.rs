@@ -192,12 +192,38 @@ fn maker(p: Provider, host: &str, world: &Value) -> Maker {
     Arc::new(move |_| once.clone())
 }
 
+/// The endpoint alone, in process, no HTTP: what one request costs inside the lock, with and
+/// without signature verification (the same requests as the HTTP runs).
+fn handler_costs(providers: &[Provider]) {
+    let world = World::default_world();
+    let Ok(all) = world.describe_all() else { return };
+    println!("in process, Endpoint::handle alone (mean of 100,000 requests):");
+    for &p in providers {
+        let make = maker(p, "127.0.0.1:1", &all[p.name()]);
+        let mut line = format!("{:<10}", p.name());
+        for verify in [true, false] {
+            let Ok(mut ep) = world.endpoint(p, verify) else { return };
+            let reqs: Vec<HttpRequest> = (0..100_000u64).map(|_| make(SEQ.fetch_add(1, Ordering::Relaxed))).collect();
+            let t = Instant::now();
+            let refused = reqs.iter().filter(|r| ep.handle(r, now()).status >= 300).count();
+            let per = t.elapsed().as_secs_f64() / reqs.len() as f64 * 1e6;
+            let label = if verify { "verified" } else { "not verified" };
+            line.push_str(&format!(" | {label} {per:>5.2} µs (refused {refused})"));
+        }
+        println!("{line}");
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
         let bare = bare_hyper().await;
         let axum_only = bare_axum().await;
-        let providers = Provider::ALL.to_vec();
+        // SHARESIM_BENCH_PROVIDERS=jdcloud,tencent measures only those (for quick iterations).
+        let only = std::env::var("SHARESIM_BENCH_PROVIDERS").unwrap_or_default();
+        let providers: Vec<Provider> =
+            Provider::ALL.into_iter().filter(|p| only.is_empty() || only.split(',').any(|o| o == p.name())).collect();
+        handler_costs(&providers);
         let opts = ServeOptions { providers: providers.clone(), ..ServeOptions::new(World::default_world()) };
         let running = start(&opts).await.expect("serve");
         let banner = running.banner();

@@ -12,7 +12,19 @@ pub const MAX_SECS: u64 = 253_402_127_999;
 pub fn iso8601(secs: u64) -> String {
     let secs = secs.min(MAX_SECS) as i64;
     match jiff::Timestamp::from_second(secs) {
-        Ok(t) => t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Ok(t) => {
+            // Signature checks format a date per request: plain integer formatting, not strftime.
+            let d = jiff::tz::Offset::UTC.to_datetime(t);
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                d.year(),
+                d.month(),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second()
+            )
+        }
         // Unreachable within MAX_SECS; a fixed string keeps this total without a panic.
         Err(_) => "9999-12-29T23:59:59Z".into(),
     }

@@ -181,7 +181,7 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
         return into_response(lock(&conn.ep).reject(&method, &target, &Rejection::Unreadable(why)));
     }
     let limit = if admin::is_admin(&target) { MAX_ADMIN_BODY_BYTES } else { MAX_BODY_BYTES };
-    let body = match tokio::time::timeout(conn.limits.body_timeout, Limited::new(body, limit).collect()).await {
+    let body = match collect_within(conn.limits.body_timeout, Limited::new(body, limit).collect()).await {
         Ok(Ok(b)) => b.to_bytes().to_vec(),
         Ok(Err(e)) => {
             let why = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
@@ -209,8 +209,46 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
         .collect();
     let request = HttpRequest { method, target, headers, body };
     let now = wall_clock();
-    let resp = lock(&conn.ep).handle(&request, now);
+    let resp = lock_async(&conn.ep).await.handle(&request, now);
     into_response(resp)
+}
+
+/// Awaits `fut` for at most `limit`. Most bodies have arrived with their head (or there is
+/// none), so the future is polled once first and a timer is set only when it must wait: a timer
+/// per request was measurable in benches/serve.rs.
+async fn collect_within<F: std::future::Future>(
+    limit: Duration,
+    fut: F,
+) -> Result<F::Output, tokio::time::error::Elapsed> {
+    let mut fut = std::pin::pin!(fut);
+    let first = fut.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    if let std::task::Poll::Ready(out) = first {
+        return Ok(out);
+    }
+    tokio::time::timeout(limit, fut).await
+}
+
+/// Takes the endpoint's lock without parking a runtime worker: while another worker holds it,
+/// this task yields so the worker serves other connections, and parks only after many tries
+/// (a long admin load). With two workers and sixteen clients, parking a worker on a contended
+/// lock cost more than the request itself (docs/PERFORMANCE.md).
+async fn lock_async(ep: &Mutex<Endpoint>) -> std::sync::MutexGuard<'_, Endpoint> {
+    for _ in 0..64 {
+        if let Some(guard) = try_lock(ep) {
+            return guard;
+        }
+        tokio::task::yield_now().await;
+    }
+    lock(ep)
+}
+
+/// The lock if it is free now (a poisoned lock is taken as in [`lock`]).
+fn try_lock(ep: &Mutex<Endpoint>) -> Option<std::sync::MutexGuard<'_, Endpoint>> {
+    match ep.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
 }
 
 /// Waits until `flag` is true (or its sender is gone).

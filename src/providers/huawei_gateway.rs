@@ -234,7 +234,8 @@ pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
 
 /// Lower-case hex HMAC-SHA256 of the string to sign, keyed with the secret's bytes.
 pub fn signature(secret: &str, string_to_sign: &str) -> String {
-    codec::hex(&codec::hmac_sha256(secret.as_bytes(), string_to_sign.as_bytes()))
+    let id = format!("huawei\0{secret}");
+    codec::hex(&codec::hmac_sha256_keyed(&id, || secret.as_bytes().to_vec(), string_to_sign.as_bytes()))
 }
 
 /// Who a verified request comes from.

@@ -59,6 +59,37 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
+/// How many keyed MACs each thread remembers; past that the cache starts over.
+const KEYED_CACHE: usize = 256;
+
+thread_local! {
+    /// Keyed HMAC-SHA256 states by what derived their key. Signing keys are derived from a
+    /// secret, a date and a scope through a chain of HMACs, and each MAC starts by hashing its
+    /// key pads; both are the same for every request of a key on a day, so they are computed
+    /// once per thread. A pure memo: the result is what the chain would compute.
+    static KEYED: std::cell::RefCell<std::collections::HashMap<String, Hmac<Sha256>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// HMAC-SHA256 of `data` under the key `derive()` returns, where `id` names that key
+/// uniquely (it must include everything the key is derived from, secret included).
+pub fn hmac_sha256_keyed(id: &str, derive: impl FnOnce() -> Vec<u8>, data: &[u8]) -> Vec<u8> {
+    let mut mac = KEYED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(mac) = cache.get(id) {
+            return mac.clone();
+        }
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&derive()).expect("HMAC takes keys of any length");
+        if cache.len() >= KEYED_CACHE {
+            cache.clear();
+        }
+        cache.insert(id.to_string(), mac.clone());
+        mac
+    });
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
 pub fn hmac_sha1(key: &[u8], data: &[u8]) -> Vec<u8> {
     let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(data);
@@ -99,5 +130,15 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+
+    #[test]
+    fn a_keyed_mac_is_the_mac_of_its_key() {
+        for _ in 0..2 {
+            let cached = hmac_sha256_keyed("jefe", || b"Jefe".to_vec(), b"what do ya want for nothing?");
+            assert_eq!(cached, hmac_sha256(b"Jefe", b"what do ya want for nothing?"));
+        }
+        // Another id is another key, even for the same data.
+        assert_ne!(hmac_sha256_keyed("other", || b"other".to_vec(), b"x"), hmac_sha256(b"Jefe", b"x"));
     }
 }

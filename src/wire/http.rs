@@ -38,15 +38,16 @@ impl HttpRequest {
     }
 
     /// A header's value by case-insensitive name; repeated headers are joined with `,`.
-    pub fn get(&self, name: &str) -> Option<String> {
-        // Signatures look up several headers per request: one allocation, no joins in the
-        // usual case of a header sent once.
-        let mut found: Option<String> = None;
+    pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        // Signatures look up several headers per request: borrowed in the usual case of a
+        // header sent once, one allocation to join repeats.
+        let mut found: Option<std::borrow::Cow<'_, str>> = None;
         for (n, v) in &self.headers {
             if n.eq_ignore_ascii_case(name) {
                 match found.as_mut() {
-                    None => found = Some(v.clone()),
+                    None => found = Some(std::borrow::Cow::Borrowed(v.as_str())),
                     Some(all) => {
+                        let all = all.to_mut();
                         all.push(',');
                         all.push_str(v);
                     }

@@ -228,7 +228,7 @@ mod tests {
             let params = codec::query_pairs(req.query());
             let mut verifier = Endpoint::new(self.w.ep.engine().clone(), self.w.keys.clone(), true);
             assert_eq!(authenticate(&mut verifier, req, &params, NOW).unwrap().account, actor);
-            (req.get("x-acs-action").unwrap(), params)
+            (req.get("x-acs-action").unwrap().into_owned(), params)
         }
     }
 

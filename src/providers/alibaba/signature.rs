@@ -228,7 +228,8 @@ pub fn acs3_string_to_sign(canonical_request: &str) -> String {
 
 /// The hex HMAC-SHA256 of the string-to-sign under the secret.
 pub fn acs3_sign(secret: &str, string_to_sign: &str) -> String {
-    codec::hex(&codec::hmac_sha256(secret.as_bytes(), string_to_sign.as_bytes()))
+    let id = format!("acs3\0{secret}");
+    codec::hex(&codec::hmac_sha256_keyed(&id, || secret.as_bytes().to_vec(), string_to_sign.as_bytes()))
 }
 
 // ----- RPC signature v1 ----------------------------------------------------------------------

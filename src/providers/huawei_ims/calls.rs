@@ -190,7 +190,7 @@ mod tests {
         let [add, job] = t.sent.as_slice() else { panic!("{:?}", t.sent) };
         assert_eq!((add.method.as_str(), add.target.as_str()), ("POST", "/v1/cloudimages/members"));
         assert_eq!(body(add), json!({ "images": [img], "projects": [alice] }));
-        assert_eq!(add.get("X-Project-Id"), Some(owner.clone()));
+        assert_eq!(add.get("X-Project-Id").as_deref(), Some(owner.as_str()));
         assert!(job.target.starts_with(&format!("/v1/{owner}/jobs/")), "{}", job.target);
         for req in &t.sent {
             assert_eq!(verify(&keys, req, NOW, true).map(|c| c.account), Ok("owner".into()));

@@ -1117,3 +1117,16 @@ fn tampered_captures_unknown_keys_and_stale_dates_are_refused() {
         assert_eq!((gw(&r), outcome(&r).0), ((401, s("APIGW.0301")), "unknown-key"), "{name}");
     }
 }
+
+#[test]
+fn a_deadline_on_a_day_the_calendar_lacks_is_refused() {
+    // Issue 9: `2027-02-31` was read as 3 March and the share created.
+    let mut w = Swr::new(0);
+    ok(&w.create_repo("owner", "busybox", false), 201);
+    for bad in ["2027-02-31T00:00:00.000Z", "2027-04-31", "2027-02-29T00:00:00Z", "2027-13-01T00:00:00Z"] {
+        let refused = w.share("owner", "busybox", "alice", bad);
+        assert_eq!(err(&refused), (400, s("SVCSTG.SWR.4000014")), "{bad}");
+        assert!(w.domains("owner", "busybox").is_empty(), "{bad}: no share was made");
+    }
+    ok(&w.share("owner", "busybox", "alice", "2028-02-29T00:00:00.000Z"), 201);
+}

@@ -218,7 +218,7 @@ mod tests {
         );
         assert_eq!(body(req), json!({ "access_domain": "alice", "permit": "read", "deadline": "forever" }));
         let project = huawei_gateway::project_id(t.ep.engine(), "owner", 0);
-        assert_eq!(req.get("X-Project-Id"), project);
+        assert_eq!(req.get("X-Project-Id").map(|v| v.into_owned()), project);
         let until = ShareOptions { validity: Some(Validity::Until(EPOCH_START + 86_400)), ..Default::default() };
         perform_as(&mut t, "owner", share("bob", until));
         assert_eq!(body(&t.sent[0])["deadline"], "2026-01-02T00:00:00.000Z");

@@ -295,11 +295,12 @@ fn expected_signatures(req: &HttpRequest, auth: &Authorization, date: &str, secr
     let date8 = &date[..8];
     // The service is fixed: a signature scoped to another service does not open the VM API.
     let scope = format!("{date8}/{}/{SERVICE}/{}", auth.region, alg.terminator());
-    let key = signing_key(alg, secret, date8, &auth.region, SERVICE);
+    let id = format!("jd\0{}\0{secret}\0{date8}\0{}", alg.name(), auth.region);
     uris.iter()
         .map(|uri| {
             let creq = canonical_request(&req.method, uri, &query, &headers, &signed, &payload);
-            codec::hex(&codec::hmac_sha256(&key, string_to_sign(alg, date, &scope, &creq).as_bytes()))
+            let key = || signing_key(alg, secret, date8, &auth.region, SERVICE);
+            codec::hex(&codec::hmac_sha256_keyed(&id, key, string_to_sign(alg, date, &scope, &creq).as_bytes()))
         })
         .collect()
 }

@@ -217,7 +217,7 @@ mod tests {
             let req = self.w.sent.last().unwrap();
             assert_eq!(verify_tc3(&self.w.ep, req, NOW).unwrap().account, actor);
             assert_eq!(req.get("X-TC-Region").as_deref(), Some("ap-guangzhou"));
-            (req.get("X-TC-Action").unwrap(), serde_json::from_slice(&req.body).unwrap())
+            (req.get("X-TC-Action").unwrap().into_owned(), serde_json::from_slice(&req.body).unwrap())
         }
     }
 

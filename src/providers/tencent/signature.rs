@@ -178,10 +178,13 @@ pub fn string_to_sign(timestamp: &str, date: &str, service: &str, canonical: &st
 
 /// `hex(HMAC(kSigning, StringToSign))` with the TC3 key derivation.
 pub fn tc3_signature(secret: &str, date: &str, service: &str, string_to_sign: &str) -> String {
-    let k_date = codec::hmac_sha256(format!("TC3{secret}").as_bytes(), date.as_bytes());
-    let k_service = codec::hmac_sha256(&k_date, service.as_bytes());
-    let k_signing = codec::hmac_sha256(&k_service, b"tc3_request");
-    codec::hex(&codec::hmac_sha256(&k_signing, string_to_sign.as_bytes()))
+    let signing_key = || {
+        let k_date = codec::hmac_sha256(format!("TC3{secret}").as_bytes(), date.as_bytes());
+        let k_service = codec::hmac_sha256(&k_date, service.as_bytes());
+        codec::hmac_sha256(&k_service, b"tc3_request")
+    };
+    let id = format!("tc3\0{secret}\0{date}\0{service}");
+    codec::hex(&codec::hmac_sha256_keyed(&id, signing_key, string_to_sign.as_bytes()))
 }
 
 /// The UTC date (`YYYY-MM-DD`) of a Unix timestamp.
@@ -214,7 +217,7 @@ pub fn verify_tc3(ep: &Endpoint, req: &HttpRequest, now: u64) -> Result<Caller, 
     if !ep.verify_signatures() {
         return Ok(caller);
     }
-    let ts = parse_timestamp(req.get("X-TC-Timestamp"), "X-TC-Timestamp")?;
+    let ts = parse_timestamp(req.get("X-TC-Timestamp").map(|v| v.into_owned()), "X-TC-Timestamp")?;
     check_fresh(ts, now)?;
     if auth.service != SERVICE || auth.date != utc_date(ts) {
         // The credential scope is part of what is signed: a wrong date or service cannot match.
