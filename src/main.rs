@@ -126,10 +126,10 @@ enum Command {
         #[arg(long, value_name = "TOKEN", env = "SHARESIM_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
         /// Seconds a request head may take to arrive; also closes kept-alive connections idle this long.
-        #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_seconds)]
+        #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_positive_seconds)]
         header_timeout: f64,
         /// Seconds a request body may take to arrive.
-        #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_seconds)]
+        #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = parse_positive_seconds)]
         body_timeout: f64,
         /// Seconds in-flight requests get after SIGTERM or SIGINT before connections are dropped.
         #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_seconds)]
@@ -167,6 +167,14 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.0..=86_400.0).contains(&v) => Ok(v),
         _ => Err(format!("`{s}` is not a number of seconds from 0 to 86400")),
+    }
+}
+
+/// As [`parse_seconds`], above zero: a zero read timeout would close every connection at once.
+fn parse_positive_seconds(s: &str) -> Result<f64, String> {
+    match parse_seconds(s)? {
+        v if v >= 0.001 => Ok(v),
+        _ => Err(format!("`{s}`: a read timeout must be at least 0.001 seconds")),
     }
 }
 

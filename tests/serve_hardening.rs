@@ -526,3 +526,12 @@ fn a_damaged_state_file_stops_the_start_and_is_left_alone() {
     assert_eq!(std::fs::read(&file).expect("still there"), damaged, "the file is not overwritten");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_zero_read_timeout_is_refused_at_the_command_line() {
+    for flag in ["--header-timeout", "--body-timeout"] {
+        let out = Command::new(bin()).args(["serve", flag, "0"]).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("at least 0.001"), "{flag}");
+    }
+}
