@@ -22,20 +22,26 @@ pub fn splitmix(mut z: u64) -> u64 {
 
 /// `n` characters drawn from `alphabet`, driven by `h`.
 pub fn chars(mut h: u64, n: usize, alphabet: &[u8]) -> String {
-    let mut out = String::with_capacity(n);
-    if alphabet.len().is_power_of_two() {
-        // The same digits as below without a 64-bit division per character (request IDs are
-        // made on every request): for a power of two, `%` is a mask and `/` a shift.
-        let (mask, shift) = (alphabet.len() as u64 - 1, alphabet.len().trailing_zeros());
-        for i in 0..n {
-            if i % 8 == 0 && i > 0 {
-                h = splitmix(h);
-            }
-            out.push(alphabet[(h & mask) as usize] as char);
-            h >>= shift;
-        }
-        return out;
+    if !alphabet.len().is_power_of_two() {
+        return by_division(h, n, alphabet);
     }
+    // The same digits as `by_division` without a 64-bit division per character (request IDs
+    // are made on every request): for a power of two, `%` is a mask and `/` a shift.
+    let mut out = String::with_capacity(n);
+    let (mask, shift) = (alphabet.len() as u64 - 1, alphabet.len().trailing_zeros());
+    for i in 0..n {
+        if i % 8 == 0 && i > 0 {
+            h = splitmix(h);
+        }
+        out.push(alphabet[(h & mask) as usize] as char);
+        h >>= shift;
+    }
+    out
+}
+
+/// `chars` for any alphabet: each character is the remainder of a division by its length.
+fn by_division(mut h: u64, n: usize, alphabet: &[u8]) -> String {
+    let mut out = String::with_capacity(n);
     for i in 0..n {
         if i % 8 == 0 && i > 0 {
             h = splitmix(h);
@@ -72,19 +78,6 @@ pub fn uuid(h: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    /// The division-based digits, as `chars` computed them before its power-of-two path.
-    fn by_division(mut h: u64, n: usize, alphabet: &[u8]) -> String {
-        let mut out = String::new();
-        for i in 0..n {
-            if i % 8 == 0 && i > 0 {
-                h = splitmix(h);
-            }
-            out.push(alphabet[(h % alphabet.len() as u64) as usize] as char);
-            h /= alphabet.len() as u64;
-        }
-        out
-    }
-
     #[test]
     fn power_of_two_alphabets_give_the_same_ids_as_division() {
         for seed in 0..2_000u64 {
