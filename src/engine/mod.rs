@@ -422,6 +422,13 @@ impl Engine {
                 }
                 Ok(e.account)
             }
+            // A sub-account is a real identity, but of a user inside an account: providers that
+            // name it (Tencent) refuse it apart from a malformed or foreign identity.
+            Some(e) if e.kind == IdentityKind::SubAccountId => Err(Failure::maybe(
+                K::RecipientNotAccount,
+                id_rule,
+                format!("`{s}` is {}; {} names recipients by {}", a(e.kind.label()), self.spec.title, kind.label()),
+            )),
             Some(e) => Err(Failure::maybe(
                 K::InvalidRecipient,
                 id_rule,

@@ -23,6 +23,8 @@ pub enum ErrorKind {
     InvalidRecipient,
     /// The recipient is well formed but names no account.
     RecipientNotFound,
+    /// The recipient names a user inside an account (a sub-account), not an account.
+    RecipientNotAccount,
     /// The recipient identity belongs to another region than the image (Huawei project IDs).
     RecipientInOtherRegion,
     /// Sharing with yourself.
@@ -66,7 +68,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 28] = [
+    pub const ALL: [ErrorKind; 29] = [
         ErrorKind::NotFound,
         ErrorKind::InstanceNotFound,
         ErrorKind::CrossRegion,
@@ -75,6 +77,7 @@ impl ErrorKind {
         ErrorKind::StillShared,
         ErrorKind::InvalidRecipient,
         ErrorKind::RecipientNotFound,
+        ErrorKind::RecipientNotAccount,
         ErrorKind::RecipientInOtherRegion,
         ErrorKind::ShareWithSelf,
         ErrorKind::AlreadyShared,

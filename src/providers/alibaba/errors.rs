@@ -67,7 +67,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             "The specified image has been shared to others. You can use the DescribeImageSharePermission API \
              to query the users who have been shared.",
         ),
-        (K::InvalidRecipient | K::RecipientNotFound | K::NotShared, _) => BAD_ACCOUNT,
+        (K::InvalidRecipient | K::RecipientNotAccount | K::RecipientNotFound | K::NotShared, _) => BAD_ACCOUNT,
         (K::ShareWithSelf, _) => {
             WireError::new(404, "InvalidAccount.Forbbiden", "The specified Account does not yourself.")
         }

@@ -853,6 +853,7 @@ fn reported_by_job(kind: K) -> bool {
     matches!(
         kind,
         K::InvalidRecipient
+            | K::RecipientNotAccount
             | K::RecipientNotFound
             | K::RecipientInOtherRegion
             | K::ShareWithSelf

@@ -35,7 +35,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         (K::NotOwner | K::ReshareForbidden | K::PermissionDenied, _) => OWNER_ONLY,
         // IMS lets a shared image be deleted; there is no "still shared" code.
         (K::StillShared, _) => UNSUPPORTED,
-        (K::InvalidRecipient, _) => e("IMG.0067", "The project ID is incorrect."),
+        (K::InvalidRecipient | K::RecipientNotAccount, _) => e("IMG.0067", "The project ID is incorrect."),
         (K::RecipientNotFound, _) => NO_TENANT,
         (K::ShareWithSelf, _) => e("IMG.0076", "You cannot share an image with yourself."),
         (K::AlreadyShared, _) => e("IMG.0112", "Failed to add the tenant."),

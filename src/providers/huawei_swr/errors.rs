@@ -43,7 +43,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         // documented refusal of a delete is "still contains images".
         (K::StillShared, _) => e(406, "SVCSTG.SWR.4060012", "The repository cannot be deleted: it is still in use."),
         // A domain or project ID where an account name belongs.
-        (K::InvalidRecipient, _) => e(400, "SVCSTG.SWR.4001067", "Invalid user name."),
+        (K::InvalidRecipient | K::RecipientNotAccount, _) => e(400, "SVCSTG.SWR.4001067", "Invalid user name."),
         // Inferred: a well-formed name of no account, or the owner itself.
         (K::RecipientNotFound | K::ShareWithSelf, _) => e(400, "SVCSTG.SWR.4001041", "Invalid domain parameter."),
         // 409 documented; the code is inferred.
@@ -91,7 +91,8 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         // Operations SWR does not have: the gateway publishes no such API.
         (K::Unsupported, _) => NO_API,
         (K::UnknownAccount, _) => {
-            e(401, "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail")
+            // What the gateway answers for an access key no account holds (huawei_gateway.rs).
+            e(401, "APIGW.0301", "Incorrect IAM authentication information: Get secretKey failed, ak not exist")
         }
         (K::UnknownRegion, _) => NO_API,
     }

@@ -629,3 +629,13 @@ fn repositories_are_not_renamed() {
     let describe = Operation::Modify { image: repo, name: None, description: Some("new text".into()) };
     assert!(w.run("owner", describe).is_ok(), "the description can change");
 }
+
+#[test]
+fn an_unknown_access_key_reads_as_the_gateway_answers_it() {
+    // The gateway refuses a key it does not know with "Get secretKey failed … ak not exist",
+    // not with the words of a signature mismatch.
+    let f = crate::engine::Failure::plain(K::UnknownAccount, "no such account");
+    let w = super::SPEC.wire(&f, Action::Share);
+    assert_eq!((w.status, w.code), (401, "APIGW.0301"));
+    assert!(w.message.contains("Get secretKey failed") && w.message.ends_with("ak not exist"), "{}", w.message);
+}

@@ -184,7 +184,9 @@ impl Cx {
                 Some(format!("Image '{image}' not found"))
             }
             ErrorKind::RecipientNotFound => quoted(&f.message).map(|p| format!("Pin '{p}' not found")),
-            ErrorKind::InvalidRecipient => quoted(&f.message).map(|p| format!("Invalid pin '{p}'")),
+            ErrorKind::InvalidRecipient | ErrorKind::RecipientNotAccount => {
+                quoted(&f.message).map(|p| format!("Invalid pin '{p}'"))
+            }
             _ => None,
         }
         .unwrap_or_else(|| w.message.to_string());

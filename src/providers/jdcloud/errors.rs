@@ -28,7 +28,7 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         // Inferred: these cannot happen on JD (no key grants, no acceptance, no validity).
         (K::KeyNotAuthorized | K::NotAccepted | K::Expired, _) => NOT_PRIVATE,
         (K::StillShared, _) => precondition("Image has been shared, cancel sharing first"),
-        (K::InvalidRecipient, _) => precondition("Invalid pin"),
+        (K::InvalidRecipient | K::RecipientNotAccount, _) => precondition("Invalid pin"),
         (K::RecipientNotFound, _) => precondition("Pin not found"),
         (K::ShareWithSelf, _) => precondition("Can't share image to yourself"),
         (K::AlreadyShared, _) => precondition("Image has been shared to this pin"),

@@ -30,6 +30,9 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             e("UnauthorizedOperation.ImageNotBelongToAccount", "The specified image does not belong to the user.")
         }
         (K::StillShared, _) => e("InvalidImageId.InShared", "The image is being shared."),
+        (K::RecipientNotAccount, _) => {
+            e("FailedOperation.NotMasterAccount", "The account is a collaborator account, not a root account.")
+        }
         (K::InvalidRecipient, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
         (K::RecipientNotFound | K::NotShared, _) => e("InvalidAccountId.NotFound", "Invalid account ID."),
         (K::ShareWithSelf, _) => e("FailedOperation.AccountIsYourSelf", "You cannot share images with yourself."),
@@ -61,7 +64,8 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             e("InvalidParameterValue.InvalidRegion", "The Region ID is unavailable.")
         }
         (K::InvalidParameter, _) => e("InvalidParameterValue", "The parameter value is invalid."),
-        (K::UnknownAccount, _) => e("AuthFailure.UnauthorizedOperation", "The request is not authorized."),
+        // What the HTTP layer answers for an access key no account holds (signature.rs).
+        (K::UnknownAccount, _) => e("AuthFailure.SecretIdNotFound", "The SecretId does not exist or is disabled."),
         (K::UnknownRegion, _) => e("InvalidRegion.NotFound", "The region cannot be found."),
     }
 }

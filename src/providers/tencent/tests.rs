@@ -30,14 +30,23 @@ fn share_then_recipient_sees_and_launches() {
 }
 
 #[rstest]
-#[case::sub_account(IdentityKind::SubAccountId)]
-#[case::app_id(IdentityKind::AppId)]
-fn root_id_only(#[case] kind: IdentityKind) {
+#[case::sub_account(IdentityKind::SubAccountId, K::RecipientNotAccount, "FailedOperation.NotMasterAccount")]
+#[case::app_id(IdentityKind::AppId, K::InvalidRecipient, "InvalidAccountId.NotFound")]
+fn root_id_only(#[case] kind: IdentityKind, #[case] refusal: K, #[case] code: &str) {
     let mut w = world();
     let img = w.image("owner");
     let wrong = w.engine.identity_of("alice", kind, "home").unwrap();
-    assert_eq!(refused(w.share_raw("owner", &img, vec![wrong])), (K::InvalidRecipient, "TC-ROOT-ID"));
+    let failure = w.share_raw("owner", &img, vec![wrong]).unwrap_err();
+    assert_eq!((failure.kind, failure.rule), (refusal, Some("TC-ROOT-ID")));
+    // TC-ROOT-ID's notes and the CVM SDK's error list: a collaborator is NotMasterAccount.
+    assert_eq!(super::SPEC.wire(&failure, crate::engine::Action::Share).code, code);
     assert_eq!(refused(w.share_raw("owner", &img, vec!["not-a-number".into()])), (K::InvalidRecipient, "TC-ROOT-ID"));
+}
+
+#[test]
+fn an_unknown_access_key_reads_as_the_http_layer_answers_it() {
+    let f = crate::engine::Failure::plain(K::UnknownAccount, "no such account");
+    assert_eq!(super::SPEC.wire(&f, crate::engine::Action::Share).code, "AuthFailure.SecretIdNotFound");
 }
 
 #[test]
