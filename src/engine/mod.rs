@@ -480,6 +480,15 @@ impl Engine {
         if new.encryption != EncryptionSpec::None && self.policy.encryption.is_none() {
             return Err(Failure::plain(K::Unsupported, format!("{} images are not encrypted", self.spec.title)));
         }
+        // Only a provider whose images wait in a creating state (a rule that shares only
+        // available images) has a state to wait for; elsewhere (SWR) `ready_after` would be a
+        // silent no-op, so it is refused like encryption is.
+        if new.ready_after > 0 && self.policy.requires_available.is_none() {
+            return Err(Failure::plain(
+                K::Unsupported,
+                format!("{} images have no creating state to wait for (ready_after)", self.spec.title),
+            ));
+        }
         self.check_quota(actor, region, 1)?;
         let id = self.new_image_id(actor, &new.name)?;
         let key = (new.encryption == EncryptionSpec::CustomKey)

@@ -639,3 +639,19 @@ fn an_unknown_access_key_reads_as_the_gateway_answers_it() {
     assert_eq!((w.status, w.code), (401, "APIGW.0301"));
     assert!(w.message.contains("Get secretKey failed") && w.message.ends_with("ak not exist"), "{}", w.message);
 }
+
+#[test]
+fn a_repository_cannot_be_made_to_wait() {
+    // Issue 10: `ready_after` used to be accepted and ignored, so a "creating" repository was
+    // shared and pulled at once. SWR repositories have no state; the option is refused.
+    let mut w = crate::testkit::World::new(Provider::HuaweiSwr, 0);
+    let new =
+        crate::engine::NewImage { name: "slow".into(), region: "home".into(), ready_after: 60, ..Default::default() };
+    let f = w.run("owner", crate::engine::Operation::CreateImage(new)).unwrap_err();
+    assert_eq!((f.kind, f.rule), (K::Unsupported, None));
+    assert!(f.message.contains("ready_after"), "{}", f.message);
+    for p in [Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms] {
+        let mut w = crate::testkit::World::new(p, 0);
+        w.image_with("owner", |n| n.ready_after = 60);
+    }
+}
