@@ -227,8 +227,9 @@ pub enum Effect {
     ImagesPerRequest { many: bool },
     /// Shares, and the API calls that reach them, stay inside the image's region.
     SameRegion,
-    /// Recipients must accept before they can use a share; a rejected share stays unusable.
-    AcceptanceRequired,
+    /// Recipients accept or reject a share; a pending one cannot be used. Whether a rejected
+    /// one can (it is only hidden from the recipient's listing) is the provider's to say.
+    AcceptanceRequired { rejected_usable: bool },
     /// Shares are usable at once; there is no accept or reject step.
     NoAcceptance,
     /// A share may carry a validity end (or be permanent), checked on the virtual clock.
@@ -396,7 +397,7 @@ impl Policy {
                 }
                 Effect::ImagesPerRequest { many } => set_once(&mut p.images_per_request, (r, many), id, |x| x.0.id)?,
                 Effect::SameRegion => set_once(&mut p.same_region, r, id, one)?,
-                Effect::AcceptanceRequired => set_once(&mut p.acceptance_required, r, id, one)?,
+                Effect::AcceptanceRequired { .. } => set_once(&mut p.acceptance_required, r, id, one)?,
                 Effect::NoAcceptance => set_once(&mut p.no_acceptance, r, id, one)?,
                 Effect::ShareValidity => set_once(&mut p.share_validity, r, id, one)?,
                 Effect::ShareDescription { max } => set_once(&mut p.share_description, (r, max), id, |x| x.0.id)?,

@@ -365,12 +365,16 @@ impl Engine {
                 (Action::Copy, Some((copy_rule, _, true))) => copy_rule,
                 _ => rule,
             };
+            let rejected_usable =
+                matches!(rule.effect, crate::rules::Effect::AcceptanceRequired { rejected_usable: true });
             match share.status {
                 ShareStatus::Pending => {
                     return Err(deny(K::NotAccepted, rule, "accept the shared image before using it"));
                 }
-                ShareStatus::Rejected => return Err(deny(K::NotAccepted, rule, "you rejected this shared image")),
-                ShareStatus::Accepted | ShareStatus::Active => {}
+                ShareStatus::Rejected if !rejected_usable => {
+                    return Err(deny(K::NotAccepted, rule, "you rejected this shared image"));
+                }
+                ShareStatus::Rejected | ShareStatus::Accepted | ShareStatus::Active => {}
             }
         }
         if uses

@@ -192,15 +192,21 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "HI-ACCEPT",
         topic: Acceptance,
-        text: "A recipient accepts or rejects a shared image; until it accepts, it cannot use the image.",
-        short: "accept before use",
+        text: "A recipient accepts or rejects a shared image on its \"Images Shared with Me\" page (seed). \
+               What each state allows is the API reference's: a pending share cannot be used, an accepted \
+               one can, and a rejected one is hidden from the recipient's listing but can still be used \
+               to create ECSs, and accepted again.",
+        short: "accept or reject; pending is unusable",
         basis: Seed,
-        source: SEED,
-        notes: "New members are pending. The API reference says a rejected image is only hidden from the \
-                list and can still be used to create ECSs; the seed (\"until it accepts it cannot use\") \
-                is the default, so a rejected share stays unusable. A rejected share can be accepted \
-                again and an accepted one rejected (BatchUpdateMembers).",
-        effect: AcceptanceRequired,
+        source: "seed 003 (003_232af1e1485036f8.txt): accepting or rejecting; API reference \
+                 (BatchUpdateMembers, providers/huawei-ims.md §6.2): what pending, accepted and rejected allow",
+        notes: "The seed says only that the recipient accepts or rejects on \"Images Shared with Me\". The \
+                API reference says an accepted image appears in the recipient's shared list and is usable, \
+                a rejected one is hidden from that list but \"the user can still use it to create ECSs\", \
+                and a rejected image can be accepted again (an accepted one rejected). New members are \
+                pending, and a pending share cannot be used. Replicating a shared image still needs an \
+                accepted share (HI-COPY-ACCEPTED, from the API reference's IMG.0196).",
+        effect: AcceptanceRequired { rejected_usable: true },
     },
     Rule {
         id: "HI-ENCRYPTED-USE",
