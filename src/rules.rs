@@ -227,6 +227,10 @@ pub enum Effect {
     ImagesPerRequest { many: bool },
     /// Shares, and the API calls that reach them, stay inside the image's region.
     SameRegion,
+    /// The owner can make an image public, or private again.
+    VisibilityChange,
+    /// Making a shared image public keeps its shares (they apply again once it is private).
+    SharesSurvivePublic,
     /// Recipients accept or reject a share; a pending one cannot be used. Whether a rejected
     /// one can (it is only hidden from the recipient's listing) is the provider's to say.
     AcceptanceRequired { rejected_usable: bool },
@@ -324,6 +328,8 @@ pub struct Policy {
     pub images_per_request: Option<(&'static Rule, bool)>,
     pub same_region: Option<&'static Rule>,
     pub acceptance_required: Option<&'static Rule>,
+    pub visibility_change: Option<&'static Rule>,
+    pub shares_survive_public: Option<&'static Rule>,
     pub no_acceptance: Option<&'static Rule>,
     pub share_validity: Option<&'static Rule>,
     pub share_description: Option<(&'static Rule, u32)>,
@@ -398,6 +404,8 @@ impl Policy {
                 Effect::ImagesPerRequest { many } => set_once(&mut p.images_per_request, (r, many), id, |x| x.0.id)?,
                 Effect::SameRegion => set_once(&mut p.same_region, r, id, one)?,
                 Effect::AcceptanceRequired { .. } => set_once(&mut p.acceptance_required, r, id, one)?,
+                Effect::VisibilityChange => set_once(&mut p.visibility_change, r, id, one)?,
+                Effect::SharesSurvivePublic => set_once(&mut p.shares_survive_public, r, id, one)?,
                 Effect::NoAcceptance => set_once(&mut p.no_acceptance, r, id, one)?,
                 Effect::ShareValidity => set_once(&mut p.share_validity, r, id, one)?,
                 Effect::ShareDescription { max } => set_once(&mut p.share_description, (r, max), id, |x| x.0.id)?,

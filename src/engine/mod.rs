@@ -259,6 +259,7 @@ impl Engine {
             Operation::Quota => self.quota(actor, region.unwrap_or(0)),
             Operation::ShareToLighthouse { image } => self.share_to_lighthouse(actor, region, image),
             Operation::AdvanceClock { seconds } => Ok(Output::Clock { now: self.advance_clock(*seconds) }),
+            Operation::SetVisibility { image, visibility } => self.set_visibility(actor, region, image, *visibility),
         }
     }
 
@@ -1200,6 +1201,24 @@ impl Engine {
                 s.description = Some(d.as_str().into());
             }
         }
+        Ok(Output::Done)
+    }
+
+    /// Makes an image public or private again, where a rule says the owner can. A shared image
+    /// keeps its shares where a rule says so; without one it cannot be made public while shared.
+    fn set_visibility(&mut self, actor: AccountIx, region: Option<usize>, id: &str, to: Visibility) -> Outcome {
+        let Some(rule) = self.policy.visibility_change else {
+            return Err(Failure::plain(
+                K::Unsupported,
+                format!("{} images cannot be made public or private after they are made", self.spec.title),
+            ));
+        };
+        let (ix, _) = self.reach(actor, id, region, Action::SetVisibility)?;
+        let shared = !self.image(ix).shares.is_empty();
+        if to == Visibility::Public && shared && self.policy.shares_survive_public.is_none() {
+            return Err(deny(K::StillShared, rule, format!("image `{id}` is shared; cancel its shares first")));
+        }
+        self.state.images[ix as usize].visibility = to;
         Ok(Output::Done)
     }
 

@@ -36,6 +36,8 @@ pub enum Action {
     SetDescription,
     /// Naming a permission for a share (an option of `Share`).
     SetPermission,
+    /// Making an image public or private (SWR's `is_public`).
+    SetVisibility,
 }
 
 impl Action {
@@ -53,7 +55,7 @@ impl Action {
         )
     }
 
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::CreateImage,
         Action::Share,
         Action::CancelShare,
@@ -79,6 +81,7 @@ impl Action {
         Action::SetValidity,
         Action::SetDescription,
         Action::SetPermission,
+        Action::SetVisibility,
     ];
 
     pub fn name(self) -> &'static str {
@@ -108,6 +111,7 @@ impl Action {
             Action::SetValidity => "share validity",
             Action::SetDescription => "share description",
             Action::SetPermission => "share permission",
+            Action::SetVisibility => "set_visibility",
         }
     }
 }
@@ -274,6 +278,11 @@ pub enum Operation {
     AdvanceClock {
         seconds: u64,
     },
+    /// Makes an image public or private again.
+    SetVisibility {
+        image: String,
+        visibility: Visibility,
+    },
 }
 
 impl Operation {
@@ -301,6 +310,7 @@ impl Operation {
             Operation::Quota => Action::Quota,
             Operation::ShareToLighthouse { .. } => Action::ShareToLighthouse,
             Operation::AdvanceClock { .. } => Action::AdvanceClock,
+            Operation::SetVisibility { .. } => Action::SetVisibility,
         }
     }
 }

@@ -178,6 +178,21 @@ pub enum ValidityDoc {
     Text(String),
 }
 
+/// `set_visibility`: make an image public (`public: true`) or private again.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisibilityArgs {
+    #[serde(rename = "as")]
+    #[schemars(with = "String")]
+    pub actor: Spanned<String>,
+    #[serde(rename = "in", default)]
+    #[schemars(with = "Option<String>")]
+    pub region: Option<Spanned<String>>,
+    #[schemars(with = "String")]
+    pub image: Spanned<String>,
+    pub public: bool,
+}
+
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageArgs {
@@ -350,6 +365,8 @@ pub struct StepDoc {
     pub quota: Option<ActorArgs>,
     pub share_to_lighthouse: Option<ImageArgs>,
     pub advance_clock: Option<ClockArgs>,
+    /// Make an image public or private again (SWR's `is_public`).
+    pub set_visibility: Option<VisibilityArgs>,
     #[schemars(with = "Option<ExpectDoc>")]
     pub expect: Option<Spanned<ExpectDoc>>,
     /// A remark printed in the transcript.

@@ -125,6 +125,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "quota",
     "share_to_lighthouse",
     "advance_clock",
+    "set_visibility",
 ];
 
 /// The closest of `candidates` to `word`, if it is close enough to be a typo.
@@ -593,6 +594,7 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
         ("quota", d.quota.is_some()),
         ("share_to_lighthouse", d.share_to_lighthouse.is_some()),
         ("advance_clock", d.advance_clock.is_some()),
+        ("set_visibility", d.set_visibility.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, on)| on.then_some(k))
@@ -781,6 +783,10 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
                 description: a.description.clone(),
             }
         };
+        (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)
+    } else if let Some(a) = &d.set_visibility {
+        let image = c.image(&a.image)?;
+        let op = StepOp::SetVisibility { image, public: a.public };
         (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)
     } else if let Some(a) = &d.advance_clock {
         let seconds = a

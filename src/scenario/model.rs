@@ -138,6 +138,10 @@ pub enum StepOp {
     AdvanceClock {
         seconds: u64,
     },
+    SetVisibility {
+        image: String,
+        public: bool,
+    },
 }
 
 impl StepOp {
@@ -165,6 +169,7 @@ impl StepOp {
             StepOp::Quota => "quota",
             StepOp::ShareToLighthouse { .. } => "share_to_lighthouse",
             StepOp::AdvanceClock { .. } => "advance_clock",
+            StepOp::SetVisibility { .. } => "set_visibility",
         }
     }
 }

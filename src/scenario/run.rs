@@ -358,6 +358,14 @@ impl<D: Door> Runner<'_, D> {
             StepOp::Quota => Operation::Quota,
             StepOp::ShareToLighthouse { image } => Operation::ShareToLighthouse { image: self.image_id(image) },
             StepOp::AdvanceClock { seconds } => Operation::AdvanceClock { seconds: *seconds },
+            StepOp::SetVisibility { image, public } => Operation::SetVisibility {
+                image: self.image_id(image),
+                visibility: if *public {
+                    crate::engine::Visibility::Public
+                } else {
+                    crate::engine::Visibility::Private
+                },
+            },
         }
     }
 
@@ -613,6 +621,9 @@ pub fn describe(step: &Step) -> String {
             )
         }
         StepOp::AdvanceClock { seconds } => write!(s, " by {seconds}s"),
+        StepOp::SetVisibility { image, public } => {
+            write!(s, " {image} {}", if *public { "public" } else { "private" })
+        }
     };
     if let Some(r) = &step.region {
         let _ = write!(s, " (called in {r})");

@@ -24,6 +24,8 @@ from huaweicloudsdkswr.v2 import (
     SwrClient,
     UpdateRepoDomainsRequest,
     UpdateRepoDomainsRequestBody,
+    UpdateRepoRequest,
+    UpdateRepoRequestBody,
 )
 
 from common import Suite, guarded
@@ -53,6 +55,9 @@ class Swr:
     def update(self, repo, who, deadline):
         body = UpdateRepoDomainsRequestBody(permit="read", deadline=deadline, description="updated")
         return self.c.update_repo_domains(UpdateRepoDomainsRequest(namespace=NS, repository=repo, access_domain=who, body=body))
+
+    def set_public(self, repo, public):
+        return self.c.update_repo(UpdateRepoRequest(namespace=NS, repository=repo, body=UpdateRepoRequestBody(is_public=public)))
 
     def unshare(self, repo, who):
         return self.c.delete_repo_domains(DeleteRepoDomainsRequest(namespace=NS, repository=repo, access_domain=who))
@@ -101,6 +106,13 @@ def main():
     s.section("what cannot be shared")
     s.run("owner creates a public repository", lambda: owner.create("pub", public=True))
     s.refused("a public repository (HS-PRIVATE-ONLY)", lambda: owner.share("pub", "alice"), "SVCSTG.SWR.4000014", code)
+    r = s.run("owner makes busybox public (HS-MAKE-PUBLIC)", lambda: owner.set_public("busybox", True))
+    s.check("201 Created", r is not None and r.status_code == 201, f"got {r and r.status_code}")
+    s.refused("now it cannot be shared (HS-PRIVATE-ONLY)", lambda: owner.share("busybox", "bob"), "SVCSTG.SWR.4000014", code)
+    d = s.run("owner lists its access domains", lambda: owner.domains("busybox"))
+    s.check("alice's is kept (HS-PUBLIC-KEEPS-SHARES)", d is not None and [x.access_domain for x in d] == ["alice"], f"got {d}")
+    s.refused("alice cannot make it private (HS-PULL-ONLY)", lambda: alice.set_public("busybox", False), "SVCSTG.SWR.4037020", code)
+    s.run("owner makes busybox private again", lambda: owner.set_public("busybox", False))
     s.refused("permit write (HS-PERMIT-READ)", lambda: owner.share("busybox", "bob", permit="write"), "SVCSTG.SWR.4001066", code)
     s.refused("a 1001-character description (HS-DESCRIPTION)", lambda: owner.share("busybox", "bob", description="x" * 1001), "SVCSTG.SWR.4131012", code)
 

@@ -15,6 +15,7 @@ use crate::wire::call::{Caller, SeenError, Sent, Transport};
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
 pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::SetVisibility, "ECS has no call that makes a private image public"),
     (Action::Accept, "ECS shares need no acceptance: there is no accept call"),
     (Action::Reject, "ECS shares need no acceptance: there is no reject call"),
     (Action::Quota, "the adapter serves no quota call (DescribeAccountAttributes)"),
@@ -141,7 +142,8 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::ModifyShare { .. }
         | Operation::Quota
         | Operation::ShareToLighthouse { .. }
-        | Operation::AdvanceClock { .. } => Call::NoApi,
+        | Operation::AdvanceClock { .. }
+        | Operation::SetVisibility { .. } => Call::NoApi,
     }
 }
 

@@ -16,6 +16,7 @@ use crate::wire::{HttpResponse, codec};
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
 pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::SetVisibility, "IMS has no call that makes a private image public"),
     (Action::CreateImage, "IMS images are made from ECS instances; sharesim serves no image creation"),
     (Action::Launch, "launching is ECS's API, which sharesim does not serve"),
     (Action::ReinitDisk, "reinstalling an OS is ECS's API, which sharesim does not serve"),

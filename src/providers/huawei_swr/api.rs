@@ -731,17 +731,16 @@ impl Cx<'_> {
         }
         self.known_namespace(&call.namespace)?;
         let id = Self::repo_id(call);
-        // Changing nothing first: the engine decides whether the caller may modify at all.
-        self.run(Operation::Modify { image: id.clone(), name: None, description: None }, Action::Modify)?;
-        let public_now = self.repo(&id, false).is_some_and(|r| r.is_public);
-        if is_public.is_some_and(|p| p != public_now) {
-            // The engine has no operation that changes an image's visibility.
-            return Err(self.refuse(
-                "visibility-change",
-                400,
-                INVALID,
-                "Invalid parameter: sharesim cannot change is_public of an existing repository.",
-            ));
+        // The engine decides whether the caller may change the repository at all: through the
+        // visibility when the body sets it (HS-MAKE-PUBLIC), else through a change of nothing.
+        match is_public {
+            Some(public) => {
+                let visibility = if public { Visibility::Public } else { Visibility::Private };
+                self.run(Operation::SetVisibility { image: id.clone(), visibility }, Action::SetVisibility)?;
+            }
+            None => {
+                self.run(Operation::Modify { image: id.clone(), name: None, description: None }, Action::Modify)?;
+            }
         }
         if description.is_some() {
             self.run(Operation::Modify { image: id, name: None, description }, Action::Modify)?;

@@ -569,9 +569,19 @@ fn repository_create_show_update() {
         201,
     );
     assert_eq!(ok(&w.get("owner", &repo), 200)["description"], json!("new"));
+    // is_public can change (HS-MAKE-PUBLIC), as the official SDKs send it.
     let public = w.call("owner", "PATCH", &repo, Some(json!({ "is_public": true })));
-    assert_eq!(err(&public), (400, s("SVCSTG.SWR.4000014")));
-    assert_eq!(outcome(&public), ("visibility-change", None));
+    assert_eq!(public.status, 201, "{}", String::from_utf8_lossy(&public.body));
+    assert_eq!(ok(&w.get("owner", &repo), 200)["is_public"], json!(true));
+    // A public repository cannot be shared (HS-PRIVATE-ONLY) …
+    assert_eq!(err(&w.share("owner", "busybox", "alice", "forever")), (400, s("SVCSTG.SWR.4000014")));
+    // … until it is private again.
+    ok(&w.call("owner", "PATCH", &repo, Some(json!({ "is_public": false }))), 201);
+    assert_eq!(ok(&w.get("owner", &repo), 200)["is_public"], json!(false));
+    ok(&w.share("owner", "busybox", "alice", "forever"), 201);
+    // A recipient cannot change it.
+    let by_alice = w.call("alice", "PATCH", &repo, Some(json!({ "is_public": true })));
+    assert!(by_alice.status >= 400, "{}", String::from_utf8_lossy(&by_alice.body));
     assert_eq!(ok(&w.get("owner", &repo), 200)["is_public"], json!(false));
     let bad = w.call("owner", "PATCH", &repo, Some(json!({ "category": "games" })));
     assert_eq!(err(&bad), (400, s("SVCSTG.SWR.4000014")));

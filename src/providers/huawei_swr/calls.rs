@@ -104,6 +104,9 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             };
             ("PATCH", repo_path(image), Some(body))
         }
+        Operation::SetVisibility { image, visibility } => {
+            ("PATCH", repo_path(image), Some(json!({ "is_public": *visibility == Visibility::Public })))
+        }
         Operation::Delete { image } => ("DELETE", repo_path(image), None),
         _ => return Ok(Sent::NoApi),
     };

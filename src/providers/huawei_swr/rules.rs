@@ -100,6 +100,31 @@ pub static RULES: &[Rule] = &[
         effect: PrivateOnly,
     },
     Rule {
+        id: "HS-MAKE-PUBLIC",
+        topic: Preconditions,
+        text: "The owner can make a repository public, or private again (UpdateRepo's is_public).",
+        short: "owner can make public / private",
+        basis: ApiReference,
+        source: "API reference: UpdateRepo (PATCH /v2/manage/namespaces/{namespace}/repos/{repository}, is_public)",
+        notes: "Public means every user can pull; private, pulls are governed by permissions and access \
+                domains. Only the owner may change it; a recipient's attempt is refused like any other \
+                change (HS-PULL-ONLY).",
+        effect: VisibilityChange,
+    },
+    Rule {
+        id: "HS-PUBLIC-KEEPS-SHARES",
+        topic: Preconditions,
+        text: "Making a shared private repository public keeps its shares; they apply again once it is private.",
+        short: "public keeps its shares (assumed)",
+        basis: Assumed,
+        source: "none: no source says what happens to access domains when a repository is made public",
+        notes: "Chosen because the access domains are resources of their own that no source says are \
+                deleted, keeping them loses nothing (while public, everyone may pull anyway), and making \
+                the repository private again then restores exactly the access the owner granted. New \
+                shares of a public repository are still refused (HS-PRIVATE-ONLY).",
+        effect: SharesSurvivePublic,
+    },
+    Rule {
         id: "HS-LIMIT-500",
         topic: Limits,
         text: "One private image can be shared with at most 500 tenants.",

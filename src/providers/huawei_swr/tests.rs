@@ -655,3 +655,33 @@ fn a_repository_cannot_be_made_to_wait() {
         w.image_with("owner", |n| n.ready_after = 60);
     }
 }
+
+#[test]
+fn the_owner_makes_a_shared_repository_public_and_private_again() {
+    use crate::engine::{Operation, Visibility};
+    let mut w = world();
+    let img = w.image("owner");
+    w.share("owner", &img, &["alice"]).unwrap();
+    let set =
+        |w: &mut World, who: &str, visibility| w.run(who, Operation::SetVisibility { image: img.clone(), visibility });
+    // "HS-MAKE-PUBLIC": the owner may; a recipient may not (pull only).
+    assert_eq!(refused(set(&mut w, "alice", Visibility::Public)).0, K::PermissionDenied);
+    assert!(set(&mut w, "owner", Visibility::Public).is_ok());
+    // "HS-PUBLIC-KEEPS-SHARES" (assumed): alice's share stays; new shares are refused while public.
+    assert_eq!(w.members("owner", &img), vec!["alice".to_string()]);
+    assert_eq!(refused(w.share("owner", &img, &["bob"])), (K::PublicNotShareable, "HS-PRIVATE-ONLY"));
+    assert!(set(&mut w, "owner", Visibility::Private).is_ok());
+    assert!(w.share("owner", &img, &["bob"]).is_ok());
+    assert!(w.launch("alice", &img).is_ok());
+}
+
+#[test]
+fn other_providers_cannot_change_an_images_visibility() {
+    use crate::engine::{Operation, Visibility};
+    for p in [Provider::Jdcloud, Provider::Tencent, Provider::Alibaba, Provider::HuaweiIms] {
+        let mut w = World::new(p, 0);
+        let img = w.image("owner");
+        let f = w.run("owner", Operation::SetVisibility { image: img, visibility: Visibility::Public }).unwrap_err();
+        assert_eq!((f.kind, f.rule), (K::Unsupported, None), "{p}");
+    }
+}

@@ -14,6 +14,7 @@ use crate::wire::{HttpRequest, codec};
 
 /// Engine actions JD's API does not carry in sharesim, with the reason.
 pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::SetVisibility, "JD has no call that makes a private image public"),
     (Action::CreateImage, "JD makes private images from instances (CreateImage); sharesim serves no instance API"),
     (Action::Accept, "JD has no accept step (JD-NO-ACCEPT)"),
     (Action::Reject, "JD has no reject step (JD-NO-ACCEPT)"),

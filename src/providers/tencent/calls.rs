@@ -12,6 +12,7 @@ use crate::wire::call::{Caller, SeenError, Sent, Transport};
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
 pub const NOT_CARRIED: &[(Action, &str)] = &[
+    (Action::SetVisibility, "CVM has no call that makes a private image public"),
     (Action::CreateImage, "a CVM custom image is made from an instance (CreateImage), which sharesim does not model"),
     (Action::Accept, "CVM shares need no acceptance: there is no accept call"),
     (Action::Reject, "CVM shares need no acceptance: there is no reject call"),
@@ -122,7 +123,8 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::ModifyShare { .. }
         | Operation::Quota
         | Operation::ShareToLighthouse { .. }
-        | Operation::AdvanceClock { .. } => Call::NoApi,
+        | Operation::AdvanceClock { .. }
+        | Operation::SetVisibility { .. } => Call::NoApi,
     }
 }
 
