@@ -139,7 +139,8 @@ pub static RULES: &[Rule] = &[
         basis: ApiReference,
         source: "providers/huawei-ims.md §7; IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html)",
         notes: "Over the limit answers IMG.0088 (which code is inferred). A request that would pass the \
-                limit is refused whole. Some Huawei-based clouds (Open Telekom Cloud) allow 256; set \
+                limit is refused whole (assumed; no source says whether a partial batch is applied). \
+                Some Huawei-based clouds (Open Telekom Cloud) allow 256; set \
                 `share_limit` in a world to model them.",
         effect: ShareLimit { max: 128, full_server_only: false },
     },
@@ -162,7 +163,8 @@ pub static RULES: &[Rule] = &[
         basis: Seed,
         source: SEED,
         notes: "BatchAddMembers takes `images` and `projects` arrays; every pair becomes a pending member. \
-                The request is validated whole: one refused pair adds nobody.",
+                The request is validated whole, so one refused pair adds nobody (assumed; no source says \
+                whether the other pairs are applied, and the job reports one result for all of them).",
         effect: ImagesPerRequest { many: true },
     },
     Rule {
@@ -268,9 +270,10 @@ pub static RULES: &[Rule] = &[
         topic: Quota,
         text: "Images shared with a tenant do not count against its image quota.",
         short: "recipient: free",
-        basis: ApiReference,
-        source: "IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html) (shared images a tenant can receive: no limit)",
-        notes: "A recipient's replica is its own private image and does count.",
+        basis: Assumed,
+        source: "not documented: the API facts (providers/huawei-ims.md) hold no page on a recipient's quota",
+        notes: "Chosen because a share gives the recipient no copy of the image, so nothing of its own \
+                grows. A recipient's replica is its own private image and does count (HI-IMAGE-QUOTA).",
         effect: RecipientQuotaFree,
     },
     Rule {

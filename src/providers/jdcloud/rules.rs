@@ -194,8 +194,9 @@ pub static RULES: &[Rule] = &[
         source: SEED,
         notes: "The seed gives no figure, so the default is 0 seconds; a world or scenario setting \
                 `listing_delay` models the lag (the engine applies the setting only while this rule exists). \
-                The delay hides the share from the owner's and the recipient's listings; the share itself is in \
-                force at once.",
+                That the delay hides the share from the owner's and the recipient's listings but not from \
+                use (the share is in force at once), and that a cancel is never delayed, are choices \
+                (assumed): the seed says only that listings may lag.",
         effect: ListingDelay { seconds: 0 },
     },
     Rule {
@@ -264,11 +265,12 @@ pub static RULES: &[Rule] = &[
         id: "JD-RECIPIENT-COPY",
         topic: Copy,
         text: "A recipient may copy a shared image into its own private image, which it then owns and may share.",
-        short: "recipient: any region",
+        short: "recipient: any region (assumed)",
         basis: ApiReference,
         source: "API reference: CopyImages interface notes (复制共享镜像时，允许共享的用户将镜像复制为私有镜像)",
-        notes: "The notes do not restrict the destination, so a recipient copies wherever the owner may. No \
-                acceptance is needed (JD-NO-ACCEPT).",
+        notes: "The API reference says that a recipient may copy a shared image into its own private image; \
+                where to is not said. That a recipient copies to any region the owner may is assumed, \
+                because nothing restricts it. No acceptance is needed (JD-NO-ACCEPT).",
         effect: RecipientCopy { scope: CopyScope::ANY, needs_acceptance: false },
     },
     Rule {

@@ -205,22 +205,24 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "TC-NO-QUOTA",
         topic: Quota,
-        text: "Shared images do not count against the recipient's image quota.",
-        short: "recipient: free",
+        text: "Images shared with other users do not occupy the sharer's own image quota.",
+        short: "owner: free",
         basis: Seed,
         source: SEED,
-        notes: "",
-        effect: RecipientQuotaFree,
+        notes: "The seed's sentence (\"Images shared with other users do not occupy your own image \
+                quota\") is about the account that shares. Sharing is a permission, not a copy.",
+        effect: OwnerQuotaFree,
     },
     Rule {
-        id: "TC-OWNER-QUOTA",
+        id: "TC-RECIPIENT-QUOTA",
         topic: Quota,
-        text: "Sharing creates no copy, so it adds nothing to the owner's image quota.",
-        short: "owner: free",
+        text: "An image shared with an account does not count against that account's image quota.",
+        short: "recipient: free",
         basis: Assumed,
-        source: "not documented",
-        notes: "Follows from sharing being a permission, not a copy.",
-        effect: OwnerQuotaFree,
+        source: "not documented: the seed speaks of the sharer's quota only",
+        notes: "Chosen because the recipient holds no copy of the image, as on Alibaba, whose seed says \
+                so for the sharer; nothing says a share uses the recipient's quota.",
+        effect: RecipientQuotaFree,
     },
     Rule {
         id: "TC-IMAGE-QUOTA",
@@ -286,11 +288,14 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "TC-LIGHTHOUSE",
         topic: Copy,
-        text: "A custom image can be shared between CVM and Lighthouse of the same account.",
+        text: "A custom image can be shared between CVM and Lighthouse.",
         short: "CVM ↔ Lighthouse",
         basis: Seed,
         source: SEED,
-        notes: "Modelled as `share_to_lighthouse`, after which the owner can launch a Lighthouse instance from it.",
+        notes: "The seed says only that a custom image can be shared between Lighthouse and CVM. That it \
+                stays within one account and goes one way here (CVM to Lighthouse, `share_to_lighthouse`, \
+                after which the owner can launch a Lighthouse instance from it) is assumed: it is what \
+                Lighthouse's ModifyImageSharePermission does, and the seed does not say more.",
         effect: LighthouseShare,
     },
     Rule {

@@ -275,10 +275,11 @@ fn shared_images_do_not_use_the_recipients_quota() {
     let (a, b) = (w.image("owner"), w.image("owner"));
     w.share("owner", &a, &["alice"]).unwrap();
     w.share("owner", &b, &["alice"]).unwrap();
-    assert_eq!(w.run("alice", Operation::Quota).unwrap(), Output::Quota { used: 0, limit: 2 }, "TC-NO-QUOTA");
-    assert_eq!(w.run("owner", Operation::Quota).unwrap(), Output::Quota { used: 2, limit: 2 }, "TC-OWNER-QUOTA");
-    assert_eq!(P.policy().recipient_quota_free.map(|r| r.id), Some("TC-NO-QUOTA"));
-    assert_eq!(P.policy().owner_quota_free.map(|r| r.id), Some("TC-OWNER-QUOTA"));
+    assert_eq!(w.run("alice", Operation::Quota).unwrap(), Output::Quota { used: 0, limit: 2 }, "TC-RECIPIENT-QUOTA");
+    assert_eq!(w.run("owner", Operation::Quota).unwrap(), Output::Quota { used: 2, limit: 2 }, "TC-NO-QUOTA");
+    // The seed's sentence is about the sharer's quota; the recipient's is assumed.
+    assert_eq!(P.policy().owner_quota_free.map(|r| r.id), Some("TC-NO-QUOTA"));
+    assert_eq!(P.policy().recipient_quota_free.map(|r| r.id), Some("TC-RECIPIENT-QUOTA"));
 }
 
 #[test]
