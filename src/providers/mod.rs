@@ -50,11 +50,25 @@ pub struct WireError {
     pub status: u16,
     pub code: &'static str,
     pub message: &'static str,
+    /// Where the code comes from: a provider's API reference, or inferred (`Assumed`) where
+    /// no reference gives a code for this refusal. `explain` shows it.
+    #[serde(skip)]
+    pub basis: crate::rules::Basis,
+    /// Why an inferred code was chosen.
+    #[serde(skip)]
+    pub note: &'static str,
 }
 
 impl WireError {
+    /// A code the provider's API reference (or its SDK's error list) gives for this refusal.
     pub const fn new(status: u16, code: &'static str, message: &'static str) -> WireError {
-        WireError { status, code, message }
+        WireError { status, code, message, basis: crate::rules::Basis::ApiReference, note: "" }
+    }
+
+    /// The same code, marked as inferred for this refusal: no reference says so, `why` says
+    /// why it was chosen.
+    pub const fn inferred(self, why: &'static str) -> WireError {
+        WireError { basis: crate::rules::Basis::Assumed, note: why, ..self }
     }
 }
 

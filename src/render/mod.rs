@@ -131,7 +131,36 @@ pub fn explain(p: Provider, rule: Option<&str>, format: Format) -> Result<String
         }
         explain_rule(&mut out, r);
     }
+    if rule.is_none() {
+        explain_wire_errors(&mut out, p);
+    }
     Ok(out)
+}
+
+/// Every error code the provider's wire answers with, what refusals it answers, and whether
+/// a reference gives it or it is inferred (and why).
+fn explain_wire_errors(out: &mut String, p: Provider) {
+    use std::collections::BTreeMap;
+    use std::fmt::Write;
+    let spec = p.spec();
+    // (code, status, inferred note) -> the refusals answered with it.
+    let mut codes: BTreeMap<(&str, u16, &str), Vec<String>> = BTreeMap::new();
+    for kind in crate::engine::ErrorKind::ALL {
+        for action in crate::engine::Action::ALL {
+            let w = (spec.wire_error)(kind, action);
+            let note = if w.basis == crate::rules::Basis::Assumed { w.note } else { "" };
+            let what = kind.to_string();
+            let entry = codes.entry((w.code, w.status, note)).or_default();
+            if !entry.contains(&what) {
+                entry.push(what);
+            }
+        }
+    }
+    let _ = writeln!(out, "\nError codes on the wire (inferred ones say why):");
+    for ((code, status, note), kinds) in codes {
+        let basis = if note.is_empty() { "api-reference".to_string() } else { format!("inferred: {note}") };
+        let _ = writeln!(out, "  {code} (HTTP {status})  {}  [{basis}]", kinds.join(", "));
+    }
 }
 
 #[cfg(test)]
@@ -154,6 +183,18 @@ mod tests {
     fn explain_prints_sources_and_refuses_unknown_rules() {
         let text = explain(Provider::Tencent, None, Format::Table).unwrap();
         assert!(text.contains("TC-LIMIT-50") && text.contains("source: seed 001"));
+        // Wire codes no reference gives are visibly inferred.
+        assert!(
+            text.contains("InvalidParameterValue.InvalidRegion (HTTP 200)") && text.contains("[inferred: "),
+            "{text}"
+        );
+        let ims = explain(Provider::HuaweiIms, None, Format::Table).unwrap();
+        for code in ["IMG.0015", "IMG.0105", "IMG.0009", "IMG.0147"] {
+            let line = ims.lines().find(|l| l.trim_start().starts_with(code)).unwrap_or_default();
+            assert!(line.contains("inferred"), "{code}: {line}");
+        }
+        let pending = ims.lines().find(|l| l.contains("IMG.0046") && l.contains("NotAccepted")).unwrap_or_default();
+        assert!(pending.contains("inferred"), "{pending}");
         let one = explain(Provider::Tencent, Some("tc-limit-50"), Format::Table).unwrap();
         assert!(one.starts_with("TC-LIMIT-50"));
         let err = explain(Provider::Tencent, Some("TC-NOPE"), Format::Table).unwrap_err().to_string();

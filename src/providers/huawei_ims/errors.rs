@@ -16,7 +16,8 @@ const OWNER_ONLY: WireError = e("IMG.0047", "This operation can be performed onl
 const UNAVAILABLE: WireError = e("IMG.0046", "The image is unavailable.");
 const NO_TENANT: WireError = e("IMG.0108", "The tenant ID was not found in the current region.");
 const FORMAT: WireError = e("IMG.0001", "The request message format is invalid.");
-const UNSUPPORTED: WireError = e("IMG.0105", "The operation is not supported.");
+const UNSUPPORTED: WireError = e("IMG.0105", "The operation is not supported.")
+    .inferred("no reference gives a code for an operation IMS does not offer; IMG.0105's wording fits");
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
@@ -27,7 +28,8 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         // Member APIs: the recipient's project is in another region. Elsewhere the call was made
         // at another region's endpoint, which does not know the image.
         (K::RecipientInOtherRegion, _) => NO_TENANT,
-        (K::CrossRegion, Action::Copy) => e("IMG.0147", "The entered region information is incorrect."),
+        (K::CrossRegion, Action::Copy) => e("IMG.0147", "The entered region information is incorrect.")
+            .inferred("no reference names the code for a replication asked of another region's image"),
         (K::CrossRegion, _) => e("IMG.0027", NO_IMAGE),
         (K::NotOwner | K::PermissionDenied, Action::Delete) => {
             e("IMG.0092", "The image can only be deleted by the owner.")
@@ -39,12 +41,16 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         (K::RecipientNotFound, _) => NO_TENANT,
         (K::ShareWithSelf, _) => e("IMG.0076", "You cannot share an image with yourself."),
         (K::AlreadyShared, _) => e("IMG.0112", "Failed to add the tenant."),
-        (K::AlreadyExists, _) => e("IMG.0009", "The image name already exists."),
+        (K::AlreadyExists, _) => e("IMG.0009", "The image name already exists.")
+            .inferred("IMS image IDs are generated; no reference gives a code for a duplicate"),
         (K::NotShared, Action::CancelShare) => e("IMG.0113", "Failed to delete the tenant."),
         (K::NotShared, _) => e("IMG.0114", "Failed to query the tenant details."),
-        (K::ShareLimitExceeded, _) => e("IMG.0088", "The number of shared images has reached the maximum allowed."),
+        (K::ShareLimitExceeded, _) => e("IMG.0088", "The number of shared images has reached the maximum allowed.")
+            .inferred("the limit is documented (HI-LIMIT-128), the code for passing it is not"),
         // More than 100 project IDs: no documented code; the body is refused as malformed.
-        (K::BatchLimitExceeded, _) => FORMAT,
+        (K::BatchLimitExceeded, _) => {
+            FORMAT.inferred("more than 100 project IDs has no documented code; the body is refused as malformed")
+        }
         (K::ImageNotAvailable, Action::Delete) => e("IMG.0090", "The image being created cannot be deleted."),
         (K::ImageNotAvailable, _) => UNAVAILABLE,
         (K::PublicNotShareable, _) => e("IMG.0089", "The public image or Marketplace image cannot be shared."),
@@ -57,8 +63,11 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             e("IMG.0196", "The image cannot be replicated because it is not accepted by the recipient.")
         }
         // A pending or rejected image is not usable for servers.
-        (K::NotAccepted | K::Expired, _) => UNAVAILABLE,
-        (K::QuotaExceeded, _) => e("IMG.0015", "The number of private images has reached the maximum allowed."),
+        (K::NotAccepted | K::Expired, _) => {
+            UNAVAILABLE.inferred("no reference gives the code for using a share that is not accepted")
+        }
+        (K::QuotaExceeded, _) => e("IMG.0015", "The number of private images has reached the maximum allowed.")
+            .inferred("the quota is documented (HI-IMAGE-QUOTA), the code for reaching it is not"),
         (K::InvalidParameter, Action::Copy) => e("IMG.0142", "Replication must be performed across regions."),
         (K::InvalidParameter, Action::AuthorizeKey | Action::RevokeKey) => e("IMG.0095", "The KMS key does not exist."),
         (K::InvalidParameter, _) => FORMAT,
@@ -68,7 +77,8 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             "APIGW.0301",
             "Incorrect IAM authentication information: Get secretKey failed, ak not exist",
         ),
-        (K::UnknownRegion, Action::Copy) => e("IMG.0147", "The entered region information is incorrect."),
+        (K::UnknownRegion, Action::Copy) => e("IMG.0147", "The entered region information is incorrect.")
+            .inferred("chosen by its wording for a replication to a region that does not exist"),
         (K::UnknownRegion, _) => {
             WireError::new(404, "APIGW.0101", "The API does not exist or has not been published in the environment")
         }

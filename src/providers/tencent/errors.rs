@@ -61,7 +61,9 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         }
         (K::QuotaExceeded, _) => e("ImageQuotaLimitExceeded", "The image quota has been exceeded."),
         (K::InvalidParameter, Action::Copy) => {
-            e("InvalidParameterValue.InvalidRegion", "The Region ID is unavailable.")
+            e("InvalidParameterValue.InvalidRegion", "The Region ID is unavailable.").inferred(
+                "SyncImages lists it for bad regions; that it answers a copy to the image's own region is inferred",
+            )
         }
         (K::InvalidParameter, _) => e("InvalidParameterValue", "The parameter value is invalid."),
         // What the HTTP layer answers for an access key no account holds (signature.rs).
