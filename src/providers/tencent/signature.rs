@@ -219,35 +219,63 @@ pub fn verify_tc3(ep: &Endpoint, req: &HttpRequest, now: u64) -> Result<Caller, 
     }
     let ts = parse_timestamp(req.get("X-TC-Timestamp").map(|v| v.into_owned()), "X-TC-Timestamp")?;
     check_fresh(ts, now)?;
-    if auth.service != SERVICE || auth.date != utc_date(ts) {
+    let host = req.get("Host").map(|h| h.trim().to_string()).unwrap_or_default();
+    let scope_ok = auth.service == SERVICE || sdk_scope_of_local_host(&host) == Some(auth.service.as_str());
+    if !scope_ok || auth.date != utc_date(ts) {
         // The credential scope is part of what is signed: a wrong date or service cannot match.
         return Err(AuthError::mismatch());
     }
     let ts = ts.to_string();
-    let as_documented = canonical_request(req, &auth.signed_headers, true);
-    let expected = tc3_signature(
-        &key.secret,
-        &auth.date,
-        &auth.service,
-        &string_to_sign(&ts, &auth.date, &auth.service, &as_documented),
-    );
-    if codec::same(&expected, &auth.signature) {
+    if signed_as(req, &auth, &key.secret, &ts) {
         return Ok(caller);
     }
-    // Signed as sent (SDKs do not lowercase values): only differs when a value has capitals.
-    let as_sent = canonical_request(req, &auth.signed_headers, false);
-    if as_sent != as_documented {
-        let expected = tc3_signature(
-            &key.secret,
-            &auth.date,
-            &auth.service,
-            &string_to_sign(&ts, &auth.date, &auth.service, &as_sent),
-        );
-        if codec::same(&expected, &auth.signature) {
+    // The Node.js SDK signs `host` without the port its HTTP client then sends.
+    if let Some((name, port)) = host.rsplit_once(':')
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && !name.ends_with(']')
+    {
+        let mut portless = req.clone();
+        portless.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("Host"));
+        portless.headers.push(("Host".into(), name.to_string()));
+        if signed_as(&portless, &auth, &key.secret, &ts) {
             return Ok(caller);
         }
     }
     Err(AuthError::mismatch())
+}
+
+/// The TC3 service the official Node.js SDK puts in its credential scope when pointed at a
+/// local endpoint: the first dot-separated label of the endpoint as configured (`127` for
+/// `127.0.0.1:PORT`, `localhost:PORT` for `localhost:PORT`). Accepted only for hosts that are
+/// not Tencent's own names, so a scope for another Tencent service never opens CVM; the
+/// signature still covers the scope, so nothing else is relaxed.
+pub fn sdk_scope_of_local_host(host: &str) -> Option<&str> {
+    let name =
+        host.rsplit_once(':').map_or(host, |(n, p)| if p.bytes().all(|b| b.is_ascii_digit()) { n } else { host });
+    let local = name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok();
+    local.then(|| host.split('.').next().unwrap_or(host))
+}
+
+/// Whether `auth.signature` is the TC3 signature of `req` (values as documented, lowercased,
+/// or as sent: SDKs do not lowercase values).
+fn signed_as(req: &HttpRequest, auth: &Authorization, secret: &str, ts: &str) -> bool {
+    let as_documented = canonical_request(req, &auth.signed_headers, true);
+    let expected = tc3_signature(
+        secret,
+        &auth.date,
+        &auth.service,
+        &string_to_sign(ts, &auth.date, &auth.service, &as_documented),
+    );
+    if codec::same(&expected, &auth.signature) {
+        return true;
+    }
+    let as_sent = canonical_request(req, &auth.signed_headers, false);
+    as_sent != as_documented && {
+        let expected =
+            tc3_signature(secret, &auth.date, &auth.service, &string_to_sign(ts, &auth.date, &auth.service, &as_sent));
+        codec::same(&expected, &auth.signature)
+    }
 }
 
 // ----- legacy v1 (HmacSHA256 / HmacSHA1) -------------------------------------------------------
@@ -330,6 +358,64 @@ pub fn verify_legacy(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A POST signed as the official Node.js SDK signs it when its endpoint is `endpoint`:
+    /// `host` without the port, and the scope's service the endpoint's first dot label.
+    fn node_sdk_request(endpoint: &str, secret: &str, now: u64) -> HttpRequest {
+        let hostname = endpoint.rsplit_once(':').map_or(endpoint, |(h, _)| h);
+        let service = endpoint.split('.').next().unwrap_or(endpoint);
+        let body = br#"{"ImageId":"img-1"}"#.to_vec();
+        let signed = HttpRequest::new("POST", "/")
+            .header("Content-Type", "application/json; charset=utf-8")
+            .header("Host", hostname)
+            .body(body.clone());
+        let date = utc_date(now);
+        let creq = canonical_request(&signed, &["content-type".into(), "host".into()], false);
+        let sig = tc3_signature(secret, &date, service, &string_to_sign(&now.to_string(), &date, service, &creq));
+        HttpRequest::new("POST", "/")
+            .header("Content-Type", "application/json; charset=utf-8")
+            .header("Host", endpoint)
+            .header(
+                "Authorization",
+                &format!(
+                    "TC3-HMAC-SHA256 Credential=AKIDnode/{date}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={sig}"
+                ),
+            )
+            .header("X-TC-Timestamp", &now.to_string())
+            .body(body)
+    }
+
+    fn node_endpoint() -> Endpoint {
+        let mut engine = crate::engine::Engine::new(crate::providers::Provider::Tencent, 0);
+        engine.add_account("owner").unwrap();
+        let mut keys = crate::wire::KeyStore::default();
+        keys.insert("AKIDnode", "owner", "node-secret");
+        Endpoint::new(engine, keys, true)
+    }
+
+    #[test]
+    fn the_node_sdk_pointed_at_a_local_endpoint_verifies() {
+        let now = 1_767_225_600;
+        let ep = node_endpoint();
+        for endpoint in ["127.0.0.1:18001", "localhost:18001", "127.0.0.1"] {
+            let req = node_sdk_request(endpoint, "node-secret", now);
+            assert!(verify_tc3(&ep, &req, now).is_ok(), "{endpoint}");
+            let wrong = node_sdk_request(endpoint, "other-secret", now);
+            assert_eq!(verify_tc3(&ep, &wrong, now).unwrap_err().code, "AuthFailure.SignatureFailure", "{endpoint}");
+        }
+    }
+
+    #[test]
+    fn a_local_scope_opens_nothing_on_tencents_own_host_names() {
+        assert_eq!(sdk_scope_of_local_host("127.0.0.1:18001"), Some("127"));
+        assert_eq!(sdk_scope_of_local_host("localhost:18001"), Some("localhost:18001"));
+        assert_eq!(sdk_scope_of_local_host("cvm.tencentcloudapi.com"), None);
+        assert_eq!(sdk_scope_of_local_host("lighthouse.tencentcloudapi.com"), None);
+        // A request to a Tencent host name signed for its first label (`lighthouse`) is refused.
+        let now = 1_767_225_600;
+        let req = node_sdk_request("lighthouse.tencentcloudapi.com", "node-secret", now);
+        assert_eq!(verify_tc3(&node_endpoint(), &req, now).unwrap_err().code, "AuthFailure.SignatureFailure");
+    }
 
     #[test]
     fn parses_the_sdk_header() {
