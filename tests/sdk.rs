@@ -1,4 +1,9 @@
-//! The providers' official Python SDKs, unchanged, against `sharesim serve`.
+//! The providers' official Python and Node.js SDKs, unchanged, against `sharesim serve`.
+//!
+//! Node.js: each `tests/sdk_node/sdk_<provider>.js` is one test; the SDKs are pinned in
+//! `tests/sdk_node/package.json` and its lock file. `.ci/run` installs them with `npm ci` and
+//! names the `node_modules` in `SHARESIM_SDK_NODE_MODULES`; without it the first run installs
+//! them itself under `target/`.
 //!
 //! Each `tests/sdk/sdk_<provider>.py` script is one test (named so it never shadows an SDK
 //! package). The SDKs are pinned in `tests/sdk/requirements.txt`. `.ci/run` installs them from
@@ -53,6 +58,40 @@ fn python() -> &'static Result<PathBuf, String> {
         )?;
         std::fs::write(&marker, requirements).map_err(|e| e.to_string())?;
         Ok(py)
+    })
+}
+
+fn node_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_node")
+}
+
+/// The `node_modules` with the Node.js SDKs: `SHARESIM_SDK_NODE_MODULES`, or `npm ci` here once.
+fn node_modules() -> &'static Result<PathBuf, String> {
+    static MODULES: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    MODULES.get_or_init(|| {
+        if let Ok(p) = std::env::var("SHARESIM_SDK_NODE_MODULES") {
+            return Ok(PathBuf::from(p));
+        }
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-node");
+        let lock = std::fs::read_to_string(node_dir().join("package-lock.json")).map_err(|e| e.to_string())?;
+        let marker = dir.join("lock.installed");
+        if std::fs::read_to_string(&marker).ok().as_deref() == Some(lock.as_str()) {
+            return Ok(dir.join("node_modules"));
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        for f in ["package.json", "package-lock.json"] {
+            std::fs::copy(node_dir().join(f), dir.join(f)).map_err(|e| format!("{f}: {e}"))?;
+        }
+        let out = Command::new("npm")
+            .args(["ci", "--silent", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| format!("npm ci: {e} (is Node.js installed?)"))?;
+        if !out.status.success() {
+            return Err(format!("npm ci failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+        }
+        std::fs::write(&marker, lock).map_err(|e| e.to_string())?;
+        Ok(dir.join("node_modules"))
     })
 }
 
@@ -128,5 +167,28 @@ fn official_sdk(#[files("tests/sdk/sdk_*.py")] script: PathBuf) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
+    server.stop();
+}
+
+#[rstest]
+fn official_node_sdk(#[files("tests/sdk_node/sdk_*.js")] script: PathBuf) {
+    let modules = match node_modules() {
+        Ok(p) => p,
+        Err(e) => panic!("{e}\nThe Node.js SDK tests need Node.js and the npm registry; .ci/run sets them up."),
+    };
+    let name = script.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let provider = name.trim_start_matches("sdk_").trim_end_matches(".js").replace('_', "-");
+    let server = Server::start(&provider);
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&server.banner)
+        .current_dir(node_dir())
+        .env("NODE_PATH", modules)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("checks passed, 0 failed"), "{name} ran no checks:\n{stdout}");
     server.stop();
 }
