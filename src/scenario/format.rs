@@ -313,6 +313,8 @@ pub struct GrantArgs {
     pub valid: Option<Spanned<ValidityDoc>>,
     /// For `modify_share`: the new description.
     pub description: Option<String>,
+    /// For `modify_share`: the permission to name (SWR's `permit`).
+    pub permission: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]

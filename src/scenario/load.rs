@@ -763,11 +763,11 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
             }
         };
         let is_modify = d.modify_share.is_some();
-        if !is_modify && (a.valid.is_some() || a.description.is_some()) {
+        if !is_modify && (a.valid.is_some() || a.description.is_some() || a.permission.is_some()) {
             return Err(c.err(
                 ErrorCode::UnknownField,
                 at,
-                "`valid` and `description` belong to `share` and `modify_share`",
+                "`valid`, `description` and `permission` belong to `share` and `modify_share`",
                 None,
             ));
         }
@@ -781,6 +781,7 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
                 recipient,
                 validity: c.validity(&a.valid)?,
                 description: a.description.clone(),
+                permission: a.permission.clone(),
             }
         };
         (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)

@@ -130,6 +130,7 @@ pub enum StepOp {
         recipient: Recipient,
         validity: Option<ValiditySpec>,
         description: Option<String>,
+        permission: Option<String>,
     },
     Quota,
     ShareToLighthouse {

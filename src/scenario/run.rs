@@ -344,11 +344,11 @@ impl<D: Door> Runner<'_, D> {
                 match &step.op {
                     StepOp::AuthorizeKey { .. } => Operation::AuthorizeKey { image, recipient },
                     StepOp::RevokeKey { .. } => Operation::RevokeKey { image, recipient },
-                    StepOp::ModifyShare { validity, description, .. } => {
+                    StepOp::ModifyShare { validity, description, permission, .. } => {
                         let options = ShareOptions {
                             validity: self.validity(*validity),
                             description: description.clone(),
-                            permission: None,
+                            permission: permission.clone(),
                         };
                         Operation::ModifyShare { image, recipient, options }
                     }
@@ -611,13 +611,14 @@ pub fn describe(step: &Step) -> String {
         StepOp::AuthorizeKey { image, recipient } | StepOp::RevokeKey { image, recipient } => {
             write!(s, " of {image} to {}", recipients_text(std::slice::from_ref(recipient)))
         }
-        StepOp::ModifyShare { image, recipient, validity, description } => {
+        StepOp::ModifyShare { image, recipient, validity, description, permission } => {
             write!(
                 s,
-                " {image} with {}{}{}",
+                " {image} with {}{}{}{}",
                 recipients_text(std::slice::from_ref(recipient)),
                 validity_text(validity),
-                description.as_ref().map(|_| " new description").unwrap_or("")
+                description.as_ref().map(|_| " new description").unwrap_or(""),
+                permission.as_ref().map(|p| format!(" permission {p}")).unwrap_or_default()
             )
         }
         StepOp::AdvanceClock { seconds } => write!(s, " by {seconds}s"),
