@@ -86,6 +86,14 @@ fn deny(kind: ErrorKind, rule: &Rule, msg: impl Into<String>) -> Failure {
     Failure::by(kind, rule, msg)
 }
 
+/// 1-64 letters, digits, `-`, `_` or `.`: what an account name may be wherever it comes from
+/// (a world, a scenario, a loaded state).
+pub fn valid_account_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
 impl Engine {
     /// An empty world for `provider`; `seed` varies every generated ID.
     pub fn new(provider: Provider, seed: u64) -> Engine {
@@ -116,10 +124,7 @@ impl Engine {
 
     /// Adds an account; its provider identities are derived from its name.
     pub fn add_account(&mut self, name: &str) -> Result<(), Failure> {
-        let valid = !name.is_empty()
-            && name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        if !valid {
+        if !valid_account_name(name) {
             return Err(Failure::plain(
                 K::InvalidParameter,
                 format!("account name `{name}` must be 1-64 characters of letters, digits, `-`, `_` or `.`"),

@@ -70,10 +70,7 @@ fn accounts(spec: &Spec, state: &State) -> Result<(), String> {
     let mut values = HashSet::new();
     for (a, acc) in state.accounts.iter().enumerate() {
         let at = || format!("accounts[{a}] (`{}`)", acc.name);
-        let well_formed = !acc.name.is_empty()
-            && acc.name.len() <= 64
-            && acc.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        if !well_formed || !names.insert(acc.name.as_str()) {
+        if !super::valid_account_name(&acc.name) || !names.insert(acc.name.as_str()) {
             return Err(format!("{}: account names must be unique, 1-64 letters, digits, `-`, `_` or `.`", at()));
         }
         let expected: Vec<_> =

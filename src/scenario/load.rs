@@ -509,9 +509,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                 Some("crowd accounts are made by `with: {crowd: N}`".into()),
             ));
         }
-        let ok =
-            name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        if !ok {
+        if !crate::engine::valid_account_name(&name) {
             return Err(c.err(
                 ErrorCode::BadValue,
                 &a.referenced,

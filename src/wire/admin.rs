@@ -35,27 +35,9 @@ pub fn is_admin(target: &str) -> bool {
 /// `localhost`, `127.0.0.0/8` or `::1`, with or without a port: the only hosts a request for
 /// the admin API may name.
 fn loopback_host(host: &str) -> bool {
-    let host = host.trim();
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((inner, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(all_digits) => inner,
-            _ => return false,
-        }
-    } else {
-        match host.rsplit_once(':') {
-            Some((name, port)) if all_digits(port) => name,
-            Some(_) => return false,
-            None => host,
-        }
-    };
-    if name.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-fn all_digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    codec::host_without_port(host).is_some_and(|name| {
+        name.eq_ignore_ascii_case("localhost") || codec::host_ip(name).is_some_and(|ip| ip.is_loopback())
+    })
 }
 
 /// `http(s)://` and a loopback host: an `Origin` a page served from this machine sends.
@@ -134,11 +116,7 @@ fn ok(body: serde_json::Value) -> HttpResponse {
 }
 
 /// An admin (or sharesim-internal) failure: `{"error": …}` with `status`.
-pub fn failure(status: u16, message: impl Into<String>) -> HttpResponse {
-    error(status, message)
-}
-
-fn error(status: u16, message: impl Into<String>) -> HttpResponse {
+pub fn error(status: u16, message: impl Into<String>) -> HttpResponse {
     HttpResponse::json(status, "application/json", &json!({ "error": message.into() }))
 }
 

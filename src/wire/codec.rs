@@ -38,6 +38,28 @@ pub fn query_pairs(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A `Host` header's name without its port, as written (`[::1]:80` → `[::1]`,
+/// `127.0.0.1:8080` → `127.0.0.1`, `localhost` → `localhost`); `None` when what follows the
+/// name is not a port.
+pub fn host_without_port(host: &str) -> Option<&str> {
+    let host = host.trim();
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if host.starts_with('[') {
+        let end = host.find(']')? + 1;
+        let port = &host[end..];
+        return (port.is_empty() || port.strip_prefix(':').is_some_and(digits)).then_some(&host[..end]);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) => digits(port).then_some(name),
+        None => Some(host),
+    }
+}
+
+/// The IP address a host name (without port, IPv6 in brackets or not) spells, if it is one.
+pub fn host_ip(name: &str) -> Option<std::net::IpAddr> {
+    name.trim_start_matches('[').trim_end_matches(']').parse().ok()
+}
+
 /// Lowercase hex. Signatures hash and hex-encode several times per request, so no `format!`.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -130,6 +152,17 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
+    }
+
+    #[test]
+    fn host_names_lose_only_a_port() {
+        assert_eq!(host_without_port("127.0.0.1:8080"), Some("127.0.0.1"));
+        assert_eq!(host_without_port("[::1]:80"), Some("[::1]"));
+        assert_eq!(host_without_port("[::1]"), Some("[::1]"));
+        assert_eq!(host_without_port("localhost"), Some("localhost"));
+        assert_eq!(host_without_port("localhost:x"), None);
+        assert_eq!(host_without_port("[::1]x"), None);
+        assert!(host_ip("[::1]").is_some_and(|ip| ip.is_loopback()) && host_ip("example").is_none());
     }
 
     #[test]

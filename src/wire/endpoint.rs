@@ -312,7 +312,7 @@ impl Endpoint {
             Ok(()) => resp,
             // The change stands in memory but was not made durable: the client is not told
             // it succeeded, and the next successful write catches the file up.
-            Err(e) => super::admin::failure(500, format!("sharesim could not save its state: {e}")),
+            Err(e) => super::admin::error(500, format!("sharesim could not save its state: {e}")),
         };
         self.settle(&resp);
         self.finish(resp.status);

@@ -230,10 +230,8 @@ pub fn verify_tc3(ep: &Endpoint, req: &HttpRequest, now: u64) -> Result<Caller, 
         return Ok(caller);
     }
     // The Node.js SDK signs `host` without the port its HTTP client then sends.
-    if let Some((name, port)) = host.rsplit_once(':')
-        && !port.is_empty()
-        && port.bytes().all(|b| b.is_ascii_digit())
-        && !name.ends_with(']')
+    if let Some(name) = codec::host_without_port(&host)
+        && name != host
     {
         let mut portless = req.clone();
         portless.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("Host"));
@@ -251,9 +249,8 @@ pub fn verify_tc3(ep: &Endpoint, req: &HttpRequest, now: u64) -> Result<Caller, 
 /// not Tencent's own names, so a scope for another Tencent service never opens CVM; the
 /// signature still covers the scope, so nothing else is relaxed.
 pub fn sdk_scope_of_local_host(host: &str) -> Option<&str> {
-    let name =
-        host.rsplit_once(':').map_or(host, |(n, p)| if p.bytes().all(|b| b.is_ascii_digit()) { n } else { host });
-    let local = name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok();
+    let name = codec::host_without_port(host)?;
+    let local = name.eq_ignore_ascii_case("localhost") || codec::host_ip(name).is_some();
     local.then(|| host.split('.').next().unwrap_or(host))
 }
 
