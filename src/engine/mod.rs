@@ -262,7 +262,8 @@ impl Engine {
                 self.modify_share(actor, region, image, recipient, options)
             }
             Operation::Quota => self.quota(actor, region.unwrap_or(0)),
-            Operation::ShareToLighthouse { image } => self.share_to_lighthouse(actor, region, image),
+            Operation::ShareToLighthouse { image } => self.hand_over(actor, region, image, Product::Lighthouse),
+            Operation::ShareToCvm { image } => self.hand_over(actor, region, image, Product::Cvm),
             Operation::AdvanceClock { seconds } => Ok(Output::Clock { now: self.advance_clock(*seconds) }),
             Operation::SetVisibility { image, visibility } => self.set_visibility(actor, region, image, *visibility),
         }
@@ -499,6 +500,21 @@ impl Engine {
                 format!("{} images have no creating state to wait for (ready_after)", self.spec.title),
             ));
         }
+        // An image made from an instance lives where the instance does, in its product.
+        let (region, home) = match &new.from {
+            Some(instance) => {
+                let n = self.own_instance(actor, instance)?;
+                let inst = &self.state.instances[n];
+                if inst.region != region {
+                    return Err(Failure::plain(
+                        K::InstanceNotFound,
+                        format!("instance `{instance}` is not in {}", self.spec.regions[region].id),
+                    ));
+                }
+                (inst.region, inst.product)
+            }
+            None => (region, Product::Cvm),
+        };
         self.check_quota(actor, region, 1)?;
         let id = self.new_image_id(actor, &new.name)?;
         let key = (new.encryption == EncryptionSpec::CustomKey)
@@ -521,6 +537,8 @@ impl Engine {
             shares: Default::default(),
             former_members: Default::default(),
             lighthouse: false,
+            home,
+            cvm: false,
         });
         self.state.index.image_by_id.insert(id.clone(), ix);
         self.state.index.owned.entry(actor).or_default().insert(ix);
@@ -650,6 +668,13 @@ impl Engine {
                     K::PublicNotShareable,
                     rule,
                     format!("image `{id}` is public; only private images can be shared"),
+                ));
+            }
+            if !img.usable_in(Product::Cvm) {
+                return Err(Failure::maybe(
+                    K::PermissionDenied,
+                    p.lighthouse,
+                    format!("image `{id}` is a Lighthouse image; share it to your CVM before sharing it with accounts"),
                 ));
             }
             self.require_available(ix, p.requires_available)?;
@@ -1090,6 +1115,8 @@ impl Engine {
             shares: Default::default(),
             former_members: Default::default(),
             lighthouse: false,
+            home: Product::Cvm,
+            cvm: false,
         });
         self.state.index.image_by_id.insert(new_id.clone(), new_ix);
         self.state.index.owned.entry(actor).or_default().insert(new_ix);
@@ -1108,9 +1135,15 @@ impl Engine {
                     format!("{} has no Lighthouse", self.spec.title),
                 ));
             };
-            if !matches!(role, Role::Owner) || !self.image(ix).lighthouse {
+            if !matches!(role, Role::Owner) || !self.image(ix).usable_in(product) {
                 return Err(deny(K::PermissionDenied, rule, "share the image to your own Lighthouse first"));
             }
+        } else if !self.image(ix).usable_in(product) {
+            return Err(Failure::maybe(
+                K::PermissionDenied,
+                p.lighthouse,
+                "a Lighthouse image builds CVM instances only once its owner shares it to CVM",
+            ));
         }
         if p.pull_only.is_some() {
             return Ok(Output::Pulled { image: id.to_string() });
@@ -1227,10 +1260,35 @@ impl Engine {
         Ok(Output::Done)
     }
 
-    fn share_to_lighthouse(&mut self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
-        let (ix, _) = self.reach(actor, id, region, Action::ShareToLighthouse)?;
+    /// Hands the owner's image to its other product: a CVM image to Lighthouse, or a
+    /// Lighthouse image to CVM. Both stay within the account.
+    fn hand_over(&mut self, actor: AccountIx, region: Option<usize>, id: &str, to: Product) -> Outcome {
+        let action = match to {
+            Product::Lighthouse => Action::ShareToLighthouse,
+            Product::Cvm => Action::ShareToCvm,
+        };
+        let (ix, _) = self.reach(actor, id, region, action)?;
+        let Some(rule) = self.policy.lighthouse else {
+            return Err(Failure::maybe(
+                K::Unsupported,
+                self.policy.no_api_rule(action),
+                format!("{} has no Lighthouse", self.spec.title),
+            ));
+        };
+        // Lighthouse's API reference: an image that has been shared cannot be shared again.
+        if self.image(ix).usable_in(to) {
+            let there = match to {
+                Product::Lighthouse => "Lighthouse",
+                Product::Cvm => "CVM",
+            };
+            return Err(deny(K::AlreadyShared, rule, format!("image `{id}` is already in {there}")));
+        }
         self.require_available(ix, self.policy.requires_available)?;
-        self.state.images[ix as usize].lighthouse = true;
+        let img = &mut self.state.images[ix as usize];
+        match to {
+            Product::Lighthouse => img.lighthouse = true,
+            Product::Cvm => img.cvm = true,
+        }
         Ok(Output::Done)
     }
 

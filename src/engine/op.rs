@@ -29,6 +29,8 @@ pub enum Action {
     ModifyShare,
     Quota,
     ShareToLighthouse,
+    /// Handing a Lighthouse image to the owner's CVM (the other direction of `ShareToLighthouse`).
+    ShareToCvm,
     AdvanceClock,
     /// Giving a share an end of validity (an option of `Share`).
     SetValidity,
@@ -55,7 +57,7 @@ impl Action {
         )
     }
 
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::CreateImage,
         Action::Share,
         Action::CancelShare,
@@ -77,6 +79,7 @@ impl Action {
         Action::ModifyShare,
         Action::Quota,
         Action::ShareToLighthouse,
+        Action::ShareToCvm,
         Action::AdvanceClock,
         Action::SetValidity,
         Action::SetDescription,
@@ -107,6 +110,7 @@ impl Action {
             Action::ModifyShare => "modify_share",
             Action::Quota => "quota",
             Action::ShareToLighthouse => "share_to_lighthouse",
+            Action::ShareToCvm => "share_to_cvm",
             Action::AdvanceClock => "advance_clock",
             Action::SetValidity => "share validity",
             Action::SetDescription => "share description",
@@ -193,6 +197,10 @@ pub struct NewImage {
     pub ready_after: u64,
     #[serde(default)]
     pub description: String,
+    /// The owner's instance the image is made from. The image takes the instance's region and
+    /// product (an image of a Lighthouse instance is a Lighthouse image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// One operation on the engine. Images are named by their provider ID, recipients by the
@@ -275,6 +283,9 @@ pub enum Operation {
     ShareToLighthouse {
         image: String,
     },
+    ShareToCvm {
+        image: String,
+    },
     AdvanceClock {
         seconds: u64,
     },
@@ -309,6 +320,7 @@ impl Operation {
             Operation::ModifyShare { .. } => Action::ModifyShare,
             Operation::Quota => Action::Quota,
             Operation::ShareToLighthouse { .. } => Action::ShareToLighthouse,
+            Operation::ShareToCvm { .. } => Action::ShareToCvm,
             Operation::AdvanceClock { .. } => Action::AdvanceClock,
             Operation::SetVisibility { .. } => Action::SetVisibility,
         }

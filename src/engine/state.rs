@@ -62,9 +62,29 @@ pub struct Image {
     /// Shared with the owner's Lighthouse (Tencent).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lighthouse: bool,
+    /// The product the image was made in: a Lighthouse instance makes a Lighthouse image.
+    #[serde(default, skip_serializing_if = "is_cvm")]
+    pub home: Product,
+    /// A Lighthouse image handed to the owner's CVM (Tencent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cvm: bool,
+}
+
+fn is_cvm(p: &Product) -> bool {
+    *p == Product::Cvm
 }
 
 impl Image {
+    /// Whether instances of `product` can be built from the image: the product it was made in,
+    /// or the other one once handed over.
+    pub fn usable_in(&self, product: Product) -> bool {
+        self.home == product
+            || match product {
+                Product::Lighthouse => self.lighthouse,
+                Product::Cvm => self.cvm,
+            }
+    }
+
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
     }

@@ -137,6 +137,10 @@ pub struct CreateImageArgs {
     pub ready_after: u64,
     #[serde(default)]
     pub description: String,
+    /// The handle of the owner's instance to make the image from; the image takes its region
+    /// and product.
+    #[schemars(with = "Option<String>")]
+    pub from: Option<Spanned<String>>,
 }
 
 /// A share's validity: `forever`, seconds from now, or an ISO 8601 time.
@@ -366,6 +370,8 @@ pub struct StepDoc {
     pub modify_share: Option<GrantArgs>,
     pub quota: Option<ActorArgs>,
     pub share_to_lighthouse: Option<ImageArgs>,
+    /// Hand a Lighthouse image to the owner's CVM (Tencent).
+    pub share_to_cvm: Option<ImageArgs>,
     pub advance_clock: Option<ClockArgs>,
     /// Make an image public or private again (SWR's `is_public`).
     pub set_visibility: Option<VisibilityArgs>,

@@ -124,6 +124,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "modify_share",
     "quota",
     "share_to_lighthouse",
+    "share_to_cvm",
     "advance_clock",
     "set_visibility",
 ];
@@ -591,6 +592,7 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
         ("modify_share", d.modify_share.is_some()),
         ("quota", d.quota.is_some()),
         ("share_to_lighthouse", d.share_to_lighthouse.is_some()),
+        ("share_to_cvm", d.share_to_cvm.is_some()),
         ("advance_clock", d.advance_clock.is_some()),
         ("set_visibility", d.set_visibility.is_some()),
     ]
@@ -629,6 +631,7 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
             None => "home".to_string(),
         };
         let actor = c.account(&a.actor)?;
+        let from = a.from.as_ref().map(|i| c.instance(i)).transpose()?;
         c.images.insert(name.clone());
         (
             Some(actor),
@@ -641,6 +644,7 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
                 kind: a.kind,
                 ready_after: a.ready_after,
                 description: a.description.clone(),
+                from,
             },
         )
     } else if let Some(a) = &d.share {
@@ -668,8 +672,13 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
         let images = c.images_of(at, &a.image, &a.images)?;
         let op = if d.accept.is_some() { StepOp::Accept { images } } else { StepOp::Reject { images } };
         (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)
-    } else if let Some(a) =
-        d.list_shares.as_ref().or(d.describe.as_ref()).or(d.delete_image.as_ref()).or(d.share_to_lighthouse.as_ref())
+    } else if let Some(a) = d
+        .list_shares
+        .as_ref()
+        .or(d.describe.as_ref())
+        .or(d.delete_image.as_ref())
+        .or(d.share_to_lighthouse.as_ref())
+        .or(d.share_to_cvm.as_ref())
     {
         let image = c.images_of(at, &a.image, &None)?.remove(0);
         let op = if d.list_shares.is_some() {
@@ -678,8 +687,10 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
             StepOp::Describe { image }
         } else if d.delete_image.is_some() {
             StepOp::Delete { image }
-        } else {
+        } else if d.share_to_lighthouse.is_some() {
             StepOp::ShareToLighthouse { image }
+        } else {
+            StepOp::ShareToCvm { image }
         };
         (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)
     } else if let Some(a) = &d.list_shared_with_me {

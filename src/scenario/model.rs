@@ -63,6 +63,8 @@ pub enum StepOp {
         kind: ImageKind,
         ready_after: u64,
         description: String,
+        /// The handle of the instance the image is made from.
+        from: Option<String>,
     },
     Share {
         images: Vec<String>,
@@ -136,6 +138,9 @@ pub enum StepOp {
     ShareToLighthouse {
         image: String,
     },
+    ShareToCvm {
+        image: String,
+    },
     AdvanceClock {
         seconds: u64,
     },
@@ -169,6 +174,7 @@ impl StepOp {
             StepOp::ModifyShare { .. } => "modify_share",
             StepOp::Quota => "quota",
             StepOp::ShareToLighthouse { .. } => "share_to_lighthouse",
+            StepOp::ShareToCvm { .. } => "share_to_cvm",
             StepOp::AdvanceClock { .. } => "advance_clock",
             StepOp::SetVisibility { .. } => "set_visibility",
         }

@@ -282,7 +282,7 @@ impl<D: Door> Runner<'_, D> {
 
     fn operation(&mut self, step: &Step) -> Operation {
         match &step.op {
-            StepOp::CreateImage { name, region, visibility, encryption, kind, ready_after, description } => {
+            StepOp::CreateImage { name, region, visibility, encryption, kind, ready_after, description, from } => {
                 Operation::CreateImage(NewImage {
                     name: name.clone(),
                     region: region.clone(),
@@ -291,6 +291,7 @@ impl<D: Door> Runner<'_, D> {
                     kind: *kind,
                     ready_after: *ready_after,
                     description: description.clone(),
+                    from: from.as_ref().map(|i| self.instance_id(i)),
                 })
             }
             StepOp::Share { images, recipients, validity, description, permission, .. } => {
@@ -357,6 +358,7 @@ impl<D: Door> Runner<'_, D> {
             }
             StepOp::Quota => Operation::Quota,
             StepOp::ShareToLighthouse { image } => Operation::ShareToLighthouse { image: self.image_id(image) },
+            StepOp::ShareToCvm { image } => Operation::ShareToCvm { image: self.image_id(image) },
             StepOp::AdvanceClock { seconds } => Operation::AdvanceClock { seconds: *seconds },
             StepOp::SetVisibility { image, public } => Operation::SetVisibility {
                 image: self.image_id(image),
@@ -547,8 +549,11 @@ pub fn describe(step: &Step) -> String {
     let actor = step.actor.as_deref().unwrap_or("-");
     let mut s = format!("{actor}: {}", step.op.keyword());
     let _ = match &step.op {
-        StepOp::CreateImage { name, region, visibility, encryption, kind, ready_after, .. } => {
+        StepOp::CreateImage { name, region, visibility, encryption, kind, ready_after, from, .. } => {
             let mut extra = Vec::new();
+            if let Some(instance) = from {
+                extra.push(format!("from {instance}"));
+            }
             if *visibility != Default::default() {
                 extra.push(format!("{visibility:?}").to_lowercase());
             }
@@ -589,7 +594,8 @@ pub fn describe(step: &Step) -> String {
         StepOp::ListShares { image }
         | StepOp::Describe { image }
         | StepOp::Delete { image }
-        | StepOp::ShareToLighthouse { image } => write!(s, " {image}"),
+        | StepOp::ShareToLighthouse { image }
+        | StepOp::ShareToCvm { image } => write!(s, " {image}"),
         StepOp::ListSharedWithMe | StepOp::ListMyShared | StepOp::Quota => Ok(()),
         StepOp::Modify { image, name, description } => {
             let what: Vec<&str> = [name.as_ref().map(|_| "name"), description.as_ref().map(|_| "description")]

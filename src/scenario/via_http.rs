@@ -167,7 +167,8 @@ impl HttpDoor {
                 | Operation::AuthorizeKey { image, .. }
                 | Operation::RevokeKey { image, .. }
                 | Operation::ModifyShare { image, .. }
-                | Operation::ShareToLighthouse { image } => Some(image),
+                | Operation::ShareToLighthouse { image }
+                | Operation::ShareToCvm { image } => Some(image),
                 _ => None,
             };
             let from_image =

@@ -128,6 +128,7 @@ impl World {
                 kind: img.kind,
                 ready_after: 0,
                 description: img.description.clone(),
+                from: None,
             };
             match engine.apply(&Request::new(img.owner.clone(), Operation::CreateImage(new))) {
                 Ok(Output::ImageCreated { image, .. }) => images.push((img.name.clone(), image)),

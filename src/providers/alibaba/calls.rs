@@ -142,6 +142,7 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::ModifyShare { .. }
         | Operation::Quota
         | Operation::ShareToLighthouse { .. }
+        | Operation::ShareToCvm { .. }
         | Operation::AdvanceClock { .. }
         | Operation::SetVisibility { .. } => Call::NoApi,
     }

@@ -318,6 +318,7 @@ pub static RULES: &[Rule] = &[
                 A::RevokeKey,
                 A::ModifyShare,
                 A::ShareToLighthouse,
+                A::ShareToCvm,
                 A::SetValidity,
                 A::SetDescription,
                 A::SetPermission,

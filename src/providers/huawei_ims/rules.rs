@@ -361,7 +361,14 @@ pub static RULES: &[Rule] = &[
         source: "providers/huawei-ims.md §6.1–6.2 (BatchAddMembers takes images and projects; members only change status)",
         notes: "",
         effect: NoApi {
-            actions: &[A::ModifyShare, A::ShareToLighthouse, A::SetValidity, A::SetDescription, A::SetPermission],
+            actions: &[
+                A::ModifyShare,
+                A::ShareToLighthouse,
+                A::ShareToCvm,
+                A::SetValidity,
+                A::SetDescription,
+                A::SetPermission,
+            ],
         },
     },
 ];

@@ -308,6 +308,7 @@ pub static RULES: &[Rule] = &[
                 A::AuthorizeKey,
                 A::RevokeKey,
                 A::ShareToLighthouse,
+                A::ShareToCvm,
             ],
         },
     },

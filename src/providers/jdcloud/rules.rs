@@ -299,6 +299,7 @@ pub static RULES: &[Rule] = &[
                 A::RevokeKey,
                 A::ModifyShare,
                 A::ShareToLighthouse,
+                A::ShareToCvm,
                 A::Quota,
                 A::SetValidity,
                 A::SetDescription,

@@ -19,6 +19,11 @@ pub const NOT_CARRIED: &[(Action, &str)] = &[
     (Action::ListMyShared, "CVM lists shares per image (DescribeImageSharePermission), not per owner"),
     (Action::Quota, "the adapter does not serve DescribeImageQuota"),
     (Action::ShareToLighthouse, "the hand-over is a Lighthouse API call, which the CVM adapter does not serve"),
+    (
+        Action::ShareToCvm,
+        "no source names the call that hands a Lighthouse image to CVM (the seed says it can be done; \
+         Lighthouse's API reference documents only the CVM-to-Lighthouse direction)",
+    ),
 ];
 
 /// One step as CVM calls it, or why it does not cross the API.
@@ -123,6 +128,7 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::ModifyShare { .. }
         | Operation::Quota
         | Operation::ShareToLighthouse { .. }
+        | Operation::ShareToCvm { .. }
         | Operation::AdvanceClock { .. }
         | Operation::SetVisibility { .. } => Call::NoApi,
     }

@@ -16,6 +16,17 @@ pub(super) const ABSENT: WireError = WireError::new(200, "empty ImageSet", "Desc
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
         (K::NotFound, Action::Describe) => ABSENT,
+        // The hand-over between CVM and Lighthouse is Lighthouse's call, with Lighthouse's codes.
+        (K::AlreadyShared, Action::ShareToLighthouse) => {
+            e("UnsupportedOperation.ImageAlreadyShared", "The image has already been shared.")
+        }
+        (K::AlreadyShared, Action::ShareToCvm) => {
+            e("UnsupportedOperation.ImageAlreadyShared", "The image has already been shared.")
+                .inferred("Lighthouse's code for the other direction; no source names this direction's call")
+        }
+        (K::NotFound, Action::ShareToLighthouse) => {
+            e("ResourceNotFound.ImageIdNotFound", "The image ID does not exist.")
+        }
         (K::InstanceNotFound, _) => e("InvalidInstanceId.NotFound", "The instance cannot be found."),
         (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion, _) => {
             e("InvalidImageId.NotFound", "The image cannot be found.")

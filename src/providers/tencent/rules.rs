@@ -47,7 +47,7 @@ pub static RULES: &[Rule] = &[
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission / DescribeImageSharePermission (UnauthorizedOperation.ImageNotBelongToAccount)",
         notes: "",
-        effect: OwnerOnly { actions: &[A::CancelShare, A::ListShares, A::ShareToLighthouse] },
+        effect: OwnerOnly { actions: &[A::CancelShare, A::ListShares, A::ShareToLighthouse, A::ShareToCvm] },
     },
     Rule {
         id: "TC-NO-RESHARE",
@@ -292,10 +292,16 @@ pub static RULES: &[Rule] = &[
         short: "CVM ↔ Lighthouse",
         basis: Seed,
         source: SEED,
-        notes: "The seed says only that a custom image can be shared between Lighthouse and CVM. That it \
-                stays within one account and goes one way here (CVM to Lighthouse, `share_to_lighthouse`, \
-                after which the owner can launch a Lighthouse instance from it) is assumed: it is what \
-                Lighthouse's ModifyImageSharePermission does, and the seed does not say more.",
+        notes: "The seed says a custom image can be shared between Lighthouse and CVM, in both \
+                directions. Both go within one account here: `share_to_lighthouse` hands the owner's CVM \
+                image to its Lighthouse (what Lighthouse's ModifyImageSharePermission does), after which \
+                only the owner launches Lighthouse instances from it; `share_to_cvm` hands a Lighthouse \
+                image (made from a Lighthouse instance) to the owner's CVM, after which it builds CVM \
+                instances and can be shared with accounts like any CVM image. Assumed: the seed names \
+                no direction's details, and no API reference in hand names the call for the Lighthouse-\
+                to-CVM direction, so `run --via http` takes that step through the admin route. A \
+                Lighthouse image that was not handed over builds no CVM instance and cannot be shared \
+                with accounts through CVM (assumed: CVM's calls name CVM images only).",
         effect: LighthouseShare,
     },
     Rule {

@@ -3,7 +3,9 @@
 
 use rstest::rstest;
 
-use crate::engine::{EncryptionSpec, ErrorKind as K, Operation, Output, Product, Settings, ShareOptions, Validity};
+use crate::engine::{
+    EncryptionSpec, ErrorKind as K, NewImage, Operation, Output, Product, Settings, ShareOptions, Validity,
+};
 use crate::providers::Provider;
 use crate::rules::IdentityKind;
 use crate::testkit::{World, assert_every_rule_tested, created, refused};
@@ -331,8 +333,44 @@ fn lighthouse_of_the_same_account() {
     let img = w.image("owner");
     let lh = Operation::Launch { image: img.clone(), product: Product::Lighthouse };
     assert_eq!(refused(w.run("owner", lh.clone())), (K::PermissionDenied, "TC-LIGHTHOUSE"));
-    w.run("owner", Operation::ShareToLighthouse { image: img }).unwrap();
+    w.run("owner", Operation::ShareToLighthouse { image: img.clone() }).unwrap();
     assert!(w.run("owner", lh).is_ok());
+    let again = w.run("owner", Operation::ShareToLighthouse { image: img });
+    assert_eq!(refused(again), (K::AlreadyShared, "TC-LIGHTHOUSE"));
+}
+
+#[test]
+fn a_lighthouse_image_reaches_cvm_only_when_handed_over() {
+    let mut w = world();
+    let img = w.image("owner");
+    w.run("owner", Operation::ShareToLighthouse { image: img.clone() }).unwrap();
+    let Ok(Output::Launched { instance: lh }) =
+        w.run("owner", Operation::Launch { image: img, product: Product::Lighthouse })
+    else {
+        panic!("the owner launches Lighthouse from its handed-over image")
+    };
+    let new = NewImage { name: "site".into(), region: "home".into(), from: Some(lh), ..Default::default() };
+    let Ok(Output::ImageCreated { image: site, .. }) = w.run("owner", Operation::CreateImage(new)) else {
+        panic!("an image is made from the Lighthouse instance")
+    };
+    assert_eq!(refused(w.launch("owner", &site)), (K::PermissionDenied, "TC-LIGHTHOUSE"));
+    assert_eq!(refused(w.share("owner", &site, &["alice"])), (K::PermissionDenied, "TC-LIGHTHOUSE"));
+    let to_cvm = Operation::ShareToCvm { image: site.clone() };
+    assert_eq!(refused(w.run("alice", to_cvm.clone())).0, K::NotFound);
+    w.run("owner", to_cvm.clone()).unwrap();
+    assert_eq!(refused(w.run("owner", to_cvm)), (K::AlreadyShared, "TC-LIGHTHOUSE"));
+    assert!(w.launch("owner", &site).is_ok());
+    w.share("owner", &site, &["alice"]).unwrap();
+    assert!(w.launch("alice", &site).is_ok());
+}
+
+#[test]
+fn an_image_from_someone_elses_instance_is_refused() {
+    let mut w = world();
+    let img = w.image("owner");
+    let inst = w.instance("owner", &img);
+    let new = NewImage { name: "mine".into(), region: "home".into(), from: Some(inst), ..Default::default() };
+    assert_eq!(refused(w.run("alice", Operation::CreateImage(new))).0, K::InstanceNotFound);
 }
 
 #[rstest]
