@@ -96,8 +96,6 @@ pub struct Spec {
     pub wire_error: fn(ErrorKind, Action) -> WireError,
     /// What the provider's access keys look like.
     pub keys: KeyShape,
-    /// The provider's HTTP API, where it has one in sharesim.
-    pub api: Option<crate::wire::Adapter>,
 }
 
 /// The shape of a provider's access key ID and secret, for generated worlds.

@@ -12,6 +12,11 @@ use super::{HttpRequest, HttpResponse, KeyStore, Rejection};
 use crate::engine::{Engine, Operation, Outcome, Request};
 use crate::providers::Provider;
 
+/// The canonical decision of a provider request: `ok`, a canonical error, or a refusal word.
+pub const OUTCOME_HEADER: &str = "x-sharesim-outcome";
+/// The rule that made a refusal, when one did.
+pub const RULE_HEADER: &str = "x-sharesim-rule";
+
 /// How many requests the journal keeps; older ones are dropped.
 pub const JOURNAL_CAPACITY: usize = 1000;
 /// How long a nonce is remembered: twice the widest signature window (15 minutes either side of
@@ -216,8 +221,18 @@ impl Endpoint {
 
     /// Notes a refusal made before the engine was asked (bad signature, bad parameter …).
     pub fn note_refusal(&mut self, what: &str) {
+        self.decide(what, None);
+    }
+
+    /// What the adapter told the caller: `ok`, the canonical error of the engine's refusal
+    /// (with its rule), or its own word for a refusal made before the engine was asked. An
+    /// adapter may ask the engine several things and still answer `ok` (a listing that leaves
+    /// out what the caller cannot see), so the journal and the `x-sharesim-outcome` /
+    /// `x-sharesim-rule` headers, which [`Endpoint::handle`] sets, say what the adapter decided.
+    pub fn decide(&mut self, outcome: &str, rule: Option<&'static str>) {
         if let Some(cur) = self.current.as_mut() {
-            cur.decision = what.to_string();
+            cur.decision = outcome.to_string();
+            cur.rule = rule;
         }
     }
 
@@ -265,14 +280,14 @@ impl Endpoint {
         });
     }
 
-    /// Records the request's outcome as its response states it. An adapter may ask the engine
-    /// several things and still answer `ok` (a listing that leaves out what the caller cannot
-    /// see); the journal must say what the caller was told, as the headers do.
-    fn settle(&mut self, resp: &HttpResponse) {
-        let Some(cur) = self.current.as_mut() else { return };
-        if let Some(outcome) = resp.header("x-sharesim-outcome") {
-            cur.decision = outcome.to_string();
-            cur.rule = resp.header("x-sharesim-rule").and_then(|id| self.provider.rule(id)).map(|r| r.id);
+    /// Adds the decision headers SDKs ignore and `run --via http` reads: what the adapter
+    /// decided (see [`Endpoint::decide`]), one place for all five adapters.
+    fn with_decision(&self, resp: HttpResponse) -> HttpResponse {
+        let Some(cur) = self.current.as_ref() else { return resp };
+        let resp = resp.with_header(OUTCOME_HEADER, &cur.decision);
+        match cur.rule {
+            Some(rule) => resp.with_header(RULE_HEADER, rule),
+            None => resp,
         }
     }
 
@@ -295,18 +310,13 @@ impl Endpoint {
     /// Serves one request: the admin API under `/_sharesim/`, else the provider's adapter.
     pub fn handle(&mut self, req: &HttpRequest, now: u64) -> HttpResponse {
         self.begin(req);
-        let resp = if super::admin::is_admin(req.path()) {
+        let admin = super::admin::is_admin(req.path());
+        let resp = if admin {
             self.note_api("admin");
             super::admin::handle(self, req)
         } else {
-            match self.provider.spec().api {
-                Some(adapter) => (adapter.handle)(self, req, now),
-                None => HttpResponse::json(
-                    501,
-                    "application/json",
-                    &serde_json::json!({"error": format!("sharesim does not serve {}'s API yet", self.provider.spec().title)}),
-                ),
-            }
+            let resp = (super::adapter(self.provider).handle)(self, req, now);
+            self.with_decision(resp)
         };
         let resp = match self.save() {
             Ok(()) => resp,
@@ -314,7 +324,6 @@ impl Endpoint {
             // it succeeded, and the next successful write catches the file up.
             Err(e) => super::admin::error(500, format!("sharesim could not save its state: {e}")),
         };
-        self.settle(&resp);
         self.finish(resp.status);
         match self.trace.take() {
             Some(trace) => resp.with_header(TRACE_HEADER, &super::trace::encode(&trace)),
@@ -331,10 +340,11 @@ impl Endpoint {
         });
         // The admin API answers in its own format with a real status, whichever listener it
         // is on: a provider envelope (Tencent's is HTTP 200) would tell a script it worked.
-        let resp = match self.provider.spec().api {
-            _ if super::admin::is_admin(target) => super::admin::rejection(why),
-            Some(adapter) => (adapter.reject)(self, why),
-            None => HttpResponse::empty(400),
+        let resp = if super::admin::is_admin(target) {
+            super::admin::rejection(why)
+        } else {
+            let resp = (super::adapter(self.provider).reject)(self, why);
+            self.with_decision(resp)
         };
         self.finish(resp.status);
         resp

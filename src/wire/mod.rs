@@ -1,7 +1,9 @@
 //! The second front door: HTTP requests in each provider's own API, turned into engine
 //! operations by per-provider adapters (`providers/<p>/api.rs`), and the provider's own
-//! responses and errors back out. Nothing here knows a provider; servers only move bytes.
+//! responses and errors back out. Nothing here knows a provider but `adapters`, the one list
+//! of which adapter serves which provider; servers only move bytes.
 
+pub mod adapters;
 pub mod admin;
 pub mod call;
 pub mod client;
@@ -13,6 +15,7 @@ pub mod mock;
 pub mod store;
 pub mod trace;
 
+pub use adapters::adapter;
 pub use endpoint::{Endpoint, JournalEntry};
 pub use http::{HttpRequest, HttpResponse};
 pub use keys::{AccessKey, KeyStore};

@@ -64,20 +64,11 @@ struct Refusal {
     /// before the engine was asked.
     outcome: String,
     rule: Option<&'static str>,
-    /// The engine decided (and `Endpoint::apply` already noted it in the journal).
-    by_engine: bool,
 }
 
 impl Refusal {
     fn new(status: u16, code: &str, message: impl Into<String>, outcome: &str) -> Refusal {
-        Refusal {
-            status,
-            code: code.to_string(),
-            message: message.into(),
-            outcome: outcome.to_string(),
-            rule: None,
-            by_engine: false,
-        }
+        Refusal { status, code: code.to_string(), message: message.into(), outcome: outcome.to_string(), rule: None }
     }
 
     fn from_wire(w: WireError, outcome: &str) -> Refusal {
@@ -87,7 +78,7 @@ impl Refusal {
     /// The provider's error for an engine failure of `action`.
     fn engine(f: &Failure, action: Action) -> Refusal {
         let w = Provider::Alibaba.spec().wire(f, action);
-        Refusal { rule: f.rule, by_engine: true, ..Refusal::from_wire(w, &f.kind.to_string()) }
+        Refusal { rule: f.rule, ..Refusal::from_wire(w, &f.kind.to_string()) }
     }
 
     fn missing(name: &str) -> Refusal {
@@ -140,10 +131,7 @@ impl Refusal {
 
     /// A dry run that would have succeeded (providers/alibaba.md §4.6).
     fn dry_run() -> Refusal {
-        Refusal {
-            by_engine: true,
-            ..Refusal::new(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.", "ok")
-        }
+        Refusal::new(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.", "ok")
     }
 }
 
@@ -226,14 +214,11 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     match reply {
         Ok(mut body) => {
             body.insert("RequestId".into(), Value::String(request_id.clone()));
-            HttpResponse::json(200, CONTENT_TYPE, &Value::Object(body))
-                .with_header("x-acs-request-id", &request_id)
-                .with_header("x-sharesim-outcome", "ok")
+            ep.decide("ok", None);
+            HttpResponse::json(200, CONTENT_TYPE, &Value::Object(body)).with_header("x-acs-request-id", &request_id)
         }
         Err(r) => {
-            if !r.by_engine {
-                ep.note_refusal(&r.outcome);
-            }
+            ep.decide(&r.outcome, r.rule);
             error_response(&request_id, &r)
         }
     }
@@ -250,13 +235,7 @@ fn error_response(request_id: &str, r: &Refusal) -> HttpResponse {
             codec::encode(&r.code)
         ),
     });
-    let mut resp = HttpResponse::json(r.status, CONTENT_TYPE, &body)
-        .with_header("x-acs-request-id", request_id)
-        .with_header("x-sharesim-outcome", &r.outcome);
-    if let Some(rule) = r.rule {
-        resp = resp.with_header("x-sharesim-rule", rule);
-    }
-    resp
+    HttpResponse::json(r.status, CONTENT_TYPE, &body).with_header("x-acs-request-id", request_id)
 }
 
 /// Transport refusals, in ECS's error format (the codes are not in our sources).
@@ -273,6 +252,7 @@ fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
             Refusal::new(400, "InvalidParameter", format!("The request could not be read: {detail}"), "unreadable")
         }
     };
+    ep.decide(&r.outcome, r.rule);
     error_response(&request_id, &r)
 }
 
@@ -737,7 +717,6 @@ fn reinit_disk(ep: &mut Endpoint, cx: &Cx) -> Reply {
     let dry = cx.p.dry_run()?;
     let no_disk = |outcome: &str, rule| Refusal {
         rule,
-        by_engine: outcome == "InstanceNotFound",
         ..Refusal::new(404, "InvalidDiskId.NotFound", "The specified disk does not exist.", outcome)
     };
     let instance = instance_of(&disk).ok_or_else(|| no_disk("InvalidParameter", None))?;

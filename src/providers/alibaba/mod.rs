@@ -34,5 +34,4 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "LTAI5t", id_len: 24, id_alphabet: crate::ids::MIXED_ALNUM, secret_len: 30 },
-    api: Some(api::ADAPTER),
 };

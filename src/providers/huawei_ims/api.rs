@@ -154,15 +154,18 @@ fn ok(body: Value) -> HttpResponse {
     HttpResponse::json(200, JSON, &body)
 }
 
-/// Adds the request ID and the sharesim decision headers.
-fn finish(mut resp: HttpResponse, request_id: &str, outcome: &str, rule: Option<&str>) -> HttpResponse {
+/// Adds the request ID and reports the decision (`Endpoint::decide` sets its headers).
+fn finish(
+    ep: &mut Endpoint,
+    mut resp: HttpResponse,
+    request_id: &str,
+    outcome: &str,
+    rule: Option<&'static str>,
+) -> HttpResponse {
     if resp.header("X-Request-Id").is_none() {
         resp = resp.with_header("X-Request-Id", request_id);
     }
-    resp = resp.with_header("x-sharesim-outcome", outcome);
-    if let Some(rule) = rule {
-        resp = resp.with_header("x-sharesim-rule", rule);
-    }
+    ep.decide(outcome, rule);
     resp
 }
 
@@ -172,8 +175,7 @@ fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
         Rejection::BodyTooLarge { .. } => (413, "body-too-large"),
         Rejection::Unreadable(_) => (400, "unreadable"),
     };
-    ep.note_refusal(label);
-    finish(ims_error(status, FORMAT_CODE, FORMAT_MESSAGE), &request_id, label, None)
+    finish(ep, ims_error(status, FORMAT_CODE, FORMAT_MESSAGE), &request_id, label, None)
 }
 
 fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
@@ -181,14 +183,9 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
         return reject(ep, &Rejection::BodyTooLarge { limit: MAX_BODY_BYTES });
     }
     let request_id = gateway::request_id(ep);
-    let denied = |ep: &mut Endpoint, d: Denial| {
-        ep.note_refusal(d.label);
-        finish(d.response(&request_id), &request_id, d.label, None)
-    };
-    let not_yours = |ep: &mut Endpoint| {
-        ep.note_refusal("project");
-        finish(ims_error(403, "IMG.0030", INVALID_PROJECT), &request_id, "project", None)
-    };
+    let denied = |ep: &mut Endpoint, d: Denial| finish(ep, d.response(&request_id), &request_id, d.label, None);
+    let not_yours =
+        |ep: &mut Endpoint| finish(ep, ims_error(403, "IMG.0030", INVALID_PROJECT), &request_id, "project", None);
     let Some(route) = Route::parse(&req.method, req.path()) else {
         return denied(ep, Denial::unknown_route());
     };
@@ -223,9 +220,8 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     }
     let mut cx = Cx { ep, account: caller.account, account_ix, project, region, outcome: "ok".into(), rule: None };
     let resp = cx.serve(&route, req).unwrap_or_else(|e| e);
-    // Calls that ask the engine nothing (jobs, IAM) are journalled with their outcome too.
-    cx.ep.note_refusal(&cx.outcome);
-    finish(resp, &request_id, &cx.outcome, cx.rule)
+    let (outcome, rule) = (std::mem::take(&mut cx.outcome), cx.rule);
+    finish(cx.ep, resp, &request_id, &outcome, rule)
 }
 
 fn region_of_host(req: &HttpRequest) -> Option<usize> {

@@ -31,5 +31,4 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "", id_len: 20, id_alphabet: crate::ids::UPPER_ALNUM, secret_len: 40 },
-    api: Some(api::ADAPTER),
 };

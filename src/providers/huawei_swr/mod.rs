@@ -8,7 +8,7 @@
 //! `api.rs` serves SWR's HTTP API (namespaces, repositories, access domains, shared-repository
 //! listings) to the official SDK, behind the shared API gateway (`providers::huawei_gateway`).
 
-mod api;
+pub mod api;
 pub mod calls;
 mod errors;
 mod identity;
@@ -37,5 +37,4 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "", id_len: 20, id_alphabet: crate::ids::UPPER_ALNUM, secret_len: 40 },
-    api: Some(api::ADAPTER),
 };

@@ -104,7 +104,7 @@ fn route(method: &str, raw_path: &str) -> Option<Call> {
     }
 }
 
-/// What one request decided, for the `x-sharesim-*` headers.
+/// What one request decided, reported to the endpoint (`Endpoint::decide`) when it is answered.
 struct Cx {
     request_id: String,
     outcome: String,
@@ -134,13 +134,7 @@ impl Cx {
     }
 
     fn respond(&self, status: u16, body: &Value) -> HttpResponse {
-        let mut resp = HttpResponse::json(status, "application/json", body)
-            .with_header("x-jdcloud-request-id", &self.request_id)
-            .with_header("x-sharesim-outcome", &self.outcome);
-        if let Some(rule) = self.rule {
-            resp = resp.with_header("x-sharesim-rule", rule);
-        }
-        resp
+        HttpResponse::json(status, "application/json", body).with_header("x-jdcloud-request-id", &self.request_id)
     }
 
     /// Success; `result` is left out when there is none (the SDK reads `{}` as none anyway).
@@ -225,9 +219,9 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
         Err(message) => return cx.invalid(ep, call.api, &message),
     };
     let mut h = Handler { ep, cx, actor, call, params };
-    match h.serve() {
-        Ok(resp) | Err(resp) => resp,
-    }
+    let (Ok(resp) | Err(resp)) = h.serve();
+    h.ep.decide(&h.cx.outcome, h.cx.rule);
+    resp
 }
 
 /// Verifies the signature, then spends the request's nonce: a signed request replayed within
@@ -245,12 +239,12 @@ fn authenticate(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Result<String
 }
 
 fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
-    let mut cx = Cx::new(ep);
+    let cx = Cx::new(ep);
     let (tag, message) = match why {
         Rejection::BodyTooLarge { limit } => ("body-too-large", format!("request body is larger than {limit} bytes")),
         Rejection::Unreadable(e) => ("unreadable", format!("the request could not be read: {e}")),
     };
-    cx.outcome = tag.to_string();
+    ep.decide(tag, None);
     cx.error(400, "INVALID_ARGUMENT", &message)
 }
 

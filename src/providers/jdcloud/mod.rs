@@ -1,7 +1,7 @@
 //! JD Cloud VM: private images shared by PIN, at most 10 accounts per image (the seed; the API
 //! reference says 20), inside the image's region, usable at once, never re-shared.
 
-mod api;
+pub mod api;
 pub mod calls;
 mod errors;
 mod identity;
@@ -31,5 +31,4 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "", id_len: 32, id_alphabet: crate::ids::UPPER_HEX, secret_len: 32 },
-    api: Some(api::ADAPTER),
 };

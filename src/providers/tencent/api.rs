@@ -117,19 +117,15 @@ fn respond(ep: &mut Endpoint, result: Result<Map<String, Value>, ApiError>) -> H
     match result {
         Ok(mut fields) => {
             fields.insert("RequestId".into(), Value::String(request_id));
+            ep.decide("ok", None);
             HttpResponse::json(200, CONTENT_TYPE, &json!({ "Response": fields }))
-                .with_header("x-sharesim-outcome", "ok")
         }
         Err(e) => {
-            ep.note_refusal(&e.outcome);
+            ep.decide(&e.outcome, e.rule);
             let body = json!({
                 "Response": { "Error": { "Code": e.code, "Message": e.message }, "RequestId": request_id }
             });
-            let resp = HttpResponse::json(200, CONTENT_TYPE, &body).with_header("x-sharesim-outcome", &e.outcome);
-            match e.rule {
-                Some(rule) => resp.with_header("x-sharesim-rule", rule),
-                None => resp,
-            }
+            HttpResponse::json(200, CONTENT_TYPE, &body)
         }
     }
 }

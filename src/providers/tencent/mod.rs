@@ -33,5 +33,4 @@ pub static SPEC: Spec = Spec {
     instance_id: identity::instance_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "AKID", id_len: 36, id_alphabet: crate::ids::MIXED_ALNUM, secret_len: 32 },
-    api: Some(api::ADAPTER),
 };
