@@ -15,7 +15,8 @@ pub use op::{
     Action, EncryptionSpec, ImageKind, NewImage, Operation, Product, Request, ShareOptions, Validity, Visibility,
 };
 pub use outcome::{
-    ErrorKind, Failure, ImageView, MemberView, MySharedView, Outcome, Output, ShareStatus, SharedImageView,
+    ErrorKind, Failure, ImageView, InstanceView, MemberView, MySharedView, Outcome, Output, ShareStatus,
+    SharedImageView,
 };
 pub use state::{Account, AccountIx, DirEntry, Image, ImageIx, Instance, Share, State};
 
@@ -264,6 +265,10 @@ impl Engine {
             Operation::Quota => self.quota(actor, region.unwrap_or(0)),
             Operation::ShareToLighthouse { image } => self.hand_over(actor, region, image, Product::Lighthouse),
             Operation::ShareToCvm { image } => self.hand_over(actor, region, image, Product::Cvm),
+            Operation::ListInstances => self.list_instances(actor, region),
+            Operation::StopInstance { instance } => self.instance_lifecycle(actor, region, instance, false),
+            Operation::DeleteInstance { instance } => self.instance_lifecycle(actor, region, instance, true),
+            Operation::ListKeyGrants { image } => self.list_key_grants(actor, region, image),
             Operation::AdvanceClock { seconds } => Ok(Output::Clock { now: self.advance_clock(*seconds) }),
             Operation::SetVisibility { image, visibility } => self.set_visibility(actor, region, image, *visibility),
         }
@@ -1151,15 +1156,83 @@ impl Engine {
         let inst_id = (self.spec.instance_id)(self.next_hash("instance"));
         let region = self.image(ix).region;
         self.state.index.instance_by_id.insert(inst_id.clone(), self.state.instances.len());
-        self.state.instances.push(Instance { id: inst_id.clone(), owner: actor, image: ix, region, product });
+        self.state.instances.push(Instance {
+            id: inst_id.clone(),
+            owner: actor,
+            image: ix,
+            region,
+            product,
+            stopped: false,
+            deleted_at: None,
+        });
         Ok(Output::Launched { instance: inst_id })
     }
 
+    /// The caller's own live instance: someone else's, a deleted one and an unknown ID are all
+    /// "not found", as every provider answers them.
     fn own_instance(&self, actor: AccountIx, id: &str) -> Result<usize, Failure> {
         match self.state.index.instance_by_id.get(id) {
-            Some(&n) if self.state.instances[n].owner == actor => Ok(n),
+            Some(&n) if self.state.instances[n].owner == actor && self.state.instances[n].deleted_at.is_none() => Ok(n),
             _ => Err(Failure::plain(K::InstanceNotFound, format!("instance `{id}` does not exist"))),
         }
+    }
+
+    fn list_instances(&self, actor: AccountIx, region: Option<usize>) -> Outcome {
+        let instances = self
+            .state
+            .instances
+            .iter()
+            .filter(|i| i.owner == actor && i.deleted_at.is_none() && region.is_none_or(|r| r == i.region))
+            .map(|i| InstanceView {
+                id: i.id.clone(),
+                image: self.image(i.image).id.clone(),
+                region: self.spec.regions[i.region].id.to_string(),
+                product: i.product,
+                state: if i.stopped { "stopped" } else { "running" }.to_string(),
+            })
+            .collect();
+        Ok(Output::Instances { instances })
+    }
+
+    /// Stops or deletes the caller's instance. Neither depends on the image it runs, so a
+    /// recipient whose share ended can still stop and release what it launched.
+    fn instance_lifecycle(&mut self, actor: AccountIx, region: Option<usize>, id: &str, delete: bool) -> Outcome {
+        let n = self.own_instance(actor, id)?;
+        if region.is_some_and(|r| r != self.state.instances[n].region) {
+            return Err(Failure::plain(K::InstanceNotFound, format!("instance `{id}` is in another region")));
+        }
+        let now = self.state.now;
+        let inst = &mut self.state.instances[n];
+        if delete {
+            inst.deleted_at = Some(now);
+        } else {
+            inst.stopped = true;
+        }
+        Ok(Output::Done)
+    }
+
+    /// Who the image's customer key is authorized to; only the key's owner may ask.
+    fn list_key_grants(&self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
+        let (ix, role) = self.reach(actor, id, region, Action::ListKeyGrants)?;
+        let rule = self.policy.encryption.map(|(r, _, _)| r);
+        if !matches!(role, Role::Owner) {
+            return Err(Failure::maybe(K::NotOwner, rule, "only the key's owner can list its grants"));
+        }
+        let Some(key) = self.image(ix).key.clone() else {
+            return Err(Failure::maybe(
+                K::InvalidParameter,
+                rule,
+                format!("image `{id}` is not encrypted with a custom key"),
+            ));
+        };
+        let grantees = self
+            .state
+            .key_grants
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, a)| self.state.accounts[*a as usize].name.clone())
+            .collect();
+        Ok(Output::KeyGrants { key, grantees })
     }
 
     fn reinit(&mut self, actor: AccountIx, instance: &str) -> Outcome {

@@ -31,6 +31,12 @@ pub enum Action {
     ShareToLighthouse,
     /// Handing a Lighthouse image to the owner's CVM (the other direction of `ShareToLighthouse`).
     ShareToCvm,
+    /// The caller's own instances.
+    ListInstances,
+    StopInstance,
+    DeleteInstance,
+    /// Who a customer key is authorized to (KMS's ListGrants).
+    ListKeyGrants,
     AdvanceClock,
     /// Giving a share an end of validity (an option of `Share`).
     SetValidity,
@@ -54,10 +60,12 @@ impl Action {
                 | Action::ListImages
                 | Action::Describe
                 | Action::Quota
+                | Action::ListInstances
+                | Action::ListKeyGrants
         )
     }
 
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 31] = [
         Action::CreateImage,
         Action::Share,
         Action::CancelShare,
@@ -80,6 +88,10 @@ impl Action {
         Action::Quota,
         Action::ShareToLighthouse,
         Action::ShareToCvm,
+        Action::ListInstances,
+        Action::StopInstance,
+        Action::DeleteInstance,
+        Action::ListKeyGrants,
         Action::AdvanceClock,
         Action::SetValidity,
         Action::SetDescription,
@@ -111,6 +123,10 @@ impl Action {
             Action::Quota => "quota",
             Action::ShareToLighthouse => "share_to_lighthouse",
             Action::ShareToCvm => "share_to_cvm",
+            Action::ListInstances => "list_instances",
+            Action::StopInstance => "stop_instance",
+            Action::DeleteInstance => "delete_instance",
+            Action::ListKeyGrants => "list_key_grants",
             Action::AdvanceClock => "advance_clock",
             Action::SetValidity => "share validity",
             Action::SetDescription => "share description",
@@ -286,6 +302,18 @@ pub enum Operation {
     ShareToCvm {
         image: String,
     },
+    /// The caller's instances in the request's region (all regions when it names none).
+    ListInstances,
+    StopInstance {
+        instance: String,
+    },
+    DeleteInstance {
+        instance: String,
+    },
+    /// The accounts an encrypted image's customer key is authorized to.
+    ListKeyGrants {
+        image: String,
+    },
     AdvanceClock {
         seconds: u64,
     },
@@ -321,6 +349,10 @@ impl Operation {
             Operation::Quota => Action::Quota,
             Operation::ShareToLighthouse { .. } => Action::ShareToLighthouse,
             Operation::ShareToCvm { .. } => Action::ShareToCvm,
+            Operation::ListInstances => Action::ListInstances,
+            Operation::StopInstance { .. } => Action::StopInstance,
+            Operation::DeleteInstance { .. } => Action::DeleteInstance,
+            Operation::ListKeyGrants { .. } => Action::ListKeyGrants,
             Operation::AdvanceClock { .. } => Action::AdvanceClock,
             Operation::SetVisibility { .. } => Action::SetVisibility,
         }

@@ -198,26 +198,84 @@ pub struct ImageView {
     pub held_as: String,
 }
 
+/// One instance as its owner's listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceView {
+    pub id: String,
+    /// The image its system disk was last built from.
+    pub image: String,
+    pub region: String,
+    pub product: super::Product,
+    /// `running` or `stopped`.
+    pub state: String,
+}
+
 /// The data of a successful operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Output {
-    ImageCreated { image: String, region: String },
-    Shared { added: Vec<String>, unchanged: Vec<String> },
-    Unshared { removed: Vec<String>, absent: Vec<String> },
-    StatusSet { images: Vec<String>, status: ShareStatus },
-    Members { members: Vec<MemberView> },
-    SharedWithMe { images: Vec<SharedImageView> },
-    MyShared { images: Vec<MySharedView> },
-    Image { image: ImageView },
-    Images { images: Vec<ImageView> },
+    ImageCreated {
+        image: String,
+        region: String,
+    },
+    Shared {
+        added: Vec<String>,
+        unchanged: Vec<String>,
+    },
+    Unshared {
+        removed: Vec<String>,
+        absent: Vec<String>,
+    },
+    StatusSet {
+        images: Vec<String>,
+        status: ShareStatus,
+    },
+    Members {
+        members: Vec<MemberView>,
+    },
+    SharedWithMe {
+        images: Vec<SharedImageView>,
+    },
+    MyShared {
+        images: Vec<MySharedView>,
+    },
+    Image {
+        image: ImageView,
+    },
+    Images {
+        images: Vec<ImageView>,
+    },
     Done,
-    Copied { image: String, region: String },
-    Launched { instance: String },
-    Pulled { image: String },
-    DiskReset { instance: String, image: String },
-    Quota { used: u32, limit: u32 },
-    Clock { now: String },
+    Copied {
+        image: String,
+        region: String,
+    },
+    Launched {
+        instance: String,
+    },
+    Pulled {
+        image: String,
+    },
+    DiskReset {
+        instance: String,
+        image: String,
+    },
+    Quota {
+        used: u32,
+        limit: u32,
+    },
+    Instances {
+        instances: Vec<InstanceView>,
+    },
+    /// The image's customer key and the identities (the provider's recipient form) it is
+    /// authorized to, in account order.
+    KeyGrants {
+        key: String,
+        grantees: Vec<String>,
+    },
+    Clock {
+        now: String,
+    },
 }
 
 /// Success or a canonical failure.

@@ -112,6 +112,12 @@ pub struct Instance {
     pub image: ImageIx,
     pub region: usize,
     pub product: Product,
+    /// Stopped by its owner (Alibaba's StopInstance); nothing in the model requires it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
+    /// Deleted (released, terminated) by its owner; it answers to no call any more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<u64>,
 }
 
 /// Where a recipient string points in the directory.

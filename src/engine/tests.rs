@@ -151,7 +151,7 @@ fn random_operations_never_panic(
             2 => "123456789012".to_string(),
             _ => e.state().accounts[pick(3)].identities[0].value.clone(),
         };
-        let op = match pick(16) {
+        let op = match pick(20) {
             0 => Operation::CreateImage(NewImage {
                 name: format!("n{}", pick(5)),
                 region: regions[pick(4)].into(),
@@ -180,6 +180,10 @@ fn random_operations_never_panic(
                 },
             },
             14 => Operation::AdvanceClock { seconds: pick(100) as u64 },
+            15 => Operation::ListInstances,
+            16 => Operation::StopInstance { instance: instances[pick(instances.len())].clone() },
+            17 => Operation::DeleteInstance { instance: instances[pick(instances.len())].clone() },
+            18 => Operation::ListKeyGrants { image: img },
             _ => Operation::Describe { image: img },
         };
         let req =
@@ -193,4 +197,38 @@ fn random_operations_never_panic(
     if let Err(e) = Engine::load(p, &e.dump()) {
         panic!("{p}: a dump of random operations does not load back: {e}");
     }
+}
+
+#[test]
+fn instances_are_listed_stopped_and_deleted_by_their_owner_only() {
+    let mut e = Engine::new(Provider::Alibaba, 7);
+    for a in ["owner", "alice"] {
+        e.add_account(a).unwrap();
+    }
+    let new = NewImage { name: "base".into(), region: "home".into(), ..Default::default() };
+    let Ok(Output::ImageCreated { image, .. }) = e.apply(&Request::new("owner", Operation::CreateImage(new))) else {
+        panic!("image")
+    };
+    let Ok(Output::Launched { instance }) =
+        e.apply(&Request::new("owner", Operation::Launch { image: image.clone(), product: Product::Cvm }))
+    else {
+        panic!("launch")
+    };
+    let list = |e: &mut Engine, who: &str| match e.apply(&Request::new(who, Operation::ListInstances)) {
+        Ok(Output::Instances { instances }) => instances.into_iter().map(|i| (i.id, i.state)).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(list(&mut e, "owner"), vec![(instance.clone(), "running".to_string())]);
+    assert!(list(&mut e, "alice").is_empty());
+    let stop = Operation::StopInstance { instance: instance.clone() };
+    assert_eq!(e.apply(&Request::new("alice", stop.clone())).unwrap_err().kind, ErrorKind::InstanceNotFound);
+    e.apply(&Request::new("owner", stop)).unwrap();
+    assert_eq!(list(&mut e, "owner"), vec![(instance.clone(), "stopped".to_string())]);
+    let away = Request::new("owner", Operation::DeleteInstance { instance: instance.clone() }).in_region("away");
+    assert_eq!(e.apply(&away).unwrap_err().kind, ErrorKind::InstanceNotFound);
+    e.apply(&Request::new("owner", Operation::DeleteInstance { instance: instance.clone() })).unwrap();
+    assert!(list(&mut e, "owner").is_empty());
+    let reinit = Operation::ReinitDisk { instance };
+    assert_eq!(e.apply(&Request::new("owner", reinit)).unwrap_err().kind, ErrorKind::InstanceNotFound);
+    assert!(Engine::load(Provider::Alibaba, &e.dump()).is_ok());
 }

@@ -496,6 +496,18 @@ impl<D: Door> Runner<'_, D> {
             }
             Output::Quota { used, limit } => format!("{used} of {limit} images"),
             Output::Clock { now } => format!("now {now}"),
+            Output::Instances { instances } => {
+                let items: Vec<String> =
+                    instances.iter().map(|i| format!("{} ({})", self.handle(&i.id), i.state)).collect();
+                if items.is_empty() { "no instances".into() } else { summarize(&items) }
+            }
+            Output::KeyGrants { key, grantees } => {
+                if grantees.is_empty() {
+                    format!("key {key} authorized to nobody")
+                } else {
+                    format!("key {key} authorized to {}", summarize(grantees))
+                }
+            }
         }
     }
 }

@@ -74,7 +74,9 @@ pub static RULES: &[Rule] = &[
         source: "providers/huawei-ims.md §6.3, §6.6–6.7 (IMG.0047 This operation can be performed only by the image owner)",
         notes: "Under Glance semantics a member may read its own member record; the simulator refuses a \
                 recipient's member listing as a whole.",
-        effect: OwnerOnly { actions: &[A::CancelShare, A::ListShares, A::AuthorizeKey, A::RevokeKey] },
+        effect: OwnerOnly {
+            actions: &[A::CancelShare, A::ListShares, A::AuthorizeKey, A::RevokeKey, A::ListKeyGrants],
+        },
     },
     Rule {
         id: "HI-NO-RESHARE",

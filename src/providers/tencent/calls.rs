@@ -129,6 +129,10 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::Quota
         | Operation::ShareToLighthouse { .. }
         | Operation::ShareToCvm { .. }
+        | Operation::ListInstances
+        | Operation::StopInstance { .. }
+        | Operation::DeleteInstance { .. }
+        | Operation::ListKeyGrants { .. }
         | Operation::AdvanceClock { .. }
         | Operation::SetVisibility { .. } => Call::NoApi,
     }

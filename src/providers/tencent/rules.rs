@@ -316,6 +316,7 @@ pub static RULES: &[Rule] = &[
             actions: &[
                 A::AuthorizeKey,
                 A::RevokeKey,
+                A::ListKeyGrants,
                 A::ModifyShare,
                 A::SetValidity,
                 A::SetDescription,
