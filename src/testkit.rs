@@ -205,10 +205,10 @@ impl Wire {
         region: usize,
         op: Operation,
     ) -> crate::wire::call::Sent {
-        let engine = self.ep.engine().clone();
-        let (key_id, secret) = crate::wire::KeyStore::derive(engine.provider(), actor, 0);
+        let directory = crate::wire::directory::Directory::new(self.ep.engine());
+        let (key_id, secret) = crate::wire::KeyStore::derive(directory.provider(), actor, 0);
         let caller = crate::wire::call::Caller {
-            engine: &engine,
+            directory: &directory,
             actor,
             key_id: &key_id,
             secret: &secret,

@@ -22,6 +22,7 @@ use crate::providers::{self, Provider};
 use crate::server::{self, Running};
 use crate::wire::call::{Caller, Perform, SeenError, Sent, Transport};
 use crate::wire::client::HttpClient;
+use crate::wire::directory::Directory;
 use crate::wire::trace::{self, TRACE_HEADER};
 use crate::wire::{Endpoint, HttpRequest, HttpResponse, KeyStore};
 
@@ -105,6 +106,9 @@ pub struct HttpDoor {
     /// Account name → access key ID and secret.
     keys: HashMap<String, (String, String)>,
     perform: Perform,
+    /// What clients look up; refreshed after a step that may have changed the state.
+    directory: Directory,
+    stale: bool,
     pub routes: Routes,
     // Dropped last: stopping the runtime ends the server's tasks.
     _running: Running,
@@ -126,6 +130,7 @@ impl HttpDoor {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start a runtime: {e}"))?;
+        let directory = Directory::new(&engine);
         let endpoint = Endpoint::new(engine, store, true);
         let running = rt.block_on(server::listen(vec![(p, endpoint)], 0)).map_err(|e| e.to_string())?;
         let addr = running.addrs.get(&p).copied().ok_or("the server did not listen")?;
@@ -138,6 +143,8 @@ impl HttpDoor {
             client: HttpClient::new(),
             keys,
             perform: client_of(p),
+            directory,
+            stale: false,
             routes: Routes::default(),
             _running: running,
             rt,
@@ -219,13 +226,18 @@ impl Door for HttpDoor {
     }
 
     fn apply(&mut self, req: &Request) -> (Outcome, Option<String>) {
+        if std::mem::take(&mut self.stale) {
+            let mut directory = std::mem::replace(&mut self.directory, Directory::empty(self.provider));
+            self.look(|e| directory.refresh(e));
+            self.directory = directory;
+        }
+        self.stale = req.op.action().changes_state();
         let (Some(region), Some((key_id, secret))) = (self.call_region(req), self.keys.get(&req.actor).cloned()) else {
             // An unknown region or account: no client could sign or address this call.
             return self.through_admin(req, None);
         };
-        let snapshot = self.look(Engine::clone);
         let caller = Caller {
-            engine: &snapshot,
+            directory: &self.directory,
             actor: &req.actor,
             key_id: &key_id,
             secret: &secret,

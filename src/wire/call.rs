@@ -7,14 +7,15 @@
 //! that decision, so a transcript over HTTP matches the in-process one only if the request was
 //! encoded, decoded, decided and answered alike.
 
-use crate::engine::{Engine, Request};
+use super::directory::Directory;
+use crate::engine::Request;
 use crate::wire::{HttpRequest, HttpResponse};
 
 /// Who calls, from where, with which key; and the world as set up, for identity lookups.
 pub struct Caller<'a> {
-    /// A copy of the engine taken just before the call. Only for lookups (an account's PIN or
-    /// project ID, an image's region); decisions are the server's.
-    pub engine: &'a Engine,
+    /// The world as the client knows it, for lookups only (an account's project ID, an image's
+    /// region, an instance's product); decisions are the server's.
+    pub directory: &'a Directory,
     /// The acting account's name.
     pub actor: &'a str,
     pub key_id: &'a str,
@@ -32,8 +33,8 @@ impl Caller<'_> {
     /// A region as the provider's API names it: an abstract name (`away`) becomes its ID;
     /// anything else goes as written, for the server to judge.
     pub fn region_id<'r>(&self, region: &'r str) -> &'r str {
-        let regions = self.engine.provider().spec().regions;
-        match self.engine.resolve_region(region).ok().and_then(|ix| regions.get(ix)) {
+        let regions = self.directory.provider().spec().regions;
+        match self.directory.resolve_region(region).and_then(|ix| regions.get(ix)) {
             Some(r) => r.id,
             None => region,
         }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod call;
 pub mod client;
 pub mod codec;
+pub mod directory;
 pub mod endpoint;
 pub mod http;
 pub mod keys;

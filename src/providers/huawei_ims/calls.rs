@@ -9,7 +9,8 @@
 use serde_json::{Value, json};
 
 use crate::engine::{Action, Operation, Request, ShareOptions};
-use crate::providers::huawei_gateway::{self, seen_error, signed_request};
+use crate::providers::huawei_gateway::{seen_error, signed_request};
+use crate::rules::IdentityKind;
 use crate::wire::call::{Caller, SeenError, Sent, Transport};
 use crate::wire::{HttpResponse, codec};
 
@@ -29,7 +30,10 @@ pub const NOT_CARRIED: &[(Action, &str)] = &[
 /// Performs `req` over IMS's API in the caller's project of the call's region.
 pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
     let region = caller.region;
-    let project = huawei_gateway::project_id(caller.engine, caller.actor, region)
+    let project = caller
+        .directory
+        .identity(caller.actor, IdentityKind::ProjectId, Some(region))
+        .map(str::to_string)
         .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
     let call = Call { caller, project: &project };
     let (method, target, body) = match &req.op {
@@ -50,9 +54,8 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             return call.job(transport, "PUT", "/v1/cloudimages/members", &body);
         }
         Operation::Copy { image, to_region, name, own_key } => {
-            let engine = caller.engine;
-            let dest = engine.resolve_region(to_region).ok();
-            let source = engine.state().index.image_by_id.get(image).map(|&ix| &engine.state().images[ix as usize]);
+            let dest = caller.directory.resolve_region(to_region);
+            let source = caller.directory.image(image);
             // The engine names a copy after its source when no name is given; the API needs one.
             let name = name.clone().or_else(|| source.map(|i| i.name.clone())).unwrap_or_default();
             let image = codec::encode(image);
@@ -172,7 +175,7 @@ mod tests {
     }
 
     fn pid(t: &Wire, account: &str, region: usize) -> String {
-        huawei_gateway::project_id(t.ep.engine(), account, region).unwrap()
+        crate::providers::huawei_gateway::project_id(t.ep.engine(), account, region).unwrap()
     }
 
     fn body(req: &HttpRequest) -> Value {

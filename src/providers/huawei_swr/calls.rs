@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use super::{api, identity};
 use crate::clock::{iso8601, parse_iso8601};
 use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Request, ShareOptions, Validity, Visibility};
-use crate::providers::huawei_gateway;
 use crate::providers::huawei_gateway::{seen_error, signed_request};
+use crate::rules::IdentityKind;
 use crate::wire::call::{Caller, Sent, Transport};
 use crate::wire::codec;
 
@@ -43,7 +43,7 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             if !api::valid_repository(&new.name) {
                 return Ok(Sent::Inexpressible { why: "CreateRepo takes only names SWR accepts as they are" });
             }
-            let Ok(r) = caller.engine.resolve_region(&new.region) else {
+            let Some(r) = caller.directory.resolve_region(&new.region) else {
                 return Ok(Sent::Inexpressible { why: "CreateRepo is made in a region the provider has" });
             };
             region = r;
@@ -69,7 +69,7 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             let validity = match (options.validity, &target) {
                 (Some(v), _) => v,
                 (None, Some(t)) => match current_validity(caller, region, t, transport)? {
-                    Some(Validity::Until(end)) if end <= caller.engine.now() => {
+                    Some(Validity::Until(end)) if end <= caller.directory.now() => {
                         return Ok(Sent::Inexpressible {
                             why: "UpdateRepoDomains cannot keep a deadline that has passed",
                         });
@@ -113,7 +113,10 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
     let Some(target) = target else {
         return Ok(Sent::Inexpressible { why: "SWR addresses a repository as namespace/name" });
     };
-    let project = huawei_gateway::project_id(caller.engine, caller.actor, region)
+    let project = caller
+        .directory
+        .identity(caller.actor, IdentityKind::ProjectId, Some(region))
+        .map(str::to_string)
         .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
     let resp = transport.send(signed_request(caller, Some(&project), method, &target, body.as_ref()))?;
     Ok(Sent::Api { error: seen_error(&resp)? })
@@ -141,7 +144,10 @@ fn current_validity(
     target: &str,
     transport: &mut dyn Transport,
 ) -> Result<Option<Validity>, String> {
-    let project = huawei_gateway::project_id(caller.engine, caller.actor, region)
+    let project = caller
+        .directory
+        .identity(caller.actor, IdentityKind::ProjectId, Some(region))
+        .map(str::to_string)
         .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
     let resp = transport.send(signed_request(caller, Some(&project), "GET", target, None))?;
     if seen_error(&resp)?.is_some() {
@@ -220,7 +226,7 @@ mod tests {
             ("POST", "/v2/manage/namespaces/ns-owner/repositories/app/access-domains")
         );
         assert_eq!(body(req), json!({ "access_domain": "alice", "permit": "read", "deadline": "forever" }));
-        let project = huawei_gateway::project_id(t.ep.engine(), "owner", 0);
+        let project = crate::providers::huawei_gateway::project_id(t.ep.engine(), "owner", 0);
         assert_eq!(req.get("X-Project-Id").map(|v| v.into_owned()), project);
         let until = ShareOptions { validity: Some(Validity::Until(EPOCH_START + 86_400)), ..Default::default() };
         perform_as(&mut t, "owner", share("bob", until));

@@ -29,7 +29,7 @@ static NONCE: AtomicU64 = AtomicU64::new(0);
 
 /// Performs `req` over JD's image API.
 pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
-    let spec = caller.engine.provider().spec();
+    let spec = caller.directory.provider().spec();
     let region = spec.regions.get(caller.region).map(|r| r.id).ok_or("the call's region is not JD's")?;
     let images = format!("/v1/regions/{region}/images");
     // IDs go into the path percent-encoded, as the SDK's URL builder does.

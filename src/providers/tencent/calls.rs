@@ -158,7 +158,7 @@ fn with_image(image: &str, call: impl FnOnce() -> Call) -> Call {
 /// CVM's `ResetInstance` reaches CVM instances only; a Lighthouse instance is reset through
 /// Lighthouse's own API.
 fn with_instance(caller: &Caller<'_>, instance: &str, call: impl FnOnce() -> Call) -> Call {
-    let product = caller.engine.state().instances.iter().find(|i| i.id == instance).map(|i| i.product);
+    let product = caller.directory.instance(instance).map(|i| i.product);
     match product {
         Some(Product::Lighthouse) => Call::Inexpressible("CVM ResetInstance cannot reach a Lighthouse instance"),
         _ if !is_id(instance, "ins-") => Call::Inexpressible(UNNAMED),
