@@ -265,6 +265,7 @@ impl Engine {
             Operation::Quota => self.quota(actor, region.unwrap_or(0)),
             Operation::ShareToLighthouse { image } => self.hand_over(actor, region, image, Product::Lighthouse),
             Operation::ShareToCvm { image } => self.hand_over(actor, region, image, Product::Cvm),
+            Operation::CancelLighthouseShare { image } => self.take_back_from_lighthouse(actor, region, image),
             Operation::ListInstances => self.list_instances(actor, region),
             Operation::StopInstance { instance } => self.instance_lifecycle(actor, region, instance, false),
             Operation::DeleteInstance { instance } => self.instance_lifecycle(actor, region, instance, true),
@@ -486,7 +487,11 @@ impl Engine {
     // ----- operations ---------------------------------------------------------------------
 
     fn create_image(&mut self, actor: AccountIx, new: &NewImage) -> Outcome {
-        let region = self.resolve_region(&new.region)?;
+        // An image made from an instance may leave the region out: it is the instance's.
+        let region = match &new.from {
+            Some(instance) if new.region.is_empty() => self.state.instances[self.own_instance(actor, instance)?].region,
+            _ => self.resolve_region(&new.region)?,
+        };
         if new.name.trim().is_empty() {
             return Err(Failure::plain(K::InvalidParameter, "an image needs a name"));
         }
@@ -1362,6 +1367,26 @@ impl Engine {
             Product::Lighthouse => img.lighthouse = true,
             Product::Cvm => img.cvm = true,
         }
+        Ok(Output::Done)
+    }
+
+    /// Ends a CVM image's hand-over to the owner's Lighthouse. Lighthouse instances already
+    /// built from it stay; new ones need the hand-over again.
+    fn take_back_from_lighthouse(&mut self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
+        let action = Action::ShareToLighthouse;
+        let (ix, _) = self.reach(actor, id, region, action)?;
+        let Some(rule) = self.policy.lighthouse else {
+            return Err(Failure::maybe(
+                K::Unsupported,
+                self.policy.no_api_rule(action),
+                format!("{} has no Lighthouse", self.spec.title),
+            ));
+        };
+        let img = &mut self.state.images[ix as usize];
+        if img.home == Product::Lighthouse || !img.lighthouse {
+            return Err(deny(K::NotShared, rule, format!("image `{id}` is not shared to Lighthouse")));
+        }
+        img.lighthouse = false;
         Ok(Output::Done)
     }
 

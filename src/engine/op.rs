@@ -200,7 +200,8 @@ pub struct ShareOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewImage {
     pub name: String,
-    /// Abstract region name (`home`) or the provider's region ID.
+    /// Abstract region name (`home`) or the provider's region ID; empty with `from` means the
+    /// instance's region.
     pub region: String,
     #[serde(default)]
     pub visibility: Visibility,
@@ -302,6 +303,11 @@ pub enum Operation {
     ShareToCvm {
         image: String,
     },
+    /// Takes a CVM image back from the owner's Lighthouse (Lighthouse's `Permission: CANCEL`);
+    /// the same action as the hand-over, so the same rules decide.
+    CancelLighthouseShare {
+        image: String,
+    },
     /// The caller's instances in the request's region (all regions when it names none).
     ListInstances,
     StopInstance {
@@ -349,6 +355,7 @@ impl Operation {
             Operation::Quota => Action::Quota,
             Operation::ShareToLighthouse { .. } => Action::ShareToLighthouse,
             Operation::ShareToCvm { .. } => Action::ShareToCvm,
+            Operation::CancelLighthouseShare { .. } => Action::ShareToLighthouse,
             Operation::ListInstances => Action::ListInstances,
             Operation::StopInstance { .. } => Action::StopInstance,
             Operation::DeleteInstance { .. } => Action::DeleteInstance,

@@ -626,12 +626,14 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
 
     let (actor, region, op) = if let Some(a) = &d.create_image {
         let name = c.new_name(&c.images, &a.name, "image")?;
-        let region = match &a.region {
-            Some(r) => c.region(r)?,
-            None => "home".to_string(),
+        let from = a.from.as_ref().map(|i| c.instance(i)).transpose()?;
+        // Made from an instance, the image is where the instance is unless the step says.
+        let region = match (&a.region, &from) {
+            (Some(r), _) => c.region(r)?,
+            (None, Some(_)) => String::new(),
+            (None, None) => "home".to_string(),
         };
         let actor = c.account(&a.actor)?;
-        let from = a.from.as_ref().map(|i| c.instance(i)).transpose()?;
         c.images.insert(name.clone());
         (
             Some(actor),

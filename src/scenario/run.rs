@@ -585,7 +585,7 @@ pub fn describe(step: &Step) -> String {
                 extra.push(format!("ready after {ready_after}s"));
             }
             let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
-            write!(s, " {name} in {region}{extra}")
+            if region.is_empty() { write!(s, " {name}{extra}") } else { write!(s, " {name} in {region}{extra}") }
         }
         StepOp::Share { images, recipients, validity, description, permission, batch } => {
             let mut t =

@@ -175,17 +175,23 @@ impl HttpDoor {
                 | Operation::RevokeKey { image, .. }
                 | Operation::ModifyShare { image, .. }
                 | Operation::ShareToLighthouse { image }
-                | Operation::ShareToCvm { image } => Some(image),
+                | Operation::ShareToCvm { image }
+                | Operation::CancelLighthouseShare { image } => Some(image),
                 _ => None,
             };
             let from_image =
                 image.and_then(|id| state.index.image_by_id.get(id)).map(|&ix| state.images[ix as usize].region);
-            let from_instance = match &req.op {
-                Operation::ReinitDisk { instance } => {
-                    state.instances.iter().find(|i| &i.id == instance).map(|i| i.region)
-                }
+            let instance = match &req.op {
+                Operation::ReinitDisk { instance }
+                | Operation::StopInstance { instance }
+                | Operation::DeleteInstance { instance } => Some(instance),
+                Operation::CreateImage(new) => new.from.as_ref(),
                 _ => None,
             };
+            let from_instance = instance
+                .and_then(|id| state.index.instance_by_id.get(id))
+                .and_then(|&n| state.instances.get(n))
+                .map(|i| i.region);
             Some(from_image.or(from_instance).unwrap_or(0))
         })
     }

@@ -143,6 +143,7 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::Quota
         | Operation::ShareToLighthouse { .. }
         | Operation::ShareToCvm { .. }
+        | Operation::CancelLighthouseShare { .. }
         | Operation::ListInstances
         | Operation::StopInstance { .. }
         | Operation::DeleteInstance { .. }

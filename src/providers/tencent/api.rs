@@ -1,13 +1,15 @@
-//! The Tencent Cloud CVM API (version 2017-03-12) as the official SDKs speak it
+//! The Tencent Cloud CVM API (version 2017-03-12), and beside it Lighthouse's hand-over of CVM
+//! images (version 2020-03-24, `lighthouse.rs`), as the official SDKs speak them
 //! (providers/tencent.md): TC3-HMAC-SHA256 over POST JSON or GET query, or the legacy v1
 //! `Signature` parameter; the action in `X-TC-Action` (v1: `Action`), the region in
 //! `X-TC-Region` (v1: `Region`). Every answer is HTTP 200 with `Content-Type: application/json`
 //! (never a charset: the Python SDK then ignores errors) and `{"Response":{…,"RequestId"}}`;
 //! errors are `{"Response":{"Error":{"Code","Message"},"RequestId"}}`.
 //!
-//! Each response also carries `x-sharesim-outcome` (`ok`, the canonical error, or a refusal
-//! made before the engine was asked such as `signature`) and, when a rule decided,
-//! `x-sharesim-rule`.
+//! The two APIs share the signature algorithm and even an action name
+//! (`ModifyImageSharePermission`), so a request is routed by its API version, which also names
+//! the TC3 scope's service (`cvm` or `lighthouse`) its signature must be made for. Instance,
+//! image-creation and quota calls live in `instances.rs`.
 
 use serde_json::{Map, Value, json};
 
@@ -17,8 +19,10 @@ use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, Rejection, codec
 
 pub const ADAPTER: Adapter = Adapter { handle, reject };
 
-/// The only API version served.
+/// CVM's API version.
 pub const VERSION: &str = "2017-03-12";
+/// Lighthouse's API version.
+pub const LIGHTHOUSE_VERSION: &str = "2020-03-24";
 /// Exactly this, without a charset (providers/tencent.md §2.3).
 pub const CONTENT_TYPE: &str = "application/json";
 
@@ -35,30 +39,62 @@ pub const MAX_INSTANCE_COUNT: i64 = 100;
 /// built, converted and dropped recursively, shallow whatever a client sends.
 pub const MAX_PARAM_DEPTH: usize = 8;
 
-type Handler = fn(&mut Call<'_>) -> Result<Map<String, Value>, ApiError>;
+pub(super) type Handler = fn(&mut Call<'_>) -> Result<Map<String, Value>, ApiError>;
 
-/// The actions served, by name.
-const ACTIONS: &[(&str, Handler)] = &[
-    ("ModifyImageSharePermission", modify_image_share_permission),
-    ("DescribeImageSharePermission", describe_image_share_permission),
-    ("DescribeImages", describe_images),
-    ("DeleteImages", delete_images),
-    ("SyncImages", sync_images),
-    ("ModifyImageAttribute", modify_image_attribute),
-    ("RunInstances", run_instances),
-    ("ResetInstance", reset_instance),
-];
+/// One of the Tencent APIs served: its TC3 signing service, version and actions.
+pub struct Service {
+    pub name: &'static str,
+    pub version: &'static str,
+    actions: &'static [(&'static str, Handler)],
+}
 
-/// The names of the actions sharesim serves.
+/// CVM's actions.
+pub const CVM: Service = Service {
+    name: signature::SERVICE,
+    version: VERSION,
+    actions: &[
+        ("ModifyImageSharePermission", modify_image_share_permission),
+        ("DescribeImageSharePermission", describe_image_share_permission),
+        ("DescribeImages", describe_images),
+        ("DeleteImages", delete_images),
+        ("SyncImages", sync_images),
+        ("ModifyImageAttribute", modify_image_attribute),
+        ("RunInstances", run_instances),
+        ("ResetInstance", reset_instance),
+        ("CreateImage", super::instances::create_image),
+        ("DescribeImageQuota", super::instances::describe_image_quota),
+        ("DescribeInstances", super::instances::describe_instances),
+        ("TerminateInstances", super::instances::terminate_instances),
+    ],
+};
+
+/// Lighthouse's actions that hand CVM images over.
+pub const LIGHTHOUSE: Service = Service {
+    name: signature::LIGHTHOUSE_SERVICE,
+    version: LIGHTHOUSE_VERSION,
+    actions: &[
+        ("ModifyImageSharePermission", super::lighthouse::modify_image_share_permission),
+        ("DescribeImagesToShare", super::lighthouse::describe_images_to_share),
+    ],
+};
+
+const SERVICES: [&Service; 2] = [&CVM, &LIGHTHOUSE];
+
+/// The service a version names.
+fn service_of(version: Option<&str>) -> Option<&'static Service> {
+    SERVICES.into_iter().find(|s| Some(s.version) == version)
+}
+
+/// The names of the CVM actions sharesim serves.
 pub fn actions() -> impl Iterator<Item = &'static str> {
-    ACTIONS.iter().map(|(name, _)| *name)
+    CVM.actions.iter().map(|(name, _)| *name)
 }
 
 // ----- errors and responses ----------------------------------------------------------------------
 
 /// A refusal in Tencent's words, with what the journal and `x-sharesim-*` headers say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ApiError {
+pub(super) struct ApiError {
     code: String,
     message: String,
     outcome: String,
@@ -66,15 +102,15 @@ struct ApiError {
 }
 
 impl ApiError {
-    fn new(code: &str, message: impl Into<String>, outcome: &str) -> ApiError {
+    pub(super) fn new(code: &str, message: impl Into<String>, outcome: &str) -> ApiError {
         ApiError { code: code.into(), message: message.into(), outcome: outcome.into(), rule: None }
     }
 
-    fn parameter(code: &str, message: impl Into<String>) -> ApiError {
+    pub(super) fn parameter(code: &str, message: impl Into<String>) -> ApiError {
         ApiError::new(code, message, "InvalidParameter")
     }
 
-    fn missing(name: &str) -> ApiError {
+    pub(super) fn missing(name: &str) -> ApiError {
         ApiError::parameter("MissingParameter", format!("The request is missing a required parameter `{name}`."))
     }
 
@@ -82,7 +118,7 @@ impl ApiError {
         ApiError::parameter("InvalidParameter", format!("The parameter `{name}` must be {expected}."))
     }
 
-    fn bad_value(name: &str, value: impl std::fmt::Display, why: &str) -> ApiError {
+    pub(super) fn bad_value(name: &str, value: impl std::fmt::Display, why: &str) -> ApiError {
         ApiError::parameter(
             "InvalidParameterValue",
             format!("The value `{value}` of parameter `{name}` is invalid: {why}."),
@@ -90,7 +126,7 @@ impl ApiError {
     }
 
     /// An engine refusal, worded by the provider's error table.
-    fn engine(f: &Failure, action: Action) -> ApiError {
+    pub(super) fn engine(f: &Failure, action: Action) -> ApiError {
         let w = super::SPEC.wire(f, action);
         ApiError { code: w.code.into(), message: w.message.into(), outcome: f.kind.to_string(), rule: f.rule }
     }
@@ -181,7 +217,10 @@ fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Result<Map<String, V
         if let Some(name) = header(req, "X-TC-Action") {
             ep.note_api(&name);
         }
-        let caller = signature::verify_tc3(ep, req, now).map_err(ApiError::auth)?;
+        // The version names the service the signature was made for; an unknown one is
+        // answered after the signature, as for any request.
+        let service = service_of(header(req, "X-TC-Version").as_deref()).unwrap_or(&CVM);
+        let caller = signature::verify_tc3(ep, req, now, service.name).map_err(ApiError::auth)?;
         let params = if method == "GET" {
             Params::loose(codec::query_pairs(req.query()))?
         } else if content_type_is(req, "application/x-www-form-urlencoded") {
@@ -212,14 +251,16 @@ fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Result<Map<String, V
     };
     let action = action.filter(|a| !a.is_empty()).ok_or_else(|| ApiError::missing("Action"))?;
     let version = version.filter(|v| !v.is_empty()).ok_or_else(|| ApiError::missing("Version"))?;
-    if version != VERSION {
+    let Some(service) = service_of(Some(&version)) else {
         return Err(ApiError::new(
             "NoSuchVersion",
-            format!("The API version `{version}` does not exist; CVM serves {VERSION}."),
+            format!(
+                "The API version `{version}` does not exist; CVM serves {VERSION}, Lighthouse {LIGHTHOUSE_VERSION}."
+            ),
             "unknown-version",
         ));
-    }
-    let Some(&(_, handler)) = ACTIONS.iter().find(|(name, _)| *name == action) else {
+    };
+    let Some(&(_, handler)) = service.actions.iter().find(|(name, _)| *name == action) else {
         return Err(ApiError::new("InvalidAction", format!("The API `{action}` does not exist."), "unknown-action"));
     };
     let region = region.filter(|r| !r.is_empty()).ok_or_else(|| ApiError::missing("Region"))?;
@@ -231,7 +272,7 @@ fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Result<Map<String, V
 
 /// Refuses anything but one of the provider's region IDs (abstract names such as `home` are
 /// the engine's, not the API's).
-fn known_region(region: &str, action: Action) -> Result<(), ApiError> {
+pub(super) fn known_region(region: &str, action: Action) -> Result<(), ApiError> {
     if super::SPEC.regions.iter().any(|r| r.id == region) {
         Ok(())
     } else {
@@ -246,7 +287,7 @@ fn known_region(region: &str, action: Action) -> Result<(), ApiError> {
 /// An action's parameters: a JSON body, or flattened `Name.0.Field=…` pairs turned into the same
 /// tree with string leaves (`loose`: numbers and `True`/`False` are then read from strings).
 #[derive(Debug)]
-struct Params {
+pub(super) struct Params {
     map: Map<String, Value>,
     loose: bool,
 }
@@ -352,41 +393,41 @@ impl Params {
     }
 
     /// A parameter's value; JSON `null` counts as absent.
-    fn get(&self, name: &str) -> Option<&Value> {
+    pub(super) fn get(&self, name: &str) -> Option<&Value> {
         self.map.get(name).filter(|v| !v.is_null())
     }
 
-    fn string(&self, name: &str) -> Result<Option<String>, ApiError> {
+    pub(super) fn string(&self, name: &str) -> Result<Option<String>, ApiError> {
         self.get(name).map(|v| as_string(v, name)).transpose()
     }
 
-    fn required_string(&self, name: &str) -> Result<String, ApiError> {
+    pub(super) fn required_string(&self, name: &str) -> Result<String, ApiError> {
         self.string(name)?.ok_or_else(|| ApiError::missing(name))
     }
 
-    fn strings(&self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+    pub(super) fn strings(&self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
         self.get(name).map(|v| as_strings(v, self.loose, name)).transpose()
     }
 
     /// A list that must be given and not be empty.
-    fn required_strings(&self, name: &str) -> Result<Vec<String>, ApiError> {
+    pub(super) fn required_strings(&self, name: &str) -> Result<Vec<String>, ApiError> {
         self.strings(name)?.filter(|l| !l.is_empty()).ok_or_else(|| ApiError::missing(name))
     }
 
-    fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    pub(super) fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.get(name).map(|v| as_integer(v, self.loose, name)).transpose()
     }
 
-    fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
+    pub(super) fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
         self.get(name).map(|v| as_bool(v, self.loose, name)).transpose()
     }
 
-    fn flag(&self, name: &str) -> Result<bool, ApiError> {
+    pub(super) fn flag(&self, name: &str) -> Result<bool, ApiError> {
         Ok(self.boolean(name)?.unwrap_or(false))
     }
 }
 
-fn as_string(v: &Value, name: &str) -> Result<String, ApiError> {
+pub(super) fn as_string(v: &Value, name: &str) -> Result<String, ApiError> {
     v.as_str().map(str::to_string).ok_or_else(|| ApiError::wrong_type(name, "a String"))
 }
 
@@ -419,14 +460,14 @@ fn as_bool(v: &Value, loose: bool, name: &str) -> Result<bool, ApiError> {
     }
 }
 
-fn id_shaped(s: &str, prefix: &str) -> bool {
+pub(super) fn id_shaped(s: &str, prefix: &str) -> bool {
     s.len() == prefix.len() + 8
         && s.starts_with(prefix)
         && s[prefix.len()..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// `img-` and eight lowercase letters or digits.
-fn image_id(s: String) -> Result<String, ApiError> {
+pub(super) fn image_id(s: String) -> Result<String, ApiError> {
     if id_shaped(&s, "img-") {
         Ok(s)
     } else {
@@ -440,22 +481,22 @@ fn image_ids(list: Vec<String>) -> Result<Vec<String>, ApiError> {
 
 // ----- one call ----------------------------------------------------------------------------------
 
-struct Call<'a> {
-    ep: &'a mut Endpoint,
-    actor: String,
-    region: String,
-    params: Params,
+pub(super) struct Call<'a> {
+    pub(super) ep: &'a mut Endpoint,
+    pub(super) actor: String,
+    pub(super) region: String,
+    pub(super) params: Params,
 }
 
 impl Call<'_> {
-    fn run(&mut self, op: Operation) -> Result<Output, ApiError> {
+    pub(super) fn run(&mut self, op: Operation) -> Result<Output, ApiError> {
         let action = op.action();
         self.ep.apply(&self.actor, Some(&self.region), op).map_err(|f| ApiError::engine(&f, action))
     }
 
     /// Runs `ops` as one unit: the first refusal answers and undoes the others. A dry run undoes
     /// everything and answers `DryRunOperation` when every operation would have succeeded.
-    fn run_all(&mut self, ops: Vec<Operation>, dry_run: bool) -> Result<Vec<Output>, ApiError> {
+    pub(super) fn run_all(&mut self, ops: Vec<Operation>, dry_run: bool) -> Result<Vec<Output>, ApiError> {
         let mut snapshot = (ops.len() > 1 || dry_run).then(|| self.ep.engine().clone());
         let mut outs = Vec::with_capacity(ops.len());
         for op in ops {
@@ -479,7 +520,7 @@ impl Call<'_> {
     }
 }
 
-fn unexpected(out: &Output) -> ApiError {
+pub(super) fn unexpected(out: &Output) -> ApiError {
     ApiError::internal(&format!("unexpected engine result {out:?}"))
 }
 
@@ -584,7 +625,7 @@ fn matches(f: &Filter, img: &ImageView, kind: &str) -> bool {
     }
 }
 
-fn image_json(img: &ImageView, kind: &str) -> Value {
+pub(super) fn image_json(img: &ImageView, kind: &str) -> Value {
     let state = match img.state.as_str() {
         "available" => "NORMAL".to_string(),
         "creating" => "CREATING".to_string(),
@@ -738,7 +779,7 @@ fn modify_image_attribute(c: &mut Call<'_>) -> Result<Map<String, Value>, ApiErr
 }
 
 /// `ap-guangzhou-6` → `ap-guangzhou`.
-fn region_of_zone(zone: &str) -> Option<&str> {
+pub(super) fn region_of_zone(zone: &str) -> Option<&str> {
     let (region, n) = zone.rsplit_once('-')?;
     (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !region.is_empty()).then_some(region)
 }

@@ -64,7 +64,7 @@ fn capture_endpoint(secret: &str) -> Endpoint {
 
 fn verify(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Result<signature::Caller, signature::AuthError> {
     if req.get("Authorization").is_some() {
-        signature::verify_tc3(ep, req, now)
+        signature::verify_tc3(ep, req, now, signature::SERVICE)
     } else {
         let pairs = codec::query_pairs(std::str::from_utf8(&req.body).unwrap());
         signature::verify_legacy(ep, req, &pairs, now)
@@ -911,10 +911,133 @@ fn transport_refusals_use_the_envelope() {
 #[test]
 fn the_adapter_serves_every_action_it_names() {
     let names: Vec<&str> = super::api::actions().collect();
-    assert_eq!(names.len(), 8);
+    assert_eq!(names.len(), 12);
     let (mut c, _, _) = Cloud::new(0);
     for name in names {
         let resp = c.post("owner", name, json!({}));
         assert_ne!(envelope(&resp).get("Error").map(|e| e["Code"].clone()), Some(json!("InvalidAction")), "{name}");
     }
+}
+
+/// A call of Lighthouse's API, signed for service `lighthouse` as its SDK signs it.
+fn lighthouse_post(c: &mut Cloud, who: &str, action: &str, body: Value) -> HttpResponse {
+    let (id, secret) = c.key(who);
+    let req = super::client::service_request(
+        ("lighthouse", super::api::LIGHTHOUSE_VERSION),
+        "lighthouse.tencentcloudapi.com",
+        action,
+        "ap-guangzhou",
+        &body,
+        &id,
+        &secret,
+        c.now,
+    );
+    c.ep.handle(&req, c.now)
+}
+
+#[test]
+fn the_whole_workflow_makes_an_image_from_an_instance_and_uses_it() {
+    let (mut c, base, _) = Cloud::new(0);
+    let run = json!({"Placement": {"Zone": "ap-guangzhou-6"}, "ImageId": base});
+    let vm = ok(c.post("owner", "RunInstances", run))["InstanceIdSet"][0].as_str().unwrap().to_string();
+    // The owner makes an image of its instance; a stranger cannot name that instance.
+    let made = ok(c.post("owner", "CreateImage", json!({"ImageName": "golden", "InstanceId": vm})));
+    let golden = made["ImageId"].as_str().unwrap().to_string();
+    let theirs = c.post("bob", "CreateImage", json!({"ImageName": "x", "InstanceId": vm}));
+    assert_eq!(error(&theirs), "InvalidInstanceId.NotFound");
+    let elsewhere = c.post_in("owner", "ap-shanghai", "CreateImage", json!({"ImageName": "x", "InstanceId": vm}));
+    assert_eq!(error(&elsewhere), "InvalidInstanceId.NotFound");
+    // Shared, the recipient launches from it; a stranger is refused.
+    ok(c.share(&golden, &[c.id("alice")]));
+    let run = json!({"ImageId": golden});
+    let alice_vm = ok(c.post("alice", "RunInstances", run.clone()))["InstanceIdSet"][0].as_str().unwrap().to_string();
+    assert_eq!(error(&c.post("bob", "RunInstances", run)), "InvalidImageId.NotFound");
+    // After the cancel, the recipient's reinstall from it is refused; its instance stays.
+    ok(c.cancel(&golden, &[c.id("alice")]));
+    let reset = c.post("alice", "ResetInstance", json!({"InstanceId": alice_vm}));
+    assert_eq!(error(&reset), "InvalidImageId.NotFound");
+    let listed = ok(c.post("alice", "DescribeInstances", json!({"InstanceIds": [alice_vm]})));
+    assert_eq!(listed["TotalCount"], 1);
+    assert_eq!(listed["InstanceSet"][0]["ImageId"], golden.as_str());
+    assert_eq!(listed["InstanceSet"][0]["InstanceState"], "RUNNING");
+    // Nobody else sees it; its owner releases it, all or nothing.
+    assert_eq!(ok(c.post("bob", "DescribeInstances", json!({"InstanceIds": [alice_vm]})))["TotalCount"], 0);
+    let both = json!({"InstanceIds": [alice_vm, vm]});
+    assert_eq!(error(&c.post("alice", "TerminateInstances", both)), "InvalidInstanceId.NotFound");
+    ok(c.post("alice", "TerminateInstances", json!({"InstanceIds": [alice_vm]})));
+    assert_eq!(ok(c.post("alice", "DescribeInstances", json!({})))["TotalCount"], 0);
+    // The quota call answers the account's figure.
+    assert_eq!(ok(c.post("owner", "DescribeImageQuota", json!({})))["ImageNumQuota"], 500);
+}
+
+#[test]
+fn new_calls_refuse_bad_input_in_tencent_terms() {
+    let (mut c, base, _) = Cloud::new(0);
+    let cases = [
+        ("CreateImage", json!({"InstanceId": "ins-00000000"}), "MissingParameter"),
+        ("CreateImage", json!({"ImageName": "x"}), "MissingParameter"),
+        ("CreateImage", json!({"ImageName": "x", "InstanceId": "i-1"}), "InvalidInstanceId.Malformed"),
+        ("CreateImage", json!({"ImageName": "x".repeat(61), "InstanceId": "ins-00000000"}), "InvalidParameterValue"),
+        ("CreateImage", json!({"ImageName": "x", "InstanceId": "ins-00000000"}), "InvalidInstanceId.NotFound"),
+        (
+            "CreateImage",
+            json!({"ImageName": "x", "InstanceId": "ins-00000000", "ForcePoweroff": "yes"}),
+            "InvalidParameterValue",
+        ),
+        ("CreateImage", json!({"ImageName": "x", "SnapshotIds": ["snap-1"]}), "UnsupportedOperation"),
+        ("CreateImage", json!({"ImageName": 5, "InstanceId": "ins-00000000"}), "InvalidParameter"),
+        ("DescribeInstances", json!({"InstanceIds": ["nope"]}), "InvalidInstanceId.Malformed"),
+        ("DescribeInstances", json!({"Filters": [{"Name": "colour", "Values": ["x"]}]}), "InvalidFilter"),
+        ("DescribeInstances", json!({"Limit": 101}), "InvalidParameterValue"),
+        (
+            "DescribeInstances",
+            json!({"InstanceIds": ["ins-00000000"], "Filters": [{"Name": "zone", "Values": ["x"]}]}),
+            "InvalidParameterCombination",
+        ),
+        ("TerminateInstances", json!({}), "MissingParameter"),
+        ("TerminateInstances", json!({"InstanceIds": "ins-00000000"}), "InvalidParameter"),
+        ("TerminateInstances", json!({"InstanceIds": ["ins-00000000"]}), "InvalidInstanceId.NotFound"),
+        ("StopInstances", json!({"InstanceIds": ["ins-00000000"]}), "InvalidAction"),
+    ];
+    for (action, body, code) in cases {
+        assert_eq!(error(&c.post("owner", action, body.clone())), code, "{action} {body}");
+    }
+    let _ = base;
+}
+
+#[test]
+fn lighthouse_takes_the_owners_cvm_image_and_gives_it_back() {
+    let (mut c, base, _) = Cloud::new(0);
+    let share = json!({"ImageId": base, "Permission": "SHARE"});
+    // A CVM-signed request for Lighthouse's action is CVM's ModifyImageSharePermission, which needs accounts.
+    assert_eq!(error(&c.post("owner", "ModifyImageSharePermission", share.clone())), "MissingParameter");
+    assert_eq!(
+        error(&lighthouse_post(&mut c, "alice", "ModifyImageSharePermission", share.clone())),
+        "ResourceNotFound.ImageIdNotFound"
+    );
+    ok(lighthouse_post(&mut c, "owner", "ModifyImageSharePermission", share.clone()));
+    let again = lighthouse_post(&mut c, "owner", "ModifyImageSharePermission", share);
+    assert_eq!(error(&again), "UnsupportedOperation.ImageAlreadyShared");
+    let listed = ok(lighthouse_post(&mut c, "owner", "DescribeImagesToShare", json!({"ImageIds": [base]})));
+    assert_eq!(listed["ImageSet"][0]["ImageId"], base.as_str());
+    let cancel = json!({"ImageId": base, "Permission": "CANCEL"});
+    ok(lighthouse_post(&mut c, "owner", "ModifyImageSharePermission", cancel.clone()));
+    assert_eq!(
+        error(&lighthouse_post(&mut c, "owner", "ModifyImageSharePermission", cancel)),
+        "FailedOperation.ImageOperationFailed"
+    );
+    let bad = json!({"ImageId": "lhbp-1", "Permission": "SHARE"});
+    assert_eq!(
+        error(&lighthouse_post(&mut c, "owner", "ModifyImageSharePermission", bad)),
+        "InvalidParameterValue.InvalidImageIdMalformed"
+    );
+    let odd = json!({"ImageId": base, "Permission": "MAYBE"});
+    assert_eq!(error(&lighthouse_post(&mut c, "owner", "ModifyImageSharePermission", odd)), "InvalidParameterValue");
+    // CVM's other actions are not Lighthouse's, and a request signed for CVM at Lighthouse's version fails.
+    assert_eq!(error(&lighthouse_post(&mut c, "owner", "RunInstances", json!({}))), "InvalidAction");
+    let (id, secret) = c.key("owner");
+    let mut req = sdk_post(&id, &secret, "DescribeImagesToShare", "ap-guangzhou", NOW, b"{}");
+    req.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("X-TC-Version"));
+    let req = req.header("X-TC-Version", super::api::LIGHTHOUSE_VERSION);
+    assert_eq!(error(&c.ep.handle(&req, NOW)), "AuthFailure.SignatureFailure");
 }

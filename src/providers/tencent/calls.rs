@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::client;
-use crate::engine::{Action, Operation, Product, Request, ShareOptions};
+use super::{api, client, signature};
+use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, ShareOptions, Visibility};
 use crate::wire::HttpResponse;
 use crate::wire::call::{Caller, SeenError, Sent, Transport};
 
@@ -13,12 +13,10 @@ use crate::wire::call::{Caller, SeenError, Sent, Transport};
 /// through the admin route (see `scenario::via_http::not_carried`).
 pub const NOT_CARRIED: &[(Action, &str)] = &[
     (Action::SetVisibility, "CVM has no call that makes a private image public"),
-    (Action::CreateImage, "a CVM custom image is made from an instance (CreateImage), which sharesim does not model"),
     (Action::Accept, "CVM shares need no acceptance: there is no accept call"),
     (Action::Reject, "CVM shares need no acceptance: there is no reject call"),
     (Action::ListMyShared, "CVM lists shares per image (DescribeImageSharePermission), not per owner"),
-    (Action::Quota, "the adapter does not serve DescribeImageQuota"),
-    (Action::ShareToLighthouse, "the hand-over is a Lighthouse API call, which the CVM adapter does not serve"),
+    (Action::StopInstance, "the adapter does not serve StopInstances"),
     (
         Action::ShareToCvm,
         "no source names the call that hands a Lighthouse image to CVM (the seed says it can be done; \
@@ -28,20 +26,30 @@ pub const NOT_CARRIED: &[(Action, &str)] = &[
 
 /// One step as CVM calls it, or why it does not cross the API.
 enum Call {
-    Api { action: &'static str, body: Value },
+    Api {
+        action: &'static str,
+        body: Value,
+    },
+    /// A call of Lighthouse's API (its own version and signing service).
+    Lighthouse {
+        action: &'static str,
+        body: Value,
+    },
     NoApi,
     Inexpressible(&'static str),
 }
 
 /// Performs `req` over CVM's API: one call per step.
 pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
-    let (action, body) = match encode(req, caller) {
-        Call::Api { action, body } => (action, body),
+    let (service, action, body) = match encode(req, caller) {
+        Call::Api { action, body } => ((signature::SERVICE, api::VERSION), action, body),
+        Call::Lighthouse { action, body } => ((signature::LIGHTHOUSE_SERVICE, api::LIGHTHOUSE_VERSION), action, body),
         Call::NoApi => return Ok(Sent::NoApi),
         Call::Inexpressible(why) => return Ok(Sent::Inexpressible { why }),
     };
     let region = super::SPEC.regions.get(caller.region).ok_or("the call's region is not one of Tencent's")?.id;
-    let http = client::request(caller.host, action, region, &body, caller.key_id, caller.secret, caller.now);
+    let http =
+        client::service_request(service, caller.host, action, region, &body, caller.key_id, caller.secret, caller.now);
     let resp = transport.send(http)?;
     let mut error = read_error(&resp)?;
     // DescribeImages answers an image the caller cannot see with an empty set, not an error;
@@ -119,19 +127,46 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         Operation::ReplaceSystemDisk { instance, image } => with_instance(caller, instance, || {
             with_image(image, || api("ResetInstance", json!({ "InstanceId": instance, "ImageId": image })))
         }),
-        Operation::CreateImage(_)
-        | Operation::Accept { .. }
+        Operation::CreateImage(new) => {
+            let plain = new.visibility == Visibility::Private
+                && new.encryption == EncryptionSpec::None
+                && new.kind == ImageKind::SystemDisk
+                && new.ready_after == 0;
+            match &new.from {
+                None => Call::Inexpressible("CVM CreateImage makes an image from an instance; the step names none"),
+                Some(_) if !plain => Call::Inexpressible(
+                    "CVM CreateImage makes a private, unencrypted system-disk image, ready when made",
+                ),
+                Some(instance) => with_instance(caller, instance, || {
+                    let mut body = json!({ "ImageName": new.name, "InstanceId": instance });
+                    if !new.description.is_empty() {
+                        body["ImageDescription"] = json!(new.description);
+                    }
+                    api("CreateImage", body)
+                }),
+            }
+        }
+        Operation::Quota => api("DescribeImageQuota", json!({})),
+        Operation::ListInstances => api("DescribeInstances", json!({})),
+        Operation::DeleteInstance { instance } => {
+            with_instance(caller, instance, || api("TerminateInstances", json!({ "InstanceIds": [instance] })))
+        }
+        Operation::ShareToLighthouse { image } => with_image(image, || Call::Lighthouse {
+            action: "ModifyImageSharePermission",
+            body: json!({ "ImageId": image, "Permission": "SHARE" }),
+        }),
+        Operation::CancelLighthouseShare { image } => with_image(image, || Call::Lighthouse {
+            action: "ModifyImageSharePermission",
+            body: json!({ "ImageId": image, "Permission": "CANCEL" }),
+        }),
+        Operation::Accept { .. }
         | Operation::Reject { .. }
         | Operation::ListMyShared
         | Operation::AuthorizeKey { .. }
         | Operation::RevokeKey { .. }
         | Operation::ModifyShare { .. }
-        | Operation::Quota
-        | Operation::ShareToLighthouse { .. }
         | Operation::ShareToCvm { .. }
-        | Operation::ListInstances
         | Operation::StopInstance { .. }
-        | Operation::DeleteInstance { .. }
         | Operation::ListKeyGrants { .. }
         | Operation::AdvanceClock { .. }
         | Operation::SetVisibility { .. } => Call::NoApi,
@@ -160,7 +195,7 @@ fn with_image(image: &str, call: impl FnOnce() -> Call) -> Call {
 fn with_instance(caller: &Caller<'_>, instance: &str, call: impl FnOnce() -> Call) -> Call {
     let product = caller.directory.instance(instance).map(|i| i.product);
     match product {
-        Some(Product::Lighthouse) => Call::Inexpressible("CVM ResetInstance cannot reach a Lighthouse instance"),
+        Some(Product::Lighthouse) => Call::Inexpressible("CVM's instance calls cannot reach a Lighthouse instance"),
         _ if !is_id(instance, "ins-") => Call::Inexpressible(UNNAMED),
         _ => call(),
     }
@@ -196,7 +231,7 @@ fn lists_image(resp: &HttpResponse, image: &str) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Validity;
+    use crate::engine::{NewImage, Validity};
     use crate::providers::Provider;
     use crate::providers::tencent::signature::verify_tc3;
     use crate::testkit::Wire;
@@ -227,7 +262,11 @@ mod tests {
         /// The last request's action, after checking its signature names `actor`.
         fn last(&self, actor: &str) -> (String, Value) {
             let req = self.w.sent.last().unwrap();
-            assert_eq!(verify_tc3(&self.w.ep, req, NOW).unwrap().account, actor);
+            let service = match req.get("X-TC-Version").as_deref() {
+                Some(crate::providers::tencent::api::LIGHTHOUSE_VERSION) => "lighthouse",
+                _ => "cvm",
+            };
+            assert_eq!(verify_tc3(&self.w.ep, req, NOW, service).unwrap().account, actor);
             assert_eq!(req.get("X-TC-Region").as_deref(), Some("ap-guangzhou"));
             (req.get("X-TC-Action").unwrap().into_owned(), serde_json::from_slice(&req.body).unwrap())
         }
@@ -269,6 +308,41 @@ mod tests {
         let (action, body) = c.last("owner");
         assert_eq!((action.as_str(), &body["Permission"]), ("ModifyImageSharePermission", &json!("CANCEL")));
         assert!(c.w.ep.engine().state().images.iter().all(|i| i.shares.is_empty()), "the cancel reached the engine");
+    }
+
+    #[test]
+    fn making_using_and_handing_over_images_go_through_the_api() {
+        let mut c = Cloud::new();
+        let base = c.base.clone();
+        let Sent::Api { error: None } =
+            c.perform("owner", Operation::Launch { image: base.clone(), product: Product::Cvm })
+        else {
+            panic!("launch")
+        };
+        let vm = c.w.ep.engine().state().instances[0].id.clone();
+        let new = NewImage { name: "golden".into(), from: Some(vm.clone()), ..Default::default() };
+        assert_eq!(c.perform("owner", Operation::CreateImage(new)), ok());
+        assert_eq!(c.last("owner"), ("CreateImage".into(), json!({ "ImageName": "golden", "InstanceId": vm })));
+        let unnamed = NewImage { name: "x".into(), region: "home".into(), ..Default::default() };
+        assert!(matches!(c.perform("owner", Operation::CreateImage(unnamed)), Sent::Inexpressible { .. }));
+
+        assert_eq!(c.perform("owner", Operation::Quota), ok());
+        assert_eq!(c.last("owner").0, "DescribeImageQuota");
+        assert_eq!(c.perform("owner", Operation::ListInstances), ok());
+        assert_eq!(c.last("owner").0, "DescribeInstances");
+
+        assert_eq!(c.perform("owner", Operation::ShareToLighthouse { image: base.clone() }), ok());
+        let req = c.w.sent.last().unwrap();
+        assert_eq!(req.get("X-TC-Version").as_deref(), Some(super::api::LIGHTHOUSE_VERSION));
+        assert_eq!(
+            c.last("owner"),
+            ("ModifyImageSharePermission".into(), json!({ "ImageId": base, "Permission": "SHARE" }))
+        );
+        let again = c.perform("owner", Operation::ShareToLighthouse { image: base.clone() });
+        assert_eq!(again, refused("UnsupportedOperation.ImageAlreadyShared"));
+
+        assert_eq!(c.perform("owner", Operation::DeleteInstance { instance: vm.clone() }), ok());
+        assert_eq!(c.last("owner"), ("TerminateInstances".into(), json!({ "InstanceIds": [vm] })));
     }
 
     #[test]

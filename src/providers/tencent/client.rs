@@ -15,22 +15,39 @@ pub fn request(
     secret: &str,
     timestamp: u64,
 ) -> HttpRequest {
+    service_request(("cvm", "2017-03-12"), host, action, region, body, key_id, secret, timestamp)
+}
+
+/// A signed call to Tencent `service` (`cvm` or `lighthouse`) at its API `version`.
+#[allow(clippy::too_many_arguments)]
+pub fn service_request(
+    (service, version): (&str, &str),
+    host: &str,
+    action: &str,
+    region: &str,
+    body: &serde_json::Value,
+    key_id: &str,
+    secret: &str,
+    timestamp: u64,
+) -> HttpRequest {
     let mut req = HttpRequest::new("POST", "/")
         .header("Content-Type", "application/json")
         .header("Host", host)
         .header("X-TC-Action", action)
-        .header("X-TC-Version", "2017-03-12")
+        .header("X-TC-Version", version)
         .header("X-TC-Region", region)
         .header("X-TC-Timestamp", &timestamp.to_string())
         .body(serde_json::to_vec(body).unwrap_or_default());
     let signed = ["content-type".to_string(), "host".to_string()];
     let date = utc_date(timestamp);
     let canonical = canonical_request(&req, &signed, false);
-    let sts = string_to_sign(&timestamp.to_string(), &date, "cvm", &canonical);
-    let sig = tc3_signature(secret, &date, "cvm", &sts);
+    let sts = string_to_sign(&timestamp.to_string(), &date, service, &canonical);
+    let sig = tc3_signature(secret, &date, service, &sts);
     req.headers.push((
         "Authorization".into(),
-        format!("TC3-HMAC-SHA256 Credential={key_id}/{date}/cvm/tc3_request, SignedHeaders=content-type;host, Signature={sig}"),
+        format!(
+            "TC3-HMAC-SHA256 Credential={key_id}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={sig}"
+        ),
     ));
     req
 }

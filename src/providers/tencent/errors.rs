@@ -24,6 +24,10 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
             e("UnsupportedOperation.ImageAlreadyShared", "The image has already been shared.")
                 .inferred("Lighthouse's code for the other direction; no source names this direction's call")
         }
+        (K::NotShared, Action::ShareToLighthouse) => {
+            e("FailedOperation.ImageOperationFailed", "The image operation failed.")
+                .inferred("Lighthouse lists this generic code for the call; none names cancelling what is not shared")
+        }
         (K::NotFound, Action::ShareToLighthouse) => {
             e("ResourceNotFound.ImageIdNotFound", "The image ID does not exist.")
         }

@@ -7,6 +7,8 @@ pub mod calls;
 pub mod client;
 mod errors;
 mod identity;
+mod instances;
+mod lighthouse;
 mod rules;
 pub mod signature;
 #[cfg(test)]

@@ -13,6 +13,8 @@ use crate::wire::{Endpoint, HttpRequest};
 pub const ALGORITHM: &str = "TC3-HMAC-SHA256";
 /// The signing service of every CVM API.
 pub const SERVICE: &str = "cvm";
+/// The signing service of Lighthouse's API (the CVM-image hand-over is served beside CVM's).
+pub const LIGHTHOUSE_SERVICE: &str = "lighthouse";
 /// How far `X-TC-Timestamp` (or `Timestamp`) may be from the server's clock.
 pub const WINDOW_SECS: u64 = 5 * 60;
 /// `X-TC-Content-SHA256` value that leaves the body out of the signature.
@@ -208,8 +210,10 @@ fn check_fresh(ts: u64, now: u64) -> Result<(), AuthError> {
     if ts.abs_diff(now) > WINDOW_SECS { Err(AuthError::expired(ts, now)) } else { Ok(()) }
 }
 
-/// Verifies a TC3-HMAC-SHA256 request (the `Authorization` header must be present).
-pub fn verify_tc3(ep: &Endpoint, req: &HttpRequest, now: u64) -> Result<Caller, AuthError> {
+/// Verifies a TC3-HMAC-SHA256 request (the `Authorization` header must be present) signed for
+/// `service` (`cvm`, or `lighthouse` for Lighthouse's API): the scope's service is signed, so a
+/// request signed for one service never passes as the other's.
+pub fn verify_tc3(ep: &Endpoint, req: &HttpRequest, now: u64, service: &str) -> Result<Caller, AuthError> {
     let header = req.get("Authorization").unwrap_or_default();
     let auth = parse_authorization(&header).map_err(|e| AuthError::malformed(&e))?;
     let key = ep.keys().get(&auth.secret_id).ok_or_else(|| AuthError::unknown_key(&auth.secret_id))?;
@@ -220,7 +224,7 @@ pub fn verify_tc3(ep: &Endpoint, req: &HttpRequest, now: u64) -> Result<Caller, 
     let ts = parse_timestamp(req.get("X-TC-Timestamp").map(|v| v.into_owned()), "X-TC-Timestamp")?;
     check_fresh(ts, now)?;
     let host = req.get("Host").map(|h| h.trim().to_string()).unwrap_or_default();
-    let scope_ok = auth.service == SERVICE || sdk_scope_of_local_host(&host) == Some(auth.service.as_str());
+    let scope_ok = auth.service == service || sdk_scope_of_local_host(&host) == Some(auth.service.as_str());
     if !scope_ok || auth.date != utc_date(ts) {
         // The credential scope is part of what is signed: a wrong date or service cannot match.
         return Err(AuthError::mismatch());
@@ -396,9 +400,13 @@ mod tests {
         let ep = node_endpoint();
         for endpoint in ["127.0.0.1:18001", "localhost:18001", "127.0.0.1"] {
             let req = node_sdk_request(endpoint, "node-secret", now);
-            assert!(verify_tc3(&ep, &req, now).is_ok(), "{endpoint}");
+            assert!(verify_tc3(&ep, &req, now, SERVICE).is_ok(), "{endpoint}");
             let wrong = node_sdk_request(endpoint, "other-secret", now);
-            assert_eq!(verify_tc3(&ep, &wrong, now).unwrap_err().code, "AuthFailure.SignatureFailure", "{endpoint}");
+            assert_eq!(
+                verify_tc3(&ep, &wrong, now, SERVICE).unwrap_err().code,
+                "AuthFailure.SignatureFailure",
+                "{endpoint}"
+            );
         }
     }
 
@@ -411,7 +419,7 @@ mod tests {
         // A request to a Tencent host name signed for its first label (`lighthouse`) is refused.
         let now = 1_767_225_600;
         let req = node_sdk_request("lighthouse.tencentcloudapi.com", "node-secret", now);
-        assert_eq!(verify_tc3(&node_endpoint(), &req, now).unwrap_err().code, "AuthFailure.SignatureFailure");
+        assert_eq!(verify_tc3(&node_endpoint(), &req, now, SERVICE).unwrap_err().code, "AuthFailure.SignatureFailure");
     }
 
     #[test]
