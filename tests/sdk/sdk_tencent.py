@@ -7,6 +7,8 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312 import cvm_client, models
+from tencentcloud.lighthouse.v20200324 import lighthouse_client
+from tencentcloud.lighthouse.v20200324 import models as lh_models
 
 from common import Suite, guarded
 
@@ -60,6 +62,81 @@ class Cvm:
         r.Placement, r.ImageId, r.InstanceType = p, image, "S5.MEDIUM2"
         return self.c.RunInstances(r).InstanceIdSet[0]
 
+    def create_image(self, instance, name):
+        r = models.CreateImageRequest()
+        r.InstanceId, r.ImageName, r.ForcePoweroff = instance, name, "true"
+        return self.c.CreateImage(r).ImageId
+
+    def reset(self, instance, image):
+        r = models.ResetInstanceRequest()
+        r.InstanceId, r.ImageId = instance, image
+        self.c.ResetInstance(r)
+
+    def instances(self, ids=None):
+        r = models.DescribeInstancesRequest()
+        if ids:
+            r.InstanceIds = ids
+        return [(i.InstanceId, i.ImageId, i.InstanceState) for i in self.c.DescribeInstances(r).InstanceSet]
+
+    def terminate(self, instance):
+        r = models.TerminateInstancesRequest()
+        r.InstanceIds = [instance]
+        self.c.TerminateInstances(r)
+
+    def quota(self):
+        return self.c.DescribeImageQuota(models.DescribeImageQuotaRequest()).ImageNumQuota
+
+
+class Lighthouse:
+    """Lighthouse's client: its own API version, signed for service `lighthouse`."""
+
+    def __init__(self, account, region):
+        a = s.account(account)
+        hp = HttpProfile(protocol="http", endpoint=s.hostport)
+        cred = credential.Credential(a["access_key_id"], a["access_key_secret"])
+        self.c = lighthouse_client.LighthouseClient(cred, region, ClientProfile(httpProfile=hp))
+
+    def hand_over(self, image, permission="SHARE"):
+        r = lh_models.ModifyImageSharePermissionRequest()
+        r.ImageId, r.Permission = image, permission
+        self.c.ModifyImageSharePermission(r)
+
+    def to_share(self):
+        r = lh_models.DescribeImagesToShareRequest()
+        return [i.ImageId for i in self.c.DescribeImagesToShare(r).ImageSet]
+
+
+def workflow():
+    s.section("the share-and-use workflow")
+    s.reset()
+    owner, alice, bob = Cvm("owner", HOME), Cvm("alice", HOME), Cvm("bob", HOME)
+    alice_id = s.account("alice")["id"]
+    base = s.image("base")
+    vm = s.run("owner launches from its own image", lambda: owner.launch(base, HOME + "-3"))
+    golden = s.run("owner makes an image from its instance (CreateImage)", lambda: owner.create_image(vm, "golden"))
+    s.check("the new image has an ID", isinstance(golden, str) and golden.startswith("img-"), f"got {golden}")
+    s.refused("bob cannot image owner's instance", lambda: bob.create_image(vm, "mine"), "InvalidInstanceId.NotFound", code)
+    s.run("owner shares golden with alice", lambda: owner.share(golden, [alice_id]))
+    mine = s.run("alice launches from golden", lambda: alice.launch(golden, HOME + "-3"))
+    s.refused("bob's launch from golden is refused", lambda: bob.launch(golden, HOME + "-3"), "InvalidImageId.NotFound", code)
+    s.run("owner cancels alice's share", lambda: owner.share(golden, [alice_id], "CANCEL"))
+    s.refused("alice cannot reinstall from golden any more (TC-AFTER-UNSHARE)", lambda: alice.reset(mine, golden), "InvalidImageId.NotFound", code)
+    listed = s.run("alice describes her instances", lambda: alice.instances([mine]))
+    s.check("her instance stays, built from golden", listed == [(mine, golden, "RUNNING")], f"got {listed}")
+    s.run("alice terminates her instance", lambda: alice.terminate(mine))
+    s.refused("bob cannot terminate owner's instance", lambda: bob.terminate(vm), "InvalidInstanceId.NotFound", code)
+    quota = s.run("owner reads its image quota", owner.quota)
+    s.check("the quota is a positive number", isinstance(quota, int) and quota > 0, f"got {quota}")
+
+    s.section("Lighthouse takes a CVM image (TC-LIGHTHOUSE)")
+    lh = Lighthouse("owner", HOME)
+    listed = s.run("owner lists the images it could hand over", lh.to_share)
+    s.check("golden is among them", listed is not None and golden in listed, f"got {listed}")
+    s.run("owner hands golden to its Lighthouse", lambda: lh.hand_over(golden))
+    s.refused("a second hand-over is refused", lambda: lh.hand_over(golden), "UnsupportedOperation.ImageAlreadyShared", code)
+    s.refused("alice cannot hand over owner's image", lambda: Lighthouse("alice", HOME).hand_over(golden), "ResourceNotFound.ImageIdNotFound", code)
+    s.run("owner takes it back", lambda: lh.hand_over(golden, "CANCEL"))
+
 
 def sequence(method):
     s.section(f"TC3-HMAC-SHA256 over {method}")
@@ -101,6 +178,7 @@ def sequence(method):
 def main():
     sequence("POST")
     sequence("GET")
+    workflow()
     s.section("authentication")
     bad = Cvm("owner", HOME, secret="not-the-secret")
     s.refused("a wrong secret is refused", lambda: bad.images("PRIVATE_IMAGE"), "AuthFailure.SignatureFailure", code)
