@@ -17,10 +17,14 @@
 //! image that cannot be shared, too many projects) is answered at once with 400; one that
 //! concerns the members (a project of another region, the member limit, yourself …) is reported
 //! by the job: `FAIL` with the IMS code in `error_code` and its message in `fail_reason`.
+//!
+//! This file routes, authenticates and holds what every call shares (the caller's context
+//! [`Cx`], body parsing, responses, query strings); the calls live beside it by API:
+//! `members.rs`, `images.rs`, `jobs.rs` (one job namespace), `keystone.rs`.
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::{Action, ErrorKind as K, Failure, Image, Operation, Outcome, Output, ShareOptions, ShareStatus};
+use crate::engine::{Action, ErrorKind as K, Failure, Operation, Outcome};
 use crate::providers::huawei_gateway::{self as gateway, Denial};
 use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, MAX_BODY_BYTES, Rejection, codec};
 
@@ -31,7 +35,7 @@ pub const ADAPTER: Adapter = Adapter { handle, reject };
 const JSON: &str = "application/json;charset=UTF-8";
 const FORMAT_CODE: &str = "IMG.0001";
 const FORMAT_MESSAGE: &str = "The request message format is invalid.";
-const INVALID_PROJECT: &str = "The project ID and token in the request are invalid.";
+pub(super) const INVALID_PROJECT: &str = "The project ID and token in the request are invalid.";
 /// At most this many images or members in one listing page.
 const MAX_LIMIT: usize = 1000;
 
@@ -146,11 +150,11 @@ impl Route {
 
 // ----- responses ---------------------------------------------------------------------------
 
-fn ims_error(status: u16, code: &str, message: &str) -> HttpResponse {
+pub(super) fn ims_error(status: u16, code: &str, message: &str) -> HttpResponse {
     HttpResponse::json(status, JSON, &json!({ "error": { "code": code, "message": message } }))
 }
 
-fn ok(body: Value) -> HttpResponse {
+pub(super) fn ok(body: Value) -> HttpResponse {
     HttpResponse::json(200, JSON, &body)
 }
 
@@ -231,21 +235,21 @@ fn region_of_host(req: &HttpRequest) -> Option<usize> {
 
 // ----- one call ----------------------------------------------------------------------------
 
-type Reply = Result<HttpResponse, HttpResponse>;
+pub(super) type Reply = Result<HttpResponse, HttpResponse>;
 
 /// One authenticated call: the caller, its project and region, and the decision so far.
-struct Cx<'e> {
-    ep: &'e mut Endpoint,
-    account: String,
-    account_ix: u32,
-    project: String,
-    region: usize,
-    outcome: String,
-    rule: Option<&'static str>,
+pub(super) struct Cx<'e> {
+    pub(super) ep: &'e mut Endpoint,
+    pub(super) account: String,
+    pub(super) account_ix: u32,
+    pub(super) project: String,
+    pub(super) region: usize,
+    pub(super) outcome: String,
+    pub(super) rule: Option<&'static str>,
 }
 
 impl Cx<'_> {
-    fn apply(&mut self, op: Operation) -> Outcome {
+    pub(super) fn apply(&mut self, op: Operation) -> Outcome {
         let region = SPEC.regions[self.region].id;
         let out = self.ep.apply(&self.account, Some(region), op);
         match &out {
@@ -256,31 +260,31 @@ impl Cx<'_> {
     }
 
     /// A refusal the adapter makes itself, before or instead of the engine.
-    fn refuse(&mut self, label: &str, status: u16, code: &str, message: &str) -> HttpResponse {
+    pub(super) fn refuse(&mut self, label: &str, status: u16, code: &str, message: &str) -> HttpResponse {
         self.ep.note_refusal(label);
         (self.outcome, self.rule) = (label.into(), None);
         ims_error(status, code, message)
     }
 
     /// A canonical error the adapter decides (no engine call fits), in IMS's words.
-    fn refuse_as(&mut self, kind: K, action: Action) -> HttpResponse {
+    pub(super) fn refuse_as(&mut self, kind: K, action: Action) -> HttpResponse {
         self.refuse_by(Failure::plain(kind, ""), action)
     }
 
     /// A refusal the adapter makes for a rule of the provider's table.
-    fn refuse_by(&mut self, f: Failure, action: Action) -> HttpResponse {
+    pub(super) fn refuse_by(&mut self, f: Failure, action: Action) -> HttpResponse {
         let w = SPEC.wire(&f, action);
         let resp = self.refuse(&f.kind.to_string(), w.status, w.code, w.message);
         self.rule = f.rule;
         resp
     }
 
-    fn malformed(&mut self) -> HttpResponse {
+    pub(super) fn malformed(&mut self) -> HttpResponse {
         self.refuse("malformed", 400, FORMAT_CODE, FORMAT_MESSAGE)
     }
 
     /// The engine's refusal in IMS's words.
-    fn failed(&self, f: &Failure, action: Action) -> HttpResponse {
+    pub(super) fn failed(&self, f: &Failure, action: Action) -> HttpResponse {
         let w = SPEC.wire(f, action);
         ims_error(w.status, w.code, w.message)
     }
@@ -316,7 +320,7 @@ impl Cx<'_> {
     // ----- request bodies ------------------------------------------------------------------
 
     /// The JSON body; `None` when empty and optional. Empty and required: IMG.0007.
-    fn json_body(&mut self, req: &HttpRequest, required: bool) -> Result<Option<Value>, HttpResponse> {
+    pub(super) fn json_body(&mut self, req: &HttpRequest, required: bool) -> Result<Option<Value>, HttpResponse> {
         if req.body.iter().all(u8::is_ascii_whitespace) {
             if required {
                 return Err(self.refuse("empty-body", 400, "IMG.0007", "The request body is empty."));
@@ -326,7 +330,7 @@ impl Cx<'_> {
         serde_json::from_slice(&req.body).map(Some).map_err(|_| self.malformed())
     }
 
-    fn object(&mut self, req: &HttpRequest) -> Result<Map<String, Value>, HttpResponse> {
+    pub(super) fn object(&mut self, req: &HttpRequest) -> Result<Map<String, Value>, HttpResponse> {
         match self.json_body(req, true)? {
             Some(Value::Object(m)) => Ok(m),
             _ => Err(self.malformed()),
@@ -334,7 +338,7 @@ impl Cx<'_> {
     }
 
     /// A list of strings; absent or null is empty.
-    fn strings(&mut self, body: &Map<String, Value>, key: &str) -> Result<Vec<String>, HttpResponse> {
+    pub(super) fn strings(&mut self, body: &Map<String, Value>, key: &str) -> Result<Vec<String>, HttpResponse> {
         match body.get(key) {
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(items)) => {
@@ -346,7 +350,12 @@ impl Cx<'_> {
     }
 
     /// A string field; absent or null is `None`, `required` makes that malformed.
-    fn string(&mut self, body: &Map<String, Value>, key: &str, required: bool) -> Result<Option<String>, HttpResponse> {
+    pub(super) fn string(
+        &mut self,
+        body: &Map<String, Value>,
+        key: &str,
+        required: bool,
+    ) -> Result<Option<String>, HttpResponse> {
         match body.get(key) {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             None | Some(Value::Null) if !required => Ok(None),
@@ -356,484 +365,15 @@ impl Cx<'_> {
 
     /// Recipients of a batch body: `projects`, and `domains` and `organizations`, which the
     /// engine refuses by its project-ID rule.
-    fn recipients(&mut self, body: &Map<String, Value>) -> Result<Vec<String>, HttpResponse> {
+    pub(super) fn recipients(&mut self, body: &Map<String, Value>) -> Result<Vec<String>, HttpResponse> {
         let mut all = self.strings(body, "projects")?;
         all.extend(self.strings(body, "domains")?);
         all.extend(self.strings(body, "organizations")?);
         Ok(all)
     }
-
-    // ----- member operations ---------------------------------------------------------------
-
-    /// Answers a batch operation: a job for success and member-level refusals, 400 otherwise.
-    fn job_reply(&mut self, kind: JobKind, out: Result<(Vec<String>, Vec<String>), Failure>) -> Reply {
-        let (images, members, failure) = match out {
-            Ok((images, members)) => (images, members, None),
-            Err(f) if reported_by_job(f.kind) => (Vec::new(), Vec::new(), Some((f.kind, f.rule))),
-            Err(f) => return Err(self.failed(&f, kind.action())),
-        };
-        let state = self.ep.engine().state();
-        let image_ixs = images.iter().filter_map(|id| state.index.image_by_id.get(id).copied()).collect();
-        let member_ixs =
-            members.iter().filter_map(|p| state.index.directory.get(p.trim()).map(|e| e.account)).collect();
-        let job = Job {
-            kind,
-            seq: self.ep.seq(),
-            creator: self.account_ix,
-            region: self.region,
-            at: self.ep.engine().now(),
-            images: dedup(image_ixs),
-            members: dedup(member_ixs),
-            failure,
-        };
-        Ok(ok(json!({ "job_id": jobs::record(self.ep, &job) })))
-    }
-
-    fn batch_add(&mut self, req: &HttpRequest) -> Reply {
-        let body = self.object(req)?;
-        let images = self.strings(&body, "images")?;
-        let recipients = self.recipients(&body)?;
-        let op = Operation::Share {
-            images: images.clone(),
-            recipients: recipients.clone(),
-            options: ShareOptions::default(),
-        };
-        let out = self.apply(op).map(|_| (images, recipients));
-        self.job_reply(JobKind::Add, out)
-    }
-
-    fn batch_update(&mut self, req: &HttpRequest) -> Reply {
-        let body = self.object(req)?;
-        let images = self.strings(&body, "images")?;
-        let project = self.string(&body, "project_id", true)?.unwrap_or_default();
-        let status = self.string(&body, "status", true)?.unwrap_or_default();
-        let (kind, op) = match status.as_str() {
-            "accepted" => (JobKind::Accept, Operation::Accept { images: images.clone() }),
-            "rejected" => (JobKind::Reject, Operation::Reject { images: images.clone() }),
-            _ => return Err(self.malformed()),
-        };
-        if project.trim() != self.project {
-            return Err(self.refuse("project", 403, "IMG.0030", INVALID_PROJECT));
-        }
-        let me = self.project.clone();
-        let out = self.apply(op).map(|_| (images, vec![me]));
-        self.job_reply(kind, out)
-    }
-
-    fn batch_delete(&mut self, req: &HttpRequest) -> Reply {
-        let body = self.object(req)?;
-        let images = dedup(self.strings(&body, "images")?);
-        let recipients = self.recipients(&body)?;
-        if images.is_empty() {
-            return Err(self.refuse_as(K::InvalidParameter, Action::CancelShare));
-        }
-        let ops: Vec<Operation> = images
-            .iter()
-            .map(|image| Operation::CancelShare { image: image.clone(), recipients: recipients.clone() })
-            .collect();
-        // All or nothing: try the batch on a copy of the world first; a refused image is then
-        // asked of the real engine alone (same answer, nothing changed) so the journal has it.
-        let mut probe = self.ep.engine().clone();
-        let region = SPEC.regions[self.region].id;
-        let refused = ops.iter().position(|op| {
-            let req = crate::engine::Request::new(self.account.clone(), op.clone()).in_region(region);
-            probe.apply(&req).is_err()
-        });
-        let todo = match refused {
-            Some(k) => vec![ops[k].clone()],
-            None => ops,
-        };
-        let mut out = Ok((images, recipients));
-        for op in todo {
-            if let Err(f) = self.apply(op) {
-                out = Err(f);
-                break;
-            }
-        }
-        self.job_reply(JobKind::Delete, out)
-    }
-
-    fn show_job(&mut self, id: &str, progress: bool) -> Reply {
-        let job = jobs::lookup(self.ep, id).filter(|j| j.creator == self.account_ix && j.region == self.region);
-        let Some(job) = job else {
-            return Err(self.refuse("not-found", 404, "IMG.0023", "An exception occurred during task query."));
-        };
-        let engine = self.ep.engine();
-        let state = engine.state();
-        let images: Vec<String> = job.images.iter().map(|&ix| state.images[ix as usize].id.clone()).collect();
-        let members: Vec<String> = job
-            .members
-            .iter()
-            .filter_map(|&a| gateway::project_id(engine, &state.accounts[a as usize].name, job.region))
-            .collect();
-        let mut entities = Map::new();
-        if let Some(first) = images.first() {
-            entities.insert("image_id".into(), json!(first));
-        }
-        let (status, error_code, fail_reason) = match job.failure {
-            None => ("SUCCESS", Value::Null, Value::Null),
-            Some((kind, rule)) => {
-                let w = SPEC.wire(&Failure { kind, rule, message: String::new() }, job.kind.action());
-                ("FAIL", json!(w.code), json!(w.message))
-            }
-        };
-        if job.failure.is_none() {
-            entities.insert("process_percent".into(), json!(1.0));
-            if matches!(job.kind, JobKind::Copy | JobKind::CopyInRegion) {
-                if let Some(&ix) = job.images.first() {
-                    entities.insert("image_name".into(), json!(state.images[ix as usize].name));
-                }
-            } else {
-                let results: Vec<Value> = images
-                    .iter()
-                    .flat_map(|i| {
-                        members.iter().map(move |m| json!({"image_id": i, "project_id": m, "status": "success"}))
-                    })
-                    .collect();
-                entities.insert("results".into(), Value::Array(results));
-            }
-        }
-        if progress {
-            entities.insert("subJobId".into(), json!(""));
-        }
-        let time = huawei_time(job.at);
-        Ok(ok(json!({
-            "status": status,
-            "job_id": id,
-            "job_type": job.kind.job_type(),
-            "begin_time": time,
-            "end_time": time,
-            "error_code": error_code,
-            "fail_reason": fail_reason,
-            "entities": entities,
-        })))
-    }
-
-    fn list_members(&mut self, req: &HttpRequest, image: &str, glance: bool) -> Reply {
-        let members = match self.apply(Operation::ListShares { image: image.to_string() }) {
-            Ok(Output::Members { members }) => members,
-            Ok(_) => Vec::new(),
-            Err(f) => return Err(self.failed(&f, Action::ListShares)),
-        };
-        let all: Vec<Value> =
-            members.iter().map(|m| member_json(image, &m.recipient, m.status, &m.shared_at)).collect();
-        if glance {
-            return Ok(ok(json!({ "members": all, "schema": "/v2/schemas/members" })));
-        }
-        let q = Query::parse(req.query());
-        let ids: Vec<&str> = all.iter().map(|m| m["member_id"].as_str().unwrap_or_default()).collect();
-        let (start, end, more) = match page(&ids, &q, 25) {
-            Some(p) => p,
-            None => return Err(self.malformed()),
-        };
-        let page_members = all[start..end].to_vec();
-        let mut page_info = json!({ "current_count": page_members.len() });
-        if more && let Some(last) = ids.get(end.wrapping_sub(1)) {
-            page_info["next_marker"] = json!(last);
-        }
-        Ok(ok(json!({ "members": page_members, "schema": "/v2/schemas/members", "page_info": page_info })))
-    }
-
-    fn image_owner(&self, image: &str) -> Option<u32> {
-        let state = self.ep.engine().state();
-        state.index.image_by_id.get(image).map(|&ix| state.images[ix as usize].owner)
-    }
-
-    fn show_member(&mut self, image: &str, member: &str) -> Reply {
-        if member == self.project && self.image_owner(image) != Some(self.account_ix) {
-            // A recipient reads its own member record from its shared-with-me list.
-            if let Ok(Output::SharedWithMe { images }) = self.apply(Operation::ListSharedWithMe)
-                && images.iter().any(|i| i.image == image)
-                && let Some(m) = self.member_of(image, self.account_ix)
-            {
-                return Ok(ok(m));
-            }
-            // No longer (or never) a member: the engine says why.
-            return match self.apply(Operation::ListShares { image: image.to_string() }) {
-                Err(f) => Err(self.failed(&f, Action::ListShares)),
-                Ok(_) => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
-            };
-        }
-        match self.apply(Operation::ListShares { image: image.to_string() }) {
-            Ok(Output::Members { members }) => match members.iter().find(|m| m.recipient == member) {
-                Some(m) => Ok(ok(member_json(image, &m.recipient, m.status, &m.shared_at))),
-                None => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
-            },
-            Ok(_) => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
-            Err(f) => Err(self.failed(&f, Action::ListShares)),
-        }
-    }
-
-    /// The member record of `account` on `image`, from the state.
-    fn member_of(&self, image: &str, account: u32) -> Option<Value> {
-        let engine = self.ep.engine();
-        let state = engine.state();
-        let img = &state.images[*state.index.image_by_id.get(image)? as usize];
-        let share = img.shares.get(&account)?;
-        let project = gateway::project_id(engine, &state.accounts[account as usize].name, img.region)?;
-        Some(member_json(image, &project, share.status, &crate::clock::iso8601(share.created_at)))
-    }
-
-    fn add_member(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let body = self.object(req)?;
-        let member = self.string(&body, "member", true)?.unwrap_or_default();
-        let op = Operation::Share {
-            images: vec![image.to_string()],
-            recipients: vec![member.clone()],
-            options: ShareOptions::default(),
-        };
-        if let Err(f) = self.apply(op) {
-            return Err(self.failed(&f, Action::Share));
-        }
-        let account = self.ep.engine().state().index.directory.get(member.trim()).map(|e| e.account);
-        match account.and_then(|a| self.member_of(image, a)) {
-            Some(m) => Ok(ok(m)),
-            None => Err(self.refuse_as(K::NotShared, Action::Share)),
-        }
-    }
-
-    fn update_member(&mut self, req: &HttpRequest, image: &str, member: &str) -> Reply {
-        let body = self.object(req)?;
-        let status = self.string(&body, "status", true)?.unwrap_or_default();
-        let (op, action) = match status.as_str() {
-            "accepted" => (Operation::Accept { images: vec![image.to_string()] }, Action::Accept),
-            "rejected" => (Operation::Reject { images: vec![image.to_string()] }, Action::Reject),
-            _ => return Err(self.malformed()),
-        };
-        // Only the member sets its own status; the owner asking is the engine's to refuse.
-        if member != self.project && self.image_owner(image) != Some(self.account_ix) {
-            return Err(self.refuse_as(K::NotFound, Action::Describe));
-        }
-        if let Err(f) = self.apply(op) {
-            return Err(self.failed(&f, action));
-        }
-        match self.member_of(image, self.account_ix) {
-            Some(m) => Ok(ok(m)),
-            None => Err(self.refuse_as(K::NotShared, action)),
-        }
-    }
-
-    fn delete_member(&mut self, image: &str, member: &str) -> Reply {
-        let op = Operation::CancelShare { image: image.to_string(), recipients: vec![member.to_string()] };
-        match self.apply(op) {
-            Ok(_) => Ok(HttpResponse::empty(204)),
-            Err(f) => Err(self.failed(&f, Action::CancelShare)),
-        }
-    }
-
-    // ----- images --------------------------------------------------------------------------
-
-    fn list_images(&mut self, req: &HttpRequest, glance: bool) -> Reply {
-        let q = Query::parse(req.query());
-        let member_status = q.get("member_status");
-        if member_status.is_some_and(|s| !matches!(s, "pending" | "accepted" | "rejected" | "all")) {
-            return Err(self.malformed());
-        }
-        let visibility = q.get("visibility");
-        let imagetype = q.get("__imagetype");
-        let want_shared = matches!(visibility, None | Some("shared")) && matches!(imagetype, None | Some("shared"));
-        let want_own = member_status.is_none()
-            && matches!(visibility, None | Some("private") | Some("public"))
-            && matches!(imagetype, None | Some("private") | Some("shared") | Some("gold"));
-        // (image index, member status for images shared with the caller)
-        let mut found: Vec<(u32, Option<ShareStatus>)> = Vec::new();
-        if want_own {
-            match self.apply(Operation::ListImages) {
-                Ok(Output::Images { images }) => found.extend(
-                    images
-                        .iter()
-                        .map(|v| (v.id.clone(), None))
-                        .filter_map(|(id, s)| self.ep.engine().state().index.image_by_id.get(&id).map(|&ix| (ix, s))),
-                ),
-                Ok(_) => {}
-                Err(f) => return Err(self.failed(&f, Action::ListImages)),
-            }
-        }
-        if want_shared {
-            let wanted = member_status.unwrap_or("accepted");
-            match self.apply(Operation::ListSharedWithMe) {
-                Ok(Output::SharedWithMe { images }) => {
-                    for v in images {
-                        if wanted != "all" && status_name(v.status) != wanted {
-                            continue;
-                        }
-                        if let Some(&ix) = self.ep.engine().state().index.image_by_id.get(&v.image) {
-                            found.push((ix, Some(v.status)));
-                        }
-                    }
-                }
-                Ok(_) => {}
-                Err(f) => return Err(self.failed(&f, Action::ListSharedWithMe)),
-            }
-        }
-        // Newest first, as IMS sorts by creation time.
-        found.sort_by_key(|f| std::cmp::Reverse(f.0));
-        found.dedup_by_key(|f| f.0);
-        let engine = self.ep.engine();
-        let infos: Vec<Value> = found
-            .iter()
-            .map(|&(ix, s)| image_info(engine, &engine.state().images[ix as usize], s))
-            .filter(|info| q.matches(info))
-            .collect();
-        let ids: Vec<&str> = infos.iter().map(|i| i["id"].as_str().unwrap_or_default()).collect();
-        let Some((start, end, more)) = page(&ids, &q, if glance { 25 } else { 500 }) else {
-            return Err(self.malformed());
-        };
-        let next = if more { ids.get(end.wrapping_sub(1)).map(|s| s.to_string()) } else { None };
-        let images = infos[start..end].to_vec();
-        if glance {
-            let mut body =
-                json!({ "images": images, "schema": "/v2/schemas/images", "first": q.link("/v2/images", None) });
-            if let Some(marker) = next {
-                body["next"] = json!(q.link("/v2/images", Some(&marker)));
-            }
-            return Ok(ok(body));
-        }
-        let mut body = json!({ "images": images });
-        if let Some(marker) = next {
-            body["page_info"] = json!({ "next_marker": marker });
-        }
-        Ok(ok(body))
-    }
-
-    /// An image the caller reached, with the status of its membership when it is shared in.
-    fn reached_image(&self, image: &str) -> Option<Value> {
-        let engine = self.ep.engine();
-        let state = engine.state();
-        let img = &state.images[*state.index.image_by_id.get(image)? as usize];
-        let status = (img.owner != self.account_ix).then(|| img.shares.get(&self.account_ix).map(|s| s.status));
-        Some(image_info(engine, img, status.flatten()))
-    }
-
-    fn show_image(&mut self, image: &str) -> Reply {
-        match self.apply(Operation::Describe { image: image.to_string() }) {
-            Ok(_) => self.reached_image(image).map(ok).ok_or_else(|| self.refuse_as(K::NotFound, Action::Describe)),
-            Err(f) => Err(self.failed(&f, Action::Describe)),
-        }
-    }
-
-    fn update_image(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let Some(Value::Array(ops)) = self.json_body(req, true)? else { return Err(self.malformed()) };
-        let (mut name, mut description) = (None, None);
-        for op in &ops {
-            let (Some(kind), Some(path)) =
-                (op.get("op").and_then(Value::as_str), op.get("path").and_then(Value::as_str))
-            else {
-                return Err(self.malformed());
-            };
-            if !matches!(kind, "add" | "replace" | "remove") {
-                return Err(self.malformed());
-            }
-            let value = op.get("value").and_then(Value::as_str).map(str::to_string);
-            match (kind, path) {
-                ("add" | "replace", "/name") => name = Some(value.ok_or(()).map_err(|()| self.malformed())?),
-                ("add" | "replace", "/__description" | "/description") => description = value,
-                ("remove", "/__description" | "/description") => description = Some(String::new()),
-                // Other attributes (min_ram, tags, __os_version …) are not modelled.
-                _ => {}
-            }
-        }
-        match self.apply(Operation::Modify { image: image.to_string(), name, description }) {
-            Ok(_) => self.reached_image(image).map(ok).ok_or_else(|| self.refuse_as(K::NotFound, Action::Modify)),
-            Err(f) => Err(self.failed(&f, Action::Modify)),
-        }
-    }
-
-    fn delete_image(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        match self.json_body(req, false)? {
-            None => {}
-            Some(Value::Object(m)) if m.get("delete_backup").is_none_or(|v| v.is_boolean() || v.is_null()) => {}
-            Some(_) => return Err(self.malformed()),
-        }
-        match self.apply(Operation::Delete { image: image.to_string() }) {
-            Ok(_) => Ok(HttpResponse::empty(204)),
-            Err(f) => Err(self.failed(&f, Action::Delete)),
-        }
-    }
-
-    fn copy(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let body = self.object(req)?;
-        let name = self.string(&body, "name", true)?;
-        let region = self.string(&body, "region", true)?.unwrap_or_default();
-        self.string(&body, "project_name", true)?;
-        self.string(&body, "agency_name", true)?;
-        self.string(&body, "description", false)?;
-        // cross_region_copy refuses the image's own region (IMG.0142, HI-COPY); the engine
-        // allows that copy, which is CopyImageInRegion's. Only for an image the caller reaches.
-        let own_region = {
-            let state = self.ep.engine().state();
-            let target = SPEC.regions.iter().position(|r| r.id == region || r.name == region);
-            state.index.image_by_id.get(image).map(|&ix| &state.images[ix as usize]).is_some_and(|img| {
-                !img.is_deleted()
-                    && (img.owner == self.account_ix || img.shares.contains_key(&self.account_ix))
-                    && target == Some(img.region)
-            })
-        };
-        if own_region && let Some(rule) = SPEC.provider.rule("HI-COPY") {
-            let f = Failure::by(K::InvalidParameter, rule, "cross_region_copy needs another region");
-            return Err(self.refuse_by(f, Action::Copy));
-        }
-        let op = Operation::Copy { image: image.to_string(), to_region: region, name, own_key: false };
-        match self.apply(op) {
-            Ok(Output::Copied { image: copy, .. }) => self.job_reply(JobKind::Copy, Ok((vec![copy], Vec::new()))),
-            Ok(_) => Err(self.refuse_as(K::NotFound, Action::Copy)),
-            Err(f) => Err(self.failed(&f, Action::Copy)),
-        }
-    }
-
-    /// CopyImageInRegion: a copy in the region of the call, re-encrypted when `cmk_id` names a
-    /// key (the engine makes the caller's own key; which one is not modelled).
-    fn copy_in_region(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let body = self.object(req)?;
-        let name = self.string(&body, "name", true)?;
-        self.string(&body, "description", false)?;
-        self.string(&body, "enterprise_project_id", false)?;
-        let own_key = self.string(&body, "cmk_id", false)?.is_some_and(|k| !k.trim().is_empty());
-        let to_region = SPEC.regions[self.region].id.to_string();
-        match self.apply(Operation::Copy { image: image.to_string(), to_region, name, own_key }) {
-            Ok(Output::Copied { image: copy, .. }) => {
-                self.job_reply(JobKind::CopyInRegion, Ok((vec![copy], Vec::new())))
-            }
-            Ok(_) => Err(self.refuse_as(K::NotFound, Action::Copy)),
-            Err(f) => Err(self.failed(&f, Action::Copy)),
-        }
-    }
-
-    fn quota(&mut self) -> Reply {
-        match self.apply(Operation::Quota) {
-            Ok(Output::Quota { used, limit }) => Ok(ok(json!({ "quotas": { "resources": [
-                { "type": "image", "used": used, "quota": limit, "min": 1, "max": limit.max(1000) }
-            ] } }))),
-            Ok(_) => Err(self.refuse_as(K::Unsupported, Action::Quota)),
-            Err(f) => Err(self.failed(&f, Action::Quota)),
-        }
-    }
-
-    /// IAM `GET /v3/projects?name={region}`: the caller's projects, for the SDK's project lookup.
-    fn list_projects(&mut self, req: &HttpRequest) -> Reply {
-        let q = Query::parse(req.query());
-        let engine = self.ep.engine();
-        let domain = engine
-            .identity_of(&self.account, crate::rules::IdentityKind::DomainId, SPEC.regions[0].id)
-            .unwrap_or_default();
-        let projects: Vec<Value> = SPEC
-            .regions
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| q.get("name").is_none_or(|n| n == r.id))
-            .filter_map(|(i, r)| {
-                let id = gateway::project_id(engine, &self.account, i)?;
-                Some(json!({
-                    "id": id, "name": r.id, "domain_id": domain, "parent_id": domain, "enabled": true,
-                    "is_domain": false, "description": "", "links": { "self": format!("/v3/projects/{id}") },
-                }))
-            })
-            .collect();
-        Ok(ok(json!({ "projects": projects, "links": { "self": "/v3/projects", "next": null, "previous": null } })))
-    }
 }
 
-trait WithStatus {
+pub(super) trait WithStatus {
     fn with_status(self, status: u16) -> Self;
 }
 
@@ -844,23 +384,7 @@ impl WithStatus for HttpResponse {
     }
 }
 
-/// Refusals that concern the members of a batch rather than the request: reported by the job.
-fn reported_by_job(kind: K) -> bool {
-    matches!(
-        kind,
-        K::InvalidRecipient
-            | K::RecipientNotAccount
-            | K::RecipientNotFound
-            | K::RecipientInOtherRegion
-            | K::ShareWithSelf
-            | K::AlreadyShared
-            | K::NotShared
-            | K::ShareLimitExceeded
-            | K::KeyNotAuthorized
-    )
-}
-
-fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
+pub(super) fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for i in items {
         if !out.contains(&i) {
@@ -870,74 +394,10 @@ fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
     out
 }
 
-// ----- shapes ------------------------------------------------------------------------------
-
-fn status_name(s: ShareStatus) -> &'static str {
-    match s {
-        ShareStatus::Pending => "pending",
-        ShareStatus::Accepted | ShareStatus::Active => "accepted",
-        ShareStatus::Rejected => "rejected",
-    }
-}
-
-fn member_json(image: &str, project: &str, status: ShareStatus, since: &str) -> Value {
-    json!({
-        "status": status_name(status), "created_at": since, "updated_at": since, "image_id": image,
-        "member_id": project, "schema": "/v2/schemas/member", "member_type": "project",
-    })
-}
-
-/// IMS's ImageInfo; `member` is the caller's member status for an image shared with it,
-/// `None` for its own images.
-fn image_info(engine: &crate::engine::Engine, img: &Image, member: Option<ShareStatus>) -> Value {
-    use crate::engine::{EncryptionSpec, ImageKind, Visibility};
-    let owner = &engine.state().accounts[img.owner as usize].name;
-    let owner_project = gateway::project_id(engine, owner, img.region).unwrap_or_default();
-    let public = img.visibility == Visibility::Public;
-    let (visibility, imagetype) = match (member, public) {
-        (Some(_), _) => ("shared", "shared"),
-        (None, true) => ("public", "gold"),
-        (None, false) if !img.shares.is_empty() => ("private", "shared"),
-        (None, false) => ("private", "private"),
-    };
-    let status = match img.state_name(engine.now()) {
-        "available" => "active",
-        "creating" => "queued",
-        other => other,
-    };
-    let created = crate::clock::iso8601(img.created_at);
-    let mut info = json!({
-        "id": img.id, "name": img.name, "status": status, "visibility": visibility, "__imagetype": imagetype,
-        "owner": owner_project, "protected": false, "min_disk": 40, "min_ram": 0, "disk_format": "zvhd2",
-        "container_format": "bare", "virtual_env_type": "FusionCompute", "created_at": created,
-        "updated_at": created, "self": format!("/v2/images/{}", img.id), "file": format!("/v2/images/{}/file", img.id),
-        "schema": "/v2/schemas/image", "tags": [], "__os_type": "Linux", "__platform": "Ubuntu",
-        "__os_version": "Ubuntu 22.04 server 64bit", "__os_bit": "64", "__isregistered": "true",
-        "__image_size": "42949672960", "__image_source_type": "uds", "__description": img.description,
-        "__system_support_market": false, "enterprise_project_id": "0",
-        "__whole_image": if img.kind == ImageKind::FullServer { "true" } else { "false" },
-    });
-    if img.encryption != EncryptionSpec::None {
-        info["__system_encrypted"] = json!("1");
-        if let Some(key) = &img.key {
-            info["__system__cmkid"] = json!(key);
-        }
-    }
-    info
-}
-
-/// `04-Jun-2015 18:11:06:586`, the time format of IMS jobs.
-fn huawei_time(secs: u64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let iso = crate::clock::iso8601(secs);
-    let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    format!("{}-{}-{} {}:000", &iso[8..10], MONTHS[month - 1], &iso[0..4], &iso[11..19])
-}
-
 // ----- query strings -----------------------------------------------------------------------
 
 /// A decoded query (the last of repeated keys wins, except for link building).
-struct Query {
+pub(super) struct Query {
     pairs: Vec<(String, String)>,
 }
 
@@ -964,7 +424,7 @@ const FILTERS: &[&str] = &[
 ];
 
 impl Query {
-    fn parse(raw: &str) -> Query {
+    pub(super) fn parse(raw: &str) -> Query {
         let pairs = raw
             .split('&')
             .filter(|p| !p.is_empty())
@@ -976,12 +436,12 @@ impl Query {
         Query { pairs }
     }
 
-    fn get(&self, key: &str) -> Option<&str> {
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// Whether an ImageInfo passes the equality filters and tags.
-    fn matches(&self, info: &Value) -> bool {
+    pub(super) fn matches(&self, info: &Value) -> bool {
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -993,7 +453,7 @@ impl Query {
     }
 
     /// A listing link with this query, the marker replaced.
-    fn link(&self, path: &str, marker: Option<&str>) -> String {
+    pub(super) fn link(&self, path: &str, marker: Option<&str>) -> String {
         let mut parts: Vec<String> = self
             .pairs
             .iter()
@@ -1009,7 +469,7 @@ impl Query {
 
 /// The page of `ids` after `marker`, at most `limit` long: (start, end, more follow).
 /// `None` for a bad limit or an unknown marker.
-fn page(ids: &[&str], q: &Query, default_limit: usize) -> Option<(usize, usize, bool)> {
+pub(super) fn page(ids: &[&str], q: &Query, default_limit: usize) -> Option<(usize, usize, bool)> {
     let limit = match q.get("limit") {
         None => default_limit,
         Some(l) => l.parse::<usize>().ok().filter(|&n| n > 0)?.min(MAX_LIMIT),
@@ -1022,96 +482,12 @@ fn page(ids: &[&str], q: &Query, default_limit: usize) -> Option<(usize, usize, 
     Some((start, end, end < ids.len()))
 }
 
-// ----- jobs --------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum JobKind {
-    Add,
-    Delete,
-    Accept,
-    Reject,
-    Copy,
-    CopyInRegion,
-}
-
-impl JobKind {
-    fn job_type(self) -> &'static str {
-        match self {
-            JobKind::Add => "batchAddMembers",
-            JobKind::Delete => "batchDeleteMembers",
-            JobKind::Accept | JobKind::Reject => "batchUpdateMembers",
-            JobKind::Copy => "copyImageCrossRegion",
-            JobKind::CopyInRegion => "copyImageInRegion",
-        }
-    }
-
-    fn action(self) -> Action {
-        match self {
-            JobKind::Add => Action::Share,
-            JobKind::Delete => Action::CancelShare,
-            JobKind::Accept => Action::Accept,
-            JobKind::Reject => Action::Reject,
-            JobKind::Copy | JobKind::CopyInRegion => Action::Copy,
-        }
-    }
-}
-
-/// What a job did: by whom (account and region index), when, on which images (indices into
-/// the state) for which members (account indices), and the refusal when it failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Job {
-    kind: JobKind,
-    /// The request that made it, so two jobs never share an ID.
-    seq: u64,
-    creator: u32,
-    region: usize,
-    at: u64,
-    images: Vec<u32>,
-    members: Vec<u32>,
-    failure: Option<(K, Option<&'static str>)>,
-}
-
-/// Where jobs are kept: beside the engine in the endpoint, under 32-hex IDs as IMS hands out,
-/// at most `CAPACITY` of them (the oldest go first). A reset or a state load forgets them.
-mod jobs {
-    use std::collections::{HashMap, VecDeque};
-
-    use super::Job;
-    use crate::wire::Endpoint;
-
-    const CAPACITY: usize = 1000;
-
-    #[derive(Default)]
-    pub(super) struct Jobs {
-        order: VecDeque<String>,
-        by_id: HashMap<String, Job>,
-    }
-
-    pub(super) fn record(ep: &mut Endpoint, job: &Job) -> String {
-        let seed = format!("{:?}", (job.seq, job.creator, job.region, job.at));
-        let id = crate::ids::hex32(crate::ids::stable_hash(&["huawei-ims", "job", &seed]));
-        let jobs = ep.extension::<Jobs>();
-        if jobs.order.len() == CAPACITY
-            && let Some(old) = jobs.order.pop_front()
-        {
-            jobs.by_id.remove(&old);
-        }
-        jobs.order.push_back(id.clone());
-        jobs.by_id.insert(id.clone(), job.clone());
-        id
-    }
-
-    /// The job with this ID, if this endpoint handed it out and still keeps it.
-    pub(super) fn lookup(ep: &Endpoint, id: &str) -> Option<Job> {
-        ep.extension_ref::<Jobs>()?.by_id.get(id).cloned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::jobs::{self, Job, JobKind, huawei_time};
     use super::*;
     use crate::clock::EPOCH_START;
-    use crate::engine::{Engine, NewImage, Request};
+    use crate::engine::{Engine, NewImage, Output, Request};
     use crate::providers::Provider;
     use crate::wire::KeyStore;
 

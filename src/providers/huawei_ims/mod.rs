@@ -6,6 +6,10 @@ pub mod api;
 pub mod calls;
 mod errors;
 mod identity;
+mod images;
+mod jobs;
+mod keystone;
+mod members;
 mod rules;
 #[cfg(test)]
 mod tests;
