@@ -47,24 +47,102 @@ enum Route {
     BatchAddMembers,
     BatchUpdateMembers,
     BatchDeleteMembers,
-    ShowJob { project: String, job: String },
-    ShowJobProgress { job: String },
+    ShowJob {
+        project: String,
+        job: String,
+    },
+    ShowJobProgress {
+        job: String,
+    },
     ListImages,
-    ListImageMembers { project: String, image: String },
-    ShowImageMember { project: String, image: String, member: String },
+    ListImageMembers {
+        project: String,
+        image: String,
+    },
+    ShowImageMember {
+        project: String,
+        image: String,
+        member: String,
+    },
     GlanceListImages,
-    GlanceShowImage { image: String },
-    GlanceUpdateImage { image: String },
-    GlanceDeleteImage { image: String },
-    GlanceListImageMembers { image: String },
-    GlanceAddImageMember { image: String },
-    GlanceShowImageMember { image: String, member: String },
-    GlanceUpdateImageMember { image: String, member: String },
-    GlanceDeleteImageMember { image: String, member: String },
-    CopyImageCrossRegion { image: String },
-    CopyImageInRegion { image: String },
+    GlanceShowImage {
+        image: String,
+    },
+    GlanceUpdateImage {
+        image: String,
+    },
+    GlanceDeleteImage {
+        image: String,
+    },
+    GlanceListImageMembers {
+        image: String,
+    },
+    GlanceAddImageMember {
+        image: String,
+    },
+    GlanceShowImageMember {
+        image: String,
+        member: String,
+    },
+    GlanceUpdateImageMember {
+        image: String,
+        member: String,
+    },
+    GlanceDeleteImageMember {
+        image: String,
+        member: String,
+    },
+    CopyImageCrossRegion {
+        image: String,
+    },
+    CopyImageInRegion {
+        image: String,
+    },
     ShowImageQuota,
     KeystoneListProjects,
+    /// IMS CreateImage (`/v2/cloudimages/action`): an image from a server.
+    CreateImage,
+    /// ECS CreatePostPaidServers (`/v1/`) and CreateServers (`/v1.1/`).
+    CreateServers {
+        project: String,
+        v11: bool,
+    },
+    ShowServer {
+        project: String,
+        server: String,
+    },
+    ListServersDetails {
+        project: String,
+    },
+    DeleteServers {
+        project: String,
+    },
+    ReinstallServerOs {
+        project: String,
+        server: String,
+    },
+    ChangeServerOs {
+        project: String,
+        server: String,
+    },
+    CreateGrant {
+        project: String,
+    },
+    ListGrants {
+        project: String,
+    },
+    RevokeGrant {
+        project: String,
+    },
+}
+
+/// The service a route belongs to, which fixes the shape of its errors: IMS and ECS answer
+/// `{"error":{"code","message"}}` with their own codes, KMS `{"error":{"error_code","error_msg"}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Service {
+    Ims,
+    Ecs,
+    Kms,
 }
 
 impl Route {
@@ -106,6 +184,21 @@ impl Route {
                 GlanceDeleteImageMember { image: o(image), member: o(member) }
             }
             ("GET", ["v3", "projects"]) => KeystoneListProjects,
+            ("POST", ["v2", "cloudimages", "action"]) => CreateImage,
+            ("POST", ["v1", project, "cloudservers"]) => CreateServers { project: o(project), v11: false },
+            ("POST", ["v1.1", project, "cloudservers"]) => CreateServers { project: o(project), v11: true },
+            ("GET", ["v1", project, "cloudservers", "detail"]) => ListServersDetails { project: o(project) },
+            ("POST", ["v1", project, "cloudservers", "delete"]) => DeleteServers { project: o(project) },
+            ("GET", ["v1", project, "cloudservers", server]) => ShowServer { project: o(project), server: o(server) },
+            ("POST", ["v2", project, "cloudservers", server, "reinstallos"]) => {
+                ReinstallServerOs { project: o(project), server: o(server) }
+            }
+            ("POST", ["v2", project, "cloudservers", server, "changeos"]) => {
+                ChangeServerOs { project: o(project), server: o(server) }
+            }
+            ("POST", ["v1.0", project, "kms", "create-grant"]) => CreateGrant { project: o(project) },
+            ("POST", ["v1.0", project, "kms", "list-grants"]) => ListGrants { project: o(project) },
+            ("POST", ["v1.0", project, "kms", "revoke-grant"]) => RevokeGrant { project: o(project) },
             _ => return None,
         })
     }
@@ -134,6 +227,17 @@ impl Route {
             CopyImageInRegion { .. } => "CopyImageInRegion",
             ShowImageQuota => "ShowImageQuota",
             KeystoneListProjects => "KeystoneListProjects",
+            CreateImage => "CreateImage",
+            CreateServers { v11: false, .. } => "CreatePostPaidServers",
+            CreateServers { v11: true, .. } => "CreateServers",
+            ShowServer { .. } => "ShowServer",
+            ListServersDetails { .. } => "ListServersDetails",
+            DeleteServers { .. } => "DeleteServers",
+            ReinstallServerOs { .. } => "ReinstallServerWithCloudInit",
+            ChangeServerOs { .. } => "ChangeServerOsWithCloudInit",
+            CreateGrant { .. } => "CreateGrant",
+            ListGrants { .. } => "ListGrants",
+            RevokeGrant { .. } => "CancelGrant",
         }
     }
 
@@ -142,8 +246,33 @@ impl Route {
         match self {
             Route::ShowJob { project, .. }
             | Route::ListImageMembers { project, .. }
-            | Route::ShowImageMember { project, .. } => Some(project),
+            | Route::ShowImageMember { project, .. }
+            | Route::CreateServers { project, .. }
+            | Route::ShowServer { project, .. }
+            | Route::ListServersDetails { project }
+            | Route::DeleteServers { project }
+            | Route::ReinstallServerOs { project, .. }
+            | Route::ChangeServerOs { project, .. }
+            | Route::CreateGrant { project }
+            | Route::ListGrants { project }
+            | Route::RevokeGrant { project } => Some(project),
             _ => None,
+        }
+    }
+
+    /// The service whose error shapes the route answers with. `ShowJob` is ECS's and IMS's at
+    /// once (one job namespace, instances.md §0); it keeps IMS's errors, as before ECS was served.
+    fn service(&self) -> Service {
+        use Route::*;
+        match self {
+            CreateServers { .. }
+            | ShowServer { .. }
+            | ListServersDetails { .. }
+            | DeleteServers { .. }
+            | ReinstallServerOs { .. }
+            | ChangeServerOs { .. } => Service::Ecs,
+            CreateGrant { .. } | ListGrants { .. } | RevokeGrant { .. } => Service::Kms,
+            _ => Service::Ims,
         }
     }
 }
@@ -152,6 +281,42 @@ impl Route {
 
 pub(super) fn ims_error(status: u16, code: &str, message: &str) -> HttpResponse {
     HttpResponse::json(status, JSON, &json!({ "error": { "code": code, "message": message } }))
+}
+
+/// KMS's error body (instances.md §4.3, from the CancelGrant reference).
+pub(super) fn kms_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::json(status, JSON, &json!({ "error": { "error_code": code, "error_msg": message } }))
+}
+
+impl Service {
+    pub(super) fn error(self, status: u16, code: &str, message: &str) -> HttpResponse {
+        match self {
+            Service::Ims | Service::Ecs => ims_error(status, code, message),
+            Service::Kms => kms_error(status, code, message),
+        }
+    }
+
+    /// A body that is not the JSON the call takes. ECS: `Ecs.0005`, KMS: `KMS.0204`; neither
+    /// reference gives the code for an unparsable body, so both are inferred from their wording
+    /// ("invalid parameter", "parameters missing").
+    fn malformed(self) -> (&'static str, &'static str) {
+        match self {
+            Service::Ims => (FORMAT_CODE, FORMAT_MESSAGE),
+            Service::Ecs => ("Ecs.0005", "Invalid parameter."),
+            Service::Kms => ("KMS.0204", "Invalid or missing request parameters."),
+        }
+    }
+
+    /// The path's `{project_id}` is not the caller's project. IMS: `IMG.0030`; ECS and KMS
+    /// answer 403 with their permission codes (inferred: no reference names the code for a
+    /// foreign project in the path).
+    fn not_yours(self) -> HttpResponse {
+        match self {
+            Service::Ims => ims_error(403, "IMG.0030", INVALID_PROJECT),
+            Service::Ecs => ims_error(403, "Ecs.0003", "You do not have permission to perform this operation."),
+            Service::Kms => kms_error(403, "KMS.0203", "Forbidden: the project ID does not match the token."),
+        }
+    }
 }
 
 pub(super) fn ok(body: Value) -> HttpResponse {
@@ -188,11 +353,11 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     }
     let request_id = gateway::request_id(ep);
     let denied = |ep: &mut Endpoint, d: Denial| finish(ep, d.response(&request_id), &request_id, d.label, None);
-    let not_yours =
-        |ep: &mut Endpoint| finish(ep, ims_error(403, "IMG.0030", INVALID_PROJECT), &request_id, "project", None);
     let Some(route) = Route::parse(&req.method, req.path()) else {
         return denied(ep, Denial::unknown_route());
     };
+    let service = route.service();
+    let not_yours = |ep: &mut Endpoint| finish(ep, service.not_yours(), &request_id, "project", None);
     ep.note_api(route.api());
     let caller = match gateway::verify(ep.keys(), req, now, ep.verify_signatures()) {
         Ok(c) => c,
@@ -222,7 +387,8 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     if route.project().is_some_and(|p| p != project) {
         return not_yours(ep);
     }
-    let mut cx = Cx { ep, account: caller.account, account_ix, project, region, outcome: "ok".into(), rule: None };
+    let mut cx =
+        Cx { ep, account: caller.account, account_ix, project, region, service, outcome: "ok".into(), rule: None };
     let resp = cx.serve(&route, req).unwrap_or_else(|e| e);
     let (outcome, rule) = (std::mem::take(&mut cx.outcome), cx.rule);
     finish(cx.ep, resp, &request_id, &outcome, rule)
@@ -244,6 +410,7 @@ pub(super) struct Cx<'e> {
     pub(super) account_ix: u32,
     pub(super) project: String,
     pub(super) region: usize,
+    pub(super) service: Service,
     pub(super) outcome: String,
     pub(super) rule: Option<&'static str>,
 }
@@ -263,7 +430,7 @@ impl Cx<'_> {
     pub(super) fn refuse(&mut self, label: &str, status: u16, code: &str, message: &str) -> HttpResponse {
         self.ep.note_refusal(label);
         (self.outcome, self.rule) = (label.into(), None);
-        ims_error(status, code, message)
+        self.service.error(status, code, message)
     }
 
     /// A canonical error the adapter decides (no engine call fits), in IMS's words.
@@ -280,13 +447,14 @@ impl Cx<'_> {
     }
 
     pub(super) fn malformed(&mut self) -> HttpResponse {
-        self.refuse("malformed", 400, FORMAT_CODE, FORMAT_MESSAGE)
+        let (code, message) = self.service.malformed();
+        self.refuse("malformed", 400, code, message)
     }
 
-    /// The engine's refusal in IMS's words.
+    /// The engine's refusal in the words of the service called.
     pub(super) fn failed(&self, f: &Failure, action: Action) -> HttpResponse {
         let w = SPEC.wire(f, action);
-        ims_error(w.status, w.code, w.message)
+        self.service.error(w.status, w.code, w.message)
     }
 
     fn serve(&mut self, route: &Route, req: &HttpRequest) -> Reply {
@@ -314,6 +482,16 @@ impl Cx<'_> {
             CopyImageInRegion { image } => self.copy_in_region(req, image),
             ShowImageQuota => self.quota(),
             KeystoneListProjects => self.list_projects(req),
+            CreateImage => self.create_image(req),
+            CreateServers { v11, .. } => self.create_servers(req, *v11),
+            ShowServer { server, .. } => self.show_server(server),
+            ListServersDetails { .. } => self.list_servers(),
+            DeleteServers { .. } => self.delete_servers(req),
+            ReinstallServerOs { server, .. } => self.reinstall_os(req, server),
+            ChangeServerOs { server, .. } => self.change_os(req, server),
+            CreateGrant { .. } => self.create_grant(req),
+            ListGrants { .. } => self.list_grants(req),
+            RevokeGrant { .. } => self.revoke_grant(req),
         }
     }
 
@@ -323,7 +501,11 @@ impl Cx<'_> {
     pub(super) fn json_body(&mut self, req: &HttpRequest, required: bool) -> Result<Option<Value>, HttpResponse> {
         if req.body.iter().all(u8::is_ascii_whitespace) {
             if required {
-                return Err(self.refuse("empty-body", 400, "IMG.0007", "The request body is empty."));
+                let (code, message) = match self.service {
+                    Service::Ims => ("IMG.0007", "The request body is empty."),
+                    other => other.malformed(),
+                };
+                return Err(self.refuse("empty-body", 400, code, message));
             }
             return Ok(None);
         }
@@ -1061,6 +1243,7 @@ mod tests {
             at: NOW,
             images: vec![0],
             members: vec![1, 2],
+            servers: Vec::new(),
             failure: Some((K::RecipientInOtherRegion, Some("HI-SAME-REGION"))),
         };
         let mut ep = t.ep;

@@ -238,3 +238,47 @@ pub(super) fn image_info(engine: &crate::engine::Engine, img: &Image, member: Op
     }
     info
 }
+
+impl Cx<'_> {
+    /// CreateImage (`POST /v2/cloudimages/action`) from a server: the engine's `CreateImage`
+    /// with `from`, in the call's region (the image takes the server's region; a server of
+    /// someone else's or of another region is `IMG.0005`, "The ECS does not exist."). The
+    /// refusal is answered at once (IMS's CreateImage errors are 400s); success is a job whose
+    /// `entities.image_id` is the new image. Importing from OBS (`image_url`) is not served.
+    pub(super) fn create_image(&mut self, req: &HttpRequest) -> Reply {
+        let body = self.object(req)?;
+        let name = self.string(&body, "name", true)?.unwrap_or_default();
+        let instance = self.string(&body, "instance_id", false)?;
+        let description = self.string(&body, "description", false)?.unwrap_or_default();
+        for key in ["enterprise_project_id", "image_url", "cmk_id", "os_version", "type"] {
+            self.string(&body, key, false)?;
+        }
+        for key in ["data_images", "image_tags", "tags"] {
+            if !matches!(body.get(key), None | Some(Value::Null | Value::Array(_))) {
+                return Err(self.malformed());
+            }
+        }
+        let Some(instance) = instance.filter(|i| !i.trim().is_empty()) else {
+            if body.get("image_url").is_some_and(|u| !u.is_null()) {
+                return Err(self.refuse_as(K::Unsupported, Action::CreateImage));
+            }
+            return Err(self.refuse("no-instance", 400, "IMG.0012", "The ECS ID is empty."));
+        };
+        let new = crate::engine::NewImage {
+            name,
+            region: SPEC.regions[self.region].id.to_string(),
+            description,
+            from: Some(instance),
+            ..Default::default()
+        };
+        match self.apply(Operation::CreateImage(new)) {
+            Ok(Output::ImageCreated { image, .. }) => {
+                let ix = self.ep.engine().state().index.image_by_id.get(&image).copied();
+                let job = self.open_job(JobKind::CreateImage, ix.into_iter().collect(), Vec::new(), Vec::new(), None);
+                Ok(ok(json!({ "job_id": job })))
+            }
+            Ok(_) => Err(self.refuse_as(K::NotFound, Action::CreateImage)),
+            Err(f) => Err(self.failed(&f, Action::CreateImage)),
+        }
+    }
+}

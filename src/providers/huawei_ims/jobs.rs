@@ -2,6 +2,10 @@
 //! once, so the job is `SUCCESS` (or `FAIL` with the IMS code) on the first query. A refusal
 //! that concerns the request as a whole is answered at once with 400; one that concerns the
 //! members is reported by the job (`error_code`, `fail_reason`).
+//!
+//! ECS's jobs (create, reinstall, change OS, delete servers) live in the same namespace: ECS and
+//! IMS both answer `GET /v1/{project_id}/jobs/{job_id}` and either SDK may poll a job the other
+//! made (instances.md §0). An ECS job answers with ECS's entities (`server_id`, `sub_jobs`).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -25,17 +29,30 @@ impl Cx<'_> {
         let image_ixs = images.iter().filter_map(|id| state.index.image_by_id.get(id).copied()).collect();
         let member_ixs =
             members.iter().filter_map(|p| state.index.directory.get(p.trim()).map(|e| e.account)).collect();
+        Ok(ok(json!({ "job_id": self.open_job(kind, dedup(image_ixs), dedup(member_ixs), Vec::new(), failure) })))
+    }
+
+    /// Records a job of the caller's in the call's region and returns its ID.
+    pub(super) fn open_job(
+        &mut self,
+        kind: JobKind,
+        images: Vec<u32>,
+        members: Vec<u32>,
+        servers: Vec<String>,
+        failure: Option<(K, Option<&'static str>)>,
+    ) -> String {
         let job = Job {
             kind,
             seq: self.ep.seq(),
             creator: self.account_ix,
             region: self.region,
             at: self.ep.engine().now(),
-            images: dedup(image_ixs),
-            members: dedup(member_ixs),
+            images,
+            members,
+            servers,
             failure,
         };
-        Ok(ok(json!({ "job_id": record(self.ep, &job) })))
+        record(self.ep, &job)
     }
 
     pub(super) fn show_job(&mut self, id: &str, progress: bool) -> Reply {
@@ -62,9 +79,25 @@ impl Cx<'_> {
                 ("FAIL", json!(w.code), json!(w.message))
             }
         };
-        if job.failure.is_none() {
+        if job.kind.is_ecs() {
+            // ECS's job: one sub-job per server, each with the job's outcome.
+            entities.remove("image_id");
+            let sub_jobs: Vec<Value> = job
+                .servers
+                .iter()
+                .map(|s| {
+                    json!({
+                        "status": status, "job_id": "", "job_type": job.kind.sub_job_type(),
+                        "entities": { "server_id": s }, "error_code": error_code, "fail_reason": fail_reason,
+                    })
+                })
+                .collect();
+            entities.insert("server_id".into(), json!(job.servers.first().cloned().unwrap_or_default()));
+            entities.insert("sub_jobs_total".into(), json!(sub_jobs.len()));
+            entities.insert("sub_jobs".into(), Value::Array(sub_jobs));
+        } else if job.failure.is_none() {
             entities.insert("process_percent".into(), json!(1.0));
-            if matches!(job.kind, JobKind::Copy | JobKind::CopyInRegion) {
+            if matches!(job.kind, JobKind::Copy | JobKind::CopyInRegion | JobKind::CreateImage) {
                 if let Some(&ix) = job.images.first() {
                     entities.insert("image_name".into(), json!(state.images[ix as usize].name));
                 }
@@ -129,6 +162,13 @@ pub(super) enum JobKind {
     Reject,
     Copy,
     CopyInRegion,
+    /// IMS CreateImage from a server.
+    CreateImage,
+    /// ECS jobs.
+    CreateServers,
+    ReinstallOs,
+    ChangeOs,
+    DeleteServers,
 }
 
 impl JobKind {
@@ -139,6 +179,25 @@ impl JobKind {
             JobKind::Accept | JobKind::Reject => "batchUpdateMembers",
             JobKind::Copy => "copyImageCrossRegion",
             JobKind::CopyInRegion => "copyImageInRegion",
+            JobKind::CreateImage => "createImageByInstance",
+            // ECS job types are not published (instances.md §6); these are inferred.
+            JobKind::CreateServers => "createServer",
+            JobKind::ReinstallOs => "reinstallServerOS",
+            JobKind::ChangeOs => "changeServerOS",
+            JobKind::DeleteServers => "deleteServer",
+        }
+    }
+
+    fn is_ecs(self) -> bool {
+        matches!(self, JobKind::CreateServers | JobKind::ReinstallOs | JobKind::ChangeOs | JobKind::DeleteServers)
+    }
+
+    /// The `job_type` of an ECS job's per-server sub-jobs (inferred, as the job types are).
+    fn sub_job_type(self) -> &'static str {
+        match self {
+            JobKind::CreateServers => "createSingleServer",
+            JobKind::DeleteServers => "deleteSingleServer",
+            other => other.job_type(),
         }
     }
 
@@ -149,12 +208,17 @@ impl JobKind {
             JobKind::Accept => Action::Accept,
             JobKind::Reject => Action::Reject,
             JobKind::Copy | JobKind::CopyInRegion => Action::Copy,
+            JobKind::CreateImage => Action::CreateImage,
+            JobKind::CreateServers => Action::Launch,
+            JobKind::ReinstallOs => Action::ReinitDisk,
+            JobKind::ChangeOs => Action::ReplaceSystemDisk,
+            JobKind::DeleteServers => Action::DeleteInstance,
         }
     }
 }
 
 /// What a job did: by whom (account and region index), when, on which images (indices into
-/// the state) for which members (account indices), and the refusal when it failed.
+/// the state) for which members (account indices) or servers, and the refusal when it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Job {
     pub(super) kind: JobKind,
@@ -165,6 +229,8 @@ pub(super) struct Job {
     pub(super) at: u64,
     pub(super) images: Vec<u32>,
     pub(super) members: Vec<u32>,
+    /// ECS servers the job concerns (made, rebuilt or deleted).
+    pub(super) servers: Vec<String>,
     pub(super) failure: Option<(K, Option<&'static str>)>,
 }
 

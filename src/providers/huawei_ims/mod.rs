@@ -4,11 +4,13 @@
 
 pub mod api;
 pub mod calls;
+mod ecs;
 mod errors;
 mod identity;
 mod images;
 mod jobs;
 mod keystone;
+pub mod kms;
 mod members;
 mod rules;
 #[cfg(test)]
