@@ -1288,6 +1288,17 @@ mod tests {
             ("POST", "/v1/cloudimages/i/copy", "CopyImageInRegion"),
             ("GET", "/v1/cloudimages/quota", "ShowImageQuota"),
             ("GET", "/v3/projects", "KeystoneListProjects"),
+            ("POST", "/v2/cloudimages/action", "CreateImage"),
+            ("POST", "/v1/p/cloudservers", "CreatePostPaidServers"),
+            ("POST", "/v1.1/p/cloudservers", "CreateServers"),
+            ("GET", "/v1/p/cloudservers/s", "ShowServer"),
+            ("GET", "/v1/p/cloudservers/detail", "ListServersDetails"),
+            ("POST", "/v1/p/cloudservers/delete", "DeleteServers"),
+            ("POST", "/v2/p/cloudservers/s/reinstallos", "ReinstallServerWithCloudInit"),
+            ("POST", "/v2/p/cloudservers/s/changeos", "ChangeServerOsWithCloudInit"),
+            ("POST", "/v1.0/p/kms/create-grant", "CreateGrant"),
+            ("POST", "/v1.0/p/kms/list-grants", "ListGrants"),
+            ("POST", "/v1.0/p/kms/revoke-grant", "CancelGrant"),
         ];
         for (m, path, api) in cases {
             assert_eq!(Route::parse(m, path).map(|r| r.api()), Some(api), "{m} {path}");
@@ -1296,5 +1307,303 @@ mod tests {
             Route::parse("GET", "/v1/%7Bproject_id%7D/jobs/j").and_then(|r| r.project().map(str::to_string)),
             Some("{project_id}".into())
         );
+    }
+
+    // ----- ECS, IMS CreateImage, KMS ---------------------------------------------------------
+
+    fn kms_code(r: &HttpResponse) -> String {
+        r.json_body().and_then(|b| b["error"]["error_code"].as_str().map(str::to_string)).unwrap_or_else(|| text(r))
+    }
+
+    impl T {
+        /// A call that answers a job; returns the job as its creator sees it (the call's
+        /// project is `who`'s home project).
+        fn job_of(&mut self, who: &str, method: &str, target: &str, body: &str) -> (Value, Value) {
+            let resp = self.call(who, method, target, body);
+            assert_eq!(resp.status, 200, "{}", text(&resp));
+            let answer = resp.json_body().unwrap();
+            let id = answer["job_id"].as_str().unwrap().to_string();
+            let pid = self.pid(who, HOME);
+            let job = self.call(who, "GET", &format!("/v1/{pid}/jobs/{id}"), "");
+            assert_eq!(job.status, 200, "{}", text(&job));
+            (answer, job.json_body().unwrap())
+        }
+
+        fn launch(&mut self, who: &str, image: &str) -> (Value, Value) {
+            let pid = self.pid(who, HOME);
+            let body = json!({ "server": { "imageRef": image, "flavorRef": "s6.small.1", "name": "vm" } });
+            self.job_of(who, "POST", &format!("/v1/{pid}/cloudservers"), &body.to_string())
+        }
+
+        fn domain(&self, who: &str) -> String {
+            self.ep.engine().identity_of(who, crate::rules::IdentityKind::DomainId, "cn-north-4").unwrap()
+        }
+    }
+
+    #[test]
+    fn ecs_servers_and_images_from_them_follow_the_share() {
+        let mut t = world(0);
+        let (owner, alice, bob) = (t.pid("owner", HOME), t.pid("alice", HOME), t.pid("bob", HOME));
+        // The owner makes a server from its image, then an image from the server.
+        let (answer, job) = t.launch("owner", &t.image.clone());
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("createServer")));
+        let server = answer["serverIds"][0].as_str().unwrap().to_string();
+        assert_eq!(job["entities"]["server_id"], server.as_str());
+        assert_eq!(job["entities"]["sub_jobs"][0]["entities"]["server_id"], server.as_str());
+        let body = json!({ "name": "golden", "instance_id": server, "description": "from a server" }).to_string();
+        let (_, job) = t.job_of("owner", "POST", "/v2/cloudimages/action", &body);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let img = job["entities"]["image_id"].as_str().unwrap().to_string();
+        let shown = t.call("owner", "GET", &format!("/v2/images/{img}"), "");
+        assert_eq!(shown.json_body().unwrap()["name"], "golden", "{}", text(&shown));
+        // Someone else's server, no server, an import from OBS.
+        let r = t.call("alice", "POST", "/v2/cloudimages/action", &body);
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0005".into()));
+        let r = t.call("owner", "POST", "/v2/cloudimages/action", "{\"name\": \"x\"}");
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0012".into()));
+        let r = t.call("owner", "POST", "/v2/cloudimages/action", "{\"name\": \"x\", \"image_url\": \"b:f\"}");
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0105".into()));
+
+        // Shared but pending: the recipient's create-server job fails (HI-ACCEPT).
+        assert_eq!(t.share(&img, std::slice::from_ref(&alice))["status"], "SUCCESS");
+        let (answer, job) = t.launch("alice", &img);
+        assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("FAIL"), Some("IMG.0046")), "{job}");
+        assert_eq!(answer["serverIds"], json!([]));
+        let accept = json!({ "images": [img], "project_id": alice, "status": "accepted" }).to_string();
+        t.job("alice", &alice, "PUT", "/v1/cloudimages/members", &accept);
+        let (answer, job) = t.launch("alice", &img);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let vm = answer["serverIds"][0].as_str().unwrap().to_string();
+        // CreateServers (v1.1) too; a stranger's launch fails.
+        let v11 = json!({ "server": { "imageRef": img, "flavorRef": "f", "count": 1 } }).to_string();
+        let (_, job) = t.job_of("alice", "POST", &format!("/v1.1/{alice}/cloudservers"), &v11);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let (_, job) = t.launch("bob", &img);
+        assert_eq!(job["status"], "FAIL", "{job}");
+        assert!(job["error_code"].as_str().is_some_and(|c| c.starts_with("IMG.")), "{job}");
+
+        // After the owner cancels, reinstall and change OS fail; the server stays.
+        let delete = json!({ "images": [img], "projects": [alice] }).to_string();
+        t.job("owner", &owner, "DELETE", "/v1/cloudimages/members", &delete);
+        let reinstall = json!({ "os-reinstall": { "adminpass": "P@ss", "mode": "withStopServer" } }).to_string();
+        let (_, job) = t.job_of("alice", "POST", &format!("/v2/{alice}/cloudservers/{vm}/reinstallos"), &reinstall);
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("FAIL"), Some("reinstallServerOS")));
+        let change = json!({ "os-change": { "adminpass": "P@ss", "imageid": img } }).to_string();
+        let (_, job) = t.job_of("alice", "POST", &format!("/v2/{alice}/cloudservers/{vm}/changeos"), &change);
+        assert_eq!(job["status"], "FAIL", "{job}");
+        let shown = t.call("alice", "GET", &format!("/v1/{alice}/cloudservers/{vm}"), "");
+        assert_eq!(shown.status, 200, "{}", text(&shown));
+        let detail = shown.json_body().unwrap();
+        assert_eq!(
+            (detail["server"]["id"].as_str(), detail["server"]["image"]["id"].as_str()),
+            (Some(vm.as_str()), Some(img.as_str()))
+        );
+        assert_eq!(detail["server"]["status"], "ACTIVE");
+        // The owner's change-OS to its own image works.
+        let own = json!({ "os-change": { "imageid": t.image } }).to_string();
+        let (_, job) = t.job_of("owner", "POST", &format!("/v2/{owner}/cloudservers/{server}/changeos"), &own);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+
+        // Servers that are not the caller's, not in the region, unknown: 404 Ecs.0114.
+        for (who, target) in
+            [("bob", format!("/v1/{bob}/cloudservers/{vm}")), ("alice", format!("/v1/{alice}/cloudservers/nope"))]
+        {
+            let r = t.call(who, "GET", &target, "");
+            assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()), "{target}");
+        }
+        let away = t.pid("alice", AWAY);
+        let r = t.call_in("alice", &away, "GET", &format!("/v1/{away}/cloudservers/{vm}"), "");
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        let r = t.call_in("alice", &away, "POST", &format!("/v2/{away}/cloudservers/{vm}/reinstallos"), &reinstall);
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        let r = t.call("bob", "POST", &format!("/v2/{bob}/cloudservers/{vm}/reinstallos"), &reinstall);
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        // Another account's project in the path.
+        let r = t.call("bob", "GET", &format!("/v1/{alice}/cloudservers/{vm}"), "");
+        assert_eq!((r.status, ims_code(&r)), (403, "Ecs.0003".into()));
+        // List, delete, and the deleted server is gone.
+        let list = t.call("alice", "GET", &format!("/v1/{alice}/cloudservers/detail"), "").json_body().unwrap();
+        assert_eq!(list["count"], 2, "{list}");
+        let del = json!({ "servers": [{ "id": vm }], "delete_volume": true }).to_string();
+        let r = t.call("bob", "POST", &format!("/v1/{bob}/cloudservers/delete"), &del);
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        let (_, job) = t.job_of("alice", "POST", &format!("/v1/{alice}/cloudservers/delete"), &del);
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("deleteServer")));
+        let r = t.call("alice", "GET", &format!("/v1/{alice}/cloudservers/{vm}"), "");
+        assert_eq!(r.status, 404);
+        // A dry run checks without launching.
+        let dry = json!({ "dry_run": true, "server": { "imageRef": img } }).to_string();
+        let r = t.call("bob", "POST", &format!("/v1/{bob}/cloudservers"), &dry);
+        assert!(r.status >= 400 && ims_code(&r).starts_with("IMG."), "{}", text(&r));
+        let dry = json!({ "dry_run": true, "server": { "imageRef": t.image } }).to_string();
+        let r = t.call("owner", "POST", &format!("/v1/{owner}/cloudservers"), &dry);
+        assert_eq!(r.status, 202, "{}", text(&r));
+        let quota = t.call("owner", "GET", "/v1/cloudimages/quota", "");
+        assert_eq!(quota.status, 200);
+    }
+
+    #[test]
+    fn kms_grants_decide_an_encrypted_images_use() {
+        use crate::engine::EncryptionSpec;
+        let mut t = world(0);
+        let (owner, alice) = (t.pid("owner", HOME), t.pid("alice", HOME));
+        let new = NewImage {
+            name: "secret".into(),
+            region: "home".into(),
+            encryption: EncryptionSpec::CustomKey,
+            ..Default::default()
+        };
+        let Ok(Output::ImageCreated { image: img, .. }) = t.ep.apply("owner", None, Operation::CreateImage(new)) else {
+            panic!("image")
+        };
+        // The image names its key by a KMS key ID.
+        let info = t.call("owner", "GET", &format!("/v2/images/{img}"), "").json_body().unwrap();
+        let key = info["__system__cmkid"].as_str().unwrap().to_string();
+        assert!(super::super::kms_is_key_id(&key), "{key}");
+        assert_eq!(info["__system_encrypted"], "1");
+        let domain = t.domain("alice");
+        let grant = |key: &str, grantee: &str| {
+            json!({ "key_id": key, "grantee_principal": grantee, "grantee_principal_type": "domain",
+                    "operations": ["describe-key", "decrypt-datakey"] })
+            .to_string()
+        };
+        let create = format!("/v1.0/{owner}/kms/create-grant");
+        let list = format!("/v1.0/{owner}/kms/list-grants");
+        let revoke = format!("/v1.0/{owner}/kms/revoke-grant");
+        // Not granted: the share is refused by its job (HI-ENCRYPTED-KEY).
+        assert_eq!(t.share(&img, std::slice::from_ref(&alice))["error_code"], "IMG.0099");
+        let r = t.call("owner", "POST", &create, &grant(&key, &domain));
+        assert_eq!(r.status, 200, "{}", text(&r));
+        let grant_id = r.json_body().unwrap()["grant_id"].as_str().unwrap().to_string();
+        assert_eq!(grant_id.len(), 64);
+        let listed = t.call("owner", "POST", &list, &json!({ "key_id": key }).to_string()).json_body().unwrap();
+        assert_eq!((listed["total"].as_u64(), listed["truncated"].as_str()), (Some(1), Some("false")), "{listed}");
+        assert_eq!(listed["grants"][0]["grantee_principal"], domain.as_str());
+        assert_eq!(listed["grants"][0]["grant_id"], grant_id.as_str());
+        assert_eq!(t.share(&img, std::slice::from_ref(&alice))["status"], "SUCCESS");
+        let accept = json!({ "images": [img], "project_id": alice, "status": "accepted" }).to_string();
+        t.job("alice", &alice, "PUT", "/v1/cloudimages/members", &accept);
+        assert_eq!(t.launch("alice", &img).1["status"], "SUCCESS");
+        // Only the key's owner grants; others get KMS.0205.
+        let r = t.call("alice", "POST", &format!("/v1.0/{alice}/kms/create-grant"), &grant(&key, &t.domain("bob")));
+        assert_eq!((r.status, kms_code(&r)), (400, "KMS.0205".into()));
+        assert_eq!(r.header("x-sharesim-rule"), Some("HI-OWNER"));
+        // Revoked: the recipient's launch fails (HI-KEY-REVOKE) and the grant is gone.
+        let body = json!({ "key_id": key, "grant_id": grant_id }).to_string();
+        let r = t.call("owner", "POST", &revoke, &body);
+        assert_eq!((r.status, r.json_body()), (200, Some(json!({}))));
+        let (_, job) = t.launch("alice", &img);
+        assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("FAIL"), Some("IMG.0099")));
+        let listed = t.call("owner", "POST", &list, &json!({ "key_id": key }).to_string()).json_body().unwrap();
+        assert_eq!(listed["total"], 0);
+
+        // Bad input, all in KMS's format.
+        let other = t.pid("alice", HOME);
+        let cases = [
+            (create.clone(), grant("key-0123", &domain), "KMS.0205"),
+            (create.clone(), grant("00000000-0000-4000-8000-000000000000", &domain), "KMS.0205"),
+            (create.clone(), grant(&key, "not-a-domain!"), "KMS.0206"),
+            (create.clone(), grant(&key, "00000000000000000000000000000000"), "KMS.0206"),
+            (
+                create.clone(),
+                json!({ "key_id": key, "grantee_principal": domain, "operations": ["describe-key"] }).to_string(),
+                "KMS.0206",
+            ),
+            (
+                create.clone(),
+                json!({ "key_id": key, "grantee_principal": domain, "grantee_principal_type": "domain",
+                        "operations": ["create-grant"] })
+                .to_string(),
+                "KMS.0204",
+            ),
+            (create.clone(), String::new(), "KMS.0204"),
+            (create.clone(), "{\"key_id\": 1}".into(), "KMS.0204"),
+            (revoke.clone(), json!({ "key_id": key, "grant_id": "zz" }).to_string(), "KMS.0207"),
+            (revoke.clone(), json!({ "key_id": key, "grant_id": "0".repeat(64) }).to_string(), "KMS.0208"),
+            (list.clone(), json!({ "key_id": key, "limit": "0" }).to_string(), "KMS.0204"),
+            (list.clone(), json!({ "key_id": key, "marker": "x" }).to_string(), "KMS.0204"),
+        ];
+        for (target, body, code) in cases {
+            let r = t.call("owner", "POST", &target, &body);
+            assert_eq!((r.status, kms_code(&r)), (400, code.to_string()), "{target} {body}");
+        }
+        let wrong_key_half = format!("{}{}", "0".repeat(32), domain);
+        let r = t.call("owner", "POST", &revoke, &json!({ "key_id": key, "grant_id": wrong_key_half }).to_string());
+        assert_eq!(kms_code(&r), "KMS.0208");
+        let r =
+            t.call("owner", "POST", &format!("/v1.0/{other}/kms/list-grants"), &json!({ "key_id": key }).to_string());
+        assert_eq!((r.status, kms_code(&r)), (403, "KMS.0203".into()));
+        // The key lives in its region: the owner's other-region project does not have it.
+        let away = t.pid("owner", AWAY);
+        let r = t.call_in(
+            "owner",
+            &away,
+            "POST",
+            &format!("/v1.0/{away}/kms/list-grants"),
+            &json!({ "key_id": key }).to_string(),
+        );
+        assert_eq!((r.status, kms_code(&r)), (400, "KMS.0205".into()));
+        // Unknown KMS paths are the gateway's.
+        let r = t.call("owner", "POST", &format!("/v1.0/{owner}/kms/retire-everything"), "{}");
+        assert_eq!((r.status, gateway_code(&r)), (404, "APIGW.0101".into()));
+    }
+
+    #[test]
+    fn ecs_and_kms_refuse_hostile_bodies_in_their_own_format() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        let owner = t.pid("owner", HOME);
+        let (_, job) = t.launch("owner", &img);
+        let vm = job["entities"]["server_id"].as_str().unwrap().to_string();
+        let bodies = [
+            "",
+            "null",
+            "[]",
+            "42",
+            "{}",
+            "{\"server\": 1}",
+            "{\"server\": {}}",
+            "{\"server\": {\"imageRef\": 5}}",
+            "{\"server\": {\"imageRef\": \"x\", \"count\": 0}}",
+            "{\"server\": {\"imageRef\": \"x\", \"count\": 99999}}",
+            "{\"servers\": []}",
+            "{\"servers\": [{}]}",
+            "{\"os-change\": {}}",
+            "{\"os-reinstall\": {\"mode\": \"now\"}}",
+            "{\"os-change\": {\"imageid\": \"\"}}",
+            "{\"key_id\": null}",
+            "{\"operations\": \"x\"}",
+            "\u{0}\u{ff}",
+        ];
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let targets = [
+            (format!("/v1/{owner}/cloudservers"), "Ecs."),
+            (format!("/v1.1/{owner}/cloudservers"), "Ecs."),
+            (format!("/v1/{owner}/cloudservers/delete"), "Ecs."),
+            (format!("/v2/{owner}/cloudservers/{vm}/reinstallos"), "Ecs."),
+            (format!("/v2/{owner}/cloudservers/{vm}/changeos"), "Ecs."),
+            ("/v2/cloudimages/action".to_string(), "IMG."),
+            (format!("/v1.0/{owner}/kms/create-grant"), "KMS."),
+            (format!("/v1.0/{owner}/kms/list-grants"), "KMS."),
+            (format!("/v1.0/{owner}/kms/revoke-grant"), "KMS."),
+        ];
+        for (target, prefix) in &targets {
+            for body in bodies.iter().copied().chain([deep.as_str()]) {
+                let r = t.call("owner", "POST", target, body);
+                assert!((200..500).contains(&r.status), "{target} {body:.40}: {}", text(&r));
+                if r.status >= 400 {
+                    let b = r.json_body().unwrap_or_else(|| panic!("{target}: {}", text(&r)));
+                    let code = b["error"]["code"].as_str().or_else(|| b["error"]["error_code"].as_str());
+                    assert!(code.is_some_and(|c| c.starts_with(prefix)), "{target} {body:.40}: {}", text(&r));
+                }
+            }
+        }
+        // Wrong methods on the new paths are unknown routes.
+        for (m, target) in
+            [("GET", format!("/v1.0/{owner}/kms/create-grant")), ("DELETE", format!("/v1/{owner}/cloudservers"))]
+        {
+            let r = t.call("owner", m, &target, "");
+            assert_eq!((r.status, gateway_code(&r)), (404, "APIGW.0101".into()), "{m} {target}");
+        }
     }
 }

@@ -74,7 +74,9 @@ impl Cx<'_> {
         let job = self.open_job(JobKind::CreateServers, Vec::new(), Vec::new(), servers.clone(), failure);
         let mut answer = json!({ "job_id": job, "serverIds": servers });
         // CreateServers (v1.1) answers an order for yearly/monthly servers; it is not modelled.
-        if v11 && server["extendparam"]["chargingMode"].as_str() == Some("prePaid") {
+        if v11
+            && server.get("extendparam").and_then(|e| e.get("chargingMode")).and_then(Value::as_str) == Some("prePaid")
+        {
             answer["order_id"] = json!("");
         }
         Ok(ok(answer))

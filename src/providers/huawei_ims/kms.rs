@@ -54,7 +54,7 @@ pub fn grant_id(key: &str, grantee: &str) -> String {
 }
 
 /// KMS key IDs are UUIDs in lowercase (`^[0-9a-z]{8}-[0-9a-z]{4}-…-[0-9a-z]{12}$`).
-fn is_key_id(s: &str) -> bool {
+pub(super) fn is_key_id(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
         && parts
