@@ -358,4 +358,100 @@ mod tests {
         assert_eq!(body(&t.sent[0])["region"], "cn-east-3");
         assert_eq!(t.ep.engine().state().images.len(), 3);
     }
+
+    fn launched(t: &mut Wire, actor: &str, image: &str) -> String {
+        let op = Operation::Launch { image: image.into(), product: Product::Cvm };
+        assert_eq!(perform_as(t, actor, 0, op), Sent::Api { error: None });
+        let state = t.ep.engine().state();
+        state.instances.last().map(|i| i.id.clone()).expect("a server was made")
+    }
+
+    #[test]
+    fn servers_and_images_from_them_go_through_ecs_and_ims() {
+        let (mut t, _, img) = world();
+        let owner = pid(&t, "owner", 0);
+        let vm = launched(&mut t, "owner", &img);
+        let [create, job] = t.sent.as_slice() else { panic!("{:?}", t.sent) };
+        assert_eq!(create.target, format!("/v1/{owner}/cloudservers"));
+        assert_eq!(body(create)["server"]["imageRef"], img.as_str());
+        assert!(job.target.starts_with(&format!("/v1/{owner}/jobs/")), "{}", job.target);
+        let reinit = Operation::ReinitDisk { instance: vm.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, reinit), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v2/{owner}/cloudservers/{vm}/reinstallos"));
+        let change = Operation::ReplaceSystemDisk { instance: vm.clone(), image: img.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, change), Sent::Api { error: None });
+        assert_eq!(body(&t.sent[0])["os-change"]["imageid"], img.as_str());
+        // An image from the server: IMS CreateImage, then its job.
+        let new = crate::engine::NewImage {
+            name: "golden".into(),
+            region: "home".into(),
+            from: Some(vm.clone()),
+            ..Default::default()
+        };
+        assert_eq!(perform_as(&mut t, "owner", 0, Operation::CreateImage(new.clone())), Sent::Api { error: None });
+        assert_eq!(
+            (t.sent[0].target.as_str(), body(&t.sent[0])["instance_id"].as_str()),
+            ("/v2/cloudimages/action", Some(vm.as_str()))
+        );
+        // Someone else's server: the IMS refusal, at once.
+        let sent = perform_as(&mut t, "alice", 0, Operation::CreateImage(new.clone()));
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "IMG.0005".into(), status: Some(400) }) });
+        // A stranger's launch: the job fails.
+        let op = Operation::Launch { image: img.clone(), product: Product::Cvm };
+        let Sent::Api { error: Some(e) } = perform_as(&mut t, "bob", 0, op) else { panic!("refused") };
+        assert_eq!(e.status, None, "reported by the job: {e:?}");
+        // What ECS/IMS cannot say.
+        let none = crate::engine::NewImage { from: None, ..new };
+        assert!(matches!(perform_as(&mut t, "owner", 0, Operation::CreateImage(none)), Sent::Inexpressible { .. }));
+        let lh = Operation::Launch { image: img.clone(), product: Product::Lighthouse };
+        assert!(matches!(perform_as(&mut t, "owner", 0, lh), Sent::Inexpressible { .. }));
+        // Listing and deleting.
+        assert_eq!(perform_as(&mut t, "owner", 0, Operation::ListInstances), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1/{owner}/cloudservers/detail"));
+        let delete = Operation::DeleteInstance { instance: vm.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, delete.clone()), Sent::Api { error: None });
+        let sent = perform_as(&mut t, "owner", 0, delete);
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "Ecs.0114".into(), status: Some(404) }) });
+    }
+
+    #[test]
+    fn key_grants_go_through_kms_by_the_recipients_domain() {
+        let (mut t, _, plain) = world();
+        let new = crate::engine::NewImage {
+            name: "secret".into(),
+            region: "home".into(),
+            encryption: EncryptionSpec::CustomKey,
+            ..Default::default()
+        };
+        let mut engine = t.ep.engine().clone();
+        let Ok(crate::engine::Output::ImageCreated { image, .. }) =
+            engine.apply(&Request::new("owner", Operation::CreateImage(new)))
+        else {
+            panic!("image")
+        };
+        t.ep.replace_engine(engine);
+        let (owner, alice) = (pid(&t, "owner", 0), pid(&t, "alice", 0));
+        let domain = t.ep.engine().identity_of("alice", IdentityKind::DomainId, "home").unwrap();
+        let grant = Operation::AuthorizeKey { image: image.clone(), recipient: alice.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, grant), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1.0/{owner}/kms/create-grant"));
+        assert_eq!(body(&t.sent[0])["grantee_principal"], domain.as_str());
+        assert_eq!(t.ep.engine().state().key_grants.len(), 1);
+        let listed = Operation::ListKeyGrants { image: image.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, listed), Sent::Api { error: None });
+        // Alice is not the key's owner: KMS's refusal.
+        let by_alice = Operation::AuthorizeKey { image: image.clone(), recipient: pid(&t, "bob", 0) };
+        let sent = perform_as(&mut t, "alice", 0, by_alice);
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "KMS.0205".into(), status: Some(400) }) });
+        let revoke = Operation::RevokeKey { image: image.clone(), recipient: alice.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, revoke), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1.0/{owner}/kms/revoke-grant"));
+        assert!(t.ep.engine().state().key_grants.is_empty(), "the grant was revoked");
+        // No key, or a recipient KMS cannot name: inexpressible, nothing sent.
+        let no_key = Operation::AuthorizeKey { image: plain, recipient: alice };
+        assert!(matches!(perform_as(&mut t, "owner", 0, no_key), Sent::Inexpressible { .. }));
+        let far = Operation::AuthorizeKey { image, recipient: pid(&t, "alice", 1) };
+        assert!(matches!(perform_as(&mut t, "owner", 0, far), Sent::Inexpressible { .. }));
+        assert!(t.sent.is_empty());
+    }
 }
