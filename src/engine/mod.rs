@@ -527,8 +527,7 @@ impl Engine {
         };
         self.check_quota(actor, region, 1)?;
         let id = self.new_image_id(actor, &new.name)?;
-        let key = (new.encryption == EncryptionSpec::CustomKey)
-            .then(|| format!("key-{}", &crate::ids::hex32(self.next_hash("key"))[..16]));
+        let key = (new.encryption == EncryptionSpec::CustomKey).then(|| (self.spec.key_id)(self.next_hash("key")));
         let now = self.state.now;
         let ix = self.state.images.len() as ImageIx;
         self.state.images.push(Image {
@@ -1104,7 +1103,7 @@ impl Engine {
         let new_id = self.new_image_id(actor, &new_name)?;
         let key = match encryption {
             EncryptionSpec::CustomKey if is_owner && !own_key => src_key,
-            EncryptionSpec::CustomKey => Some(format!("key-{}", &crate::ids::hex32(self.next_hash("key"))[..16])),
+            EncryptionSpec::CustomKey => Some((self.spec.key_id)(self.next_hash("key"))),
             _ => None,
         };
         let now = self.state.now;

@@ -360,7 +360,11 @@ pub fn seen_error(resp: &HttpResponse) -> Result<Option<crate::wire::call::SeenE
         return Ok(None);
     }
     let body = resp.json_body().unwrap_or(Value::Null);
-    let code = body["error"]["code"].as_str().or_else(|| body["error_code"].as_str());
+    // IMS and ECS: `{"error":{"code"}}`; KMS: `{"error":{"error_code"}}`; the gateway: `{"error_code"}`.
+    let code = body["error"]["code"]
+        .as_str()
+        .or_else(|| body["error"]["error_code"].as_str())
+        .or_else(|| body["error_code"].as_str());
     match code {
         Some(code) => Ok(Some(crate::wire::call::SeenError { code: code.to_string(), status: Some(resp.status) })),
         None => Err(format!("HTTP {} came without an error code: {body}", resp.status)),

@@ -17,6 +17,8 @@ pub struct ImageEntry {
     /// Index into the provider's regions.
     pub region: usize,
     pub owner: String,
+    /// The customer key it is encrypted with, which key-grant calls (Huawei KMS) name.
+    pub key: Option<String>,
 }
 
 /// An instance as a client knows it.
@@ -66,7 +68,10 @@ impl Directory {
         for img in &state.images {
             // Later images with a reused ID (an SWR repository made again) replace earlier ones.
             let owner = state.accounts.get(img.owner as usize).map(|a| a.name.clone()).unwrap_or_default();
-            self.images.insert(img.id.clone(), ImageEntry { name: img.name.clone(), region: img.region, owner });
+            self.images.insert(
+                img.id.clone(),
+                ImageEntry { name: img.name.clone(), region: img.region, owner, key: img.key.clone() },
+            );
         }
         self.instances.clear();
         for inst in state.instances.iter().filter(|i| i.deleted_at.is_none()) {
@@ -96,6 +101,19 @@ impl Directory {
             .iter()
             .find(|i| i.kind == kind && (i.region.is_none() || i.region == region))
             .map(|i| i.value.as_str())
+    }
+
+    /// The account with this identity, and the identity (Huawei KMS names a grantee by the
+    /// domain ID of the account whose project a step names).
+    pub fn account_of(&self, value: &str) -> Option<(&str, &Identity)> {
+        let mut found: Vec<(&str, &Identity)> = self
+            .accounts
+            .iter()
+            .flat_map(|(name, ids)| ids.iter().filter(|i| i.value == value).map(move |i| (name.as_str(), i)))
+            .collect();
+        // HashMap order is not stable; the smallest name wins should two accounts share one.
+        found.sort_by_key(|(name, _)| *name);
+        found.into_iter().next()
     }
 
     pub fn image(&self, id: &str) -> Option<&ImageEntry> {

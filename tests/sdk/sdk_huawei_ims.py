@@ -2,6 +2,12 @@
 
 Member operations are asynchronous jobs: every add, accept and delete is followed by its job
 query, whose status reflects the engine's decision for each member.
+
+The workflow section drives the same listener with the official ECS and KMS SDKs
+(huaweicloudsdkecs, huaweicloudsdkkms) as a client runs it: an image made from a server, shared,
+used by the recipient's servers only once accepted, refused to a stranger and after a cancel
+(while the recipient's server stays), and an encrypted image usable only while its custom key is
+granted to the recipient's account.
 """
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -21,6 +27,41 @@ from huaweicloudsdkims.v2 import (
     ListImageMembersRequest,
     ListImagesRequest,
     ShowJobRequest,
+)
+
+from huaweicloudsdkecs.v2 import (
+    ChangeServerOsWithCloudInitOption,
+    ChangeServerOsWithCloudInitRequest,
+    ChangeServerOsWithCloudInitRequestBody,
+    CreatePostPaidServersRequest,
+    CreatePostPaidServersRequestBody,
+    CreateServersRequest,
+    CreateServersRequestBody,
+    DeleteServersRequest,
+    DeleteServersRequestBody,
+    EcsClient,
+    PostPaidServer,
+    PostPaidServerNic,
+    PostPaidServerRootVolume,
+    PrePaidServer,
+    PrePaidServerNic,
+    PrePaidServerRootVolume,
+    ReinstallServerWithCloudInitOption,
+    ReinstallServerWithCloudInitRequest,
+    ReinstallServerWithCloudInitRequestBody,
+    ServerId,
+    ShowServerRequest,
+)
+from huaweicloudsdkecs.v2 import ShowJobRequest as EcsShowJobRequest
+from huaweicloudsdkims.v2 import CreateImageRequest, CreateImageRequestBody, ShowImageQuotaRequest
+from huaweicloudsdkkms.v2 import (
+    CancelGrantRequest,
+    CreateGrantRequest,
+    CreateGrantRequestBody,
+    KmsClient,
+    ListGrantsRequest,
+    ListGrantsRequestBody,
+    RevokeGrantRequestBody,
 )
 
 from common import Suite, guarded
@@ -78,6 +119,156 @@ class Ims:
         return self.job(self.c.copy_image_cross_region(CopyImageCrossRegionRequest(image_id=image, body=body)).job_id)
 
 
+def credentials(account, region="home"):
+    a = s.account(account)
+    return BasicCredentials(a["access_key_id"], a["access_key_secret"], project(account, region))
+
+
+def config():
+    cfg = HttpConfig.get_default_config()
+    cfg.retry_times = 0
+    return cfg
+
+
+class Ecs:
+    """huaweicloudsdkecs as a client uses it: every call that answers a job is followed by it."""
+
+    def __init__(self, account):
+        self.c = EcsClient.new_builder().with_http_config(config()).with_credentials(credentials(account)).with_endpoints([s.endpoint]).build()
+
+    def job(self, job_id):
+        return self.c.show_job(EcsShowJobRequest(job_id=job_id))
+
+    def create(self, image):
+        """CreatePostPaidServers (`/v1/`): the job."""
+        server = PostPaidServer(image_ref=image, flavor_ref="s6.small.1", name="vm", vpcid="vpc-1",
+                                nics=[PostPaidServerNic(subnet_id="subnet-1")], root_volume=PostPaidServerRootVolume(volumetype="SSD"), count=1)
+        r = self.c.create_post_paid_servers(CreatePostPaidServersRequest(body=CreatePostPaidServersRequestBody(server=server)))
+        return self.job(r.job_id)
+
+    def create_v11(self, image):
+        """CreateServers (`/v1.1/`): the job."""
+        server = PrePaidServer(image_ref=image, flavor_ref="s6.small.1", name="vm", vpcid="vpc-1",
+                               nics=[PrePaidServerNic(subnet_id="subnet-1")], root_volume=PrePaidServerRootVolume(volumetype="SSD"), count=1)
+        r = self.c.create_servers(CreateServersRequest(body=CreateServersRequestBody(server=server)))
+        return self.job(r.job_id)
+
+    def reinstall(self, server):
+        option = ReinstallServerWithCloudInitOption(adminpass="Sharesim@2026", mode="withStopServer")
+        body = ReinstallServerWithCloudInitRequestBody(os_reinstall=option)
+        return self.job(self.c.reinstall_server_with_cloud_init(ReinstallServerWithCloudInitRequest(server_id=server, body=body)).job_id)
+
+    def change(self, server, image):
+        option = ChangeServerOsWithCloudInitOption(adminpass="Sharesim@2026", imageid=image, mode="withStopServer")
+        body = ChangeServerOsWithCloudInitRequestBody(os_change=option)
+        return self.job(self.c.change_server_os_with_cloud_init(ChangeServerOsWithCloudInitRequest(server_id=server, body=body)).job_id)
+
+    def show(self, server):
+        return self.c.show_server(ShowServerRequest(server_id=server)).server
+
+    def delete(self, server):
+        body = DeleteServersRequestBody(servers=[ServerId(id=server)], delete_publicip=False, delete_volume=True)
+        return self.job(self.c.delete_servers(DeleteServersRequest(body=body)).job_id)
+
+
+class Kms:
+    def __init__(self, account):
+        self.c = KmsClient.new_builder().with_http_config(config()).with_credentials(credentials(account)).with_endpoints([s.endpoint]).build()
+
+    def grant(self, key, domain):
+        body = CreateGrantRequestBody(key_id=key, grantee_principal=domain, grantee_principal_type="domain",
+                                      operations=["describe-key", "create-datakey", "decrypt-datakey"])
+        return self.c.create_grant(CreateGrantRequest(body=body)).grant_id
+
+    def grants(self, key):
+        return self.c.list_grants(ListGrantsRequest(body=ListGrantsRequestBody(key_id=key, limit="10")))
+
+    def revoke(self, key, grant_id):
+        return self.c.cancel_grant(CancelGrantRequest(body=RevokeGrantRequestBody(key_id=key, grant_id=grant_id)))
+
+
+def ok_job(job):
+    return job is not None and job.status == "SUCCESS"
+
+
+def failed_with(job, code):
+    return job is not None and job.status == "FAIL" and job.error_code == code
+
+
+def show_job(job):
+    return job and (job.status, job.error_code, job.fail_reason)
+
+
+def workflow():
+    s.reset()
+    owner, alice, bob = Ims("owner"), Ims("alice"), Ims("bob")
+    ecs_owner, ecs_alice, ecs_bob = Ecs("owner"), Ecs("alice"), Ecs("bob")
+    base = s.image("base")
+
+    s.section("ECS and IMS: an image from a server, shared and used")
+    job = s.run("owner creates a server from base (CreatePostPaidServers)", lambda: ecs_owner.create(base))
+    s.check("the create job succeeds", ok_job(job), f"got {show_job(job)}")
+    server = job.entities.server_id if ok_job(job) else None
+    r = s.run("owner makes an image of it (IMS CreateImage)",
+              lambda: owner.c.create_image(CreateImageRequest(body=CreateImageRequestBody(name="golden", instance_id=server))))
+    job = s.run("owner polls the image job", lambda: owner.job(r.job_id)) if r else None
+    golden = job.entities.image_id if ok_job(job) and job.entities else None
+    s.check("the job names the new image", golden is not None, f"got {show_job(job)}")
+    s.refused("alice makes an image of owner's server", lambda: alice.c.create_image(CreateImageRequest(body=CreateImageRequestBody(name="mine", instance_id=server))), "IMG.0005", code)
+    job = s.run("owner shares golden with alice", lambda: owner.add([golden], [project("alice")]))
+    s.check("the share job succeeds", ok_job(job), f"got {show_job(job)}")
+    job = s.run("alice creates a server while the share is pending (CreateServers)", lambda: ecs_alice.create_v11(golden))
+    s.check("its job fails with IMG.0046 (HI-ACCEPT)", failed_with(job, "IMG.0046"), f"got {show_job(job)}")
+    s.run("alice accepts", lambda: alice.answer([golden], project("alice"), "accepted"))
+    job = s.run("alice creates a server once accepted", lambda: ecs_alice.create(golden))
+    s.check("the create job succeeds", ok_job(job), f"got {show_job(job)}")
+    vm = job.entities.server_id if ok_job(job) else None
+    job = s.run("bob, a stranger, creates a server from golden", lambda: ecs_bob.create(golden))
+    s.check("its job fails with IMG.0027", failed_with(job, "IMG.0027"), f"got {show_job(job)}")
+
+    s.section("ECS after the owner cancels")
+    job = s.run("owner removes alice", lambda: owner.remove([golden], [project("alice")]))
+    s.check("the removal job succeeds", ok_job(job), f"got {show_job(job)}")
+    job = s.run("alice reinstalls her server's OS", lambda: ecs_alice.reinstall(vm))
+    s.check("its job fails (HI-AFTER-UNSHARE)", job is not None and job.status == "FAIL", f"got {show_job(job)}")
+    job = s.run("alice changes her server's OS to golden", lambda: ecs_alice.change(vm, golden))
+    s.check("its job fails (HI-AFTER-UNSHARE)", job is not None and job.status == "FAIL", f"got {show_job(job)}")
+    shown = s.run("alice shows her server", lambda: ecs_alice.show(vm))
+    s.check("it is still there, built from golden", shown is not None and shown.id == vm and shown.image.id == golden, f"got {shown}")
+    s.refused("bob shows alice's server", lambda: ecs_bob.show(vm), "Ecs.0114", code)
+    quota = s.run("owner reads the image quota", lambda: owner.c.show_image_quota(ShowImageQuotaRequest()))
+    s.check("the quota names images", quota is not None and quota.quotas.resources[0].type == "image", f"got {quota}")
+
+    s.section("KMS: an encrypted image and its key grant")
+    kms_owner, kms_alice = Kms("owner"), Kms("alice")
+    encrypted = s.image("encrypted")
+    info = s.run("owner shows the encrypted image", lambda: owner.show(encrypted))
+    key = getattr(info, "system__cmkid", None)
+    s.check("it names a KMS key ID", isinstance(key, str) and len(key) == 36, f"got {key}")
+    job = s.run("owner shares it before any grant", lambda: owner.add([encrypted], [project("alice")]))
+    s.check("the job fails with IMG.0099 (HI-ENCRYPTED-KEY)", failed_with(job, "IMG.0099"), f"got {show_job(job)}")
+    domain = s.account("alice")["identities"]["domain_id"]
+    grant_id = s.run("owner grants the key to alice's account (CreateGrant)", lambda: kms_owner.grant(key, domain))
+    grants = s.run("owner lists the key's grants", lambda: kms_owner.grants(key))
+    s.check("alice's account is the grantee", grants is not None and [g.grantee_principal for g in grants.grants] == [domain], f"got {grants}")
+    job = s.run("owner shares it", lambda: owner.add([encrypted], [project("alice")]))
+    s.check("the share job succeeds", ok_job(job), f"got {show_job(job)}")
+    s.run("alice accepts", lambda: alice.answer([encrypted], project("alice"), "accepted"))
+    job = s.run("alice creates a server from it", lambda: ecs_alice.create(encrypted))
+    s.check("the create job succeeds", ok_job(job), f"got {show_job(job)}")
+    s.refused("alice grants the owner's key", lambda: kms_alice.grant(key, s.account("bob")["identities"]["domain_id"]), "KMS.0205", code)
+    s.run("owner revokes the grant (CancelGrant)", lambda: kms_owner.revoke(key, grant_id))
+    job = s.run("alice creates a server after the revoke", lambda: ecs_alice.create(encrypted))
+    s.check("its job fails with IMG.0099 (HI-KEY-REVOKE)", failed_with(job, "IMG.0099"), f"got {show_job(job)}")
+    grants = s.run("owner lists the key's grants again", lambda: kms_owner.grants(key))
+    s.check("no grantee is left", grants is not None and grants.total == 0, f"got {grants}")
+
+    s.section("ECS: delete")
+    job = s.run("alice deletes her server", lambda: ecs_alice.delete(vm))
+    s.check("the delete job succeeds", ok_job(job), f"got {show_job(job)}")
+    s.refused("the deleted server is not found", lambda: ecs_alice.show(vm), "Ecs.0114", code)
+
+
 def main():
     s.reset()
     owner, alice = Ims("owner"), Ims("alice")
@@ -132,6 +323,8 @@ def main():
     s.refused("a wrong secret is refused", lambda: bad.shared("accepted"), "APIGW.0301", code)
     unknown = Ims("owner", key_id="NOSUCHKEY00000000000")
     s.refused("an unknown key is refused", lambda: unknown.shared("accepted"), "APIGW.0301", code)
+
+    workflow()
     s.finish()
 
 

@@ -17,10 +17,14 @@
 //! image that cannot be shared, too many projects) is answered at once with 400; one that
 //! concerns the members (a project of another region, the member limit, yourself …) is reported
 //! by the job: `FAIL` with the IMS code in `error_code` and its message in `fail_reason`.
+//!
+//! This file routes, authenticates and holds what every call shares (the caller's context
+//! [`Cx`], body parsing, responses, query strings); the calls live beside it by API:
+//! `members.rs`, `images.rs`, `jobs.rs` (one job namespace), `keystone.rs`.
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::{Action, ErrorKind as K, Failure, Image, Operation, Outcome, Output, ShareOptions, ShareStatus};
+use crate::engine::{Action, ErrorKind as K, Failure, Operation, Outcome};
 use crate::providers::huawei_gateway::{self as gateway, Denial};
 use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, MAX_BODY_BYTES, Rejection, codec};
 
@@ -31,7 +35,7 @@ pub const ADAPTER: Adapter = Adapter { handle, reject };
 const JSON: &str = "application/json;charset=UTF-8";
 const FORMAT_CODE: &str = "IMG.0001";
 const FORMAT_MESSAGE: &str = "The request message format is invalid.";
-const INVALID_PROJECT: &str = "The project ID and token in the request are invalid.";
+pub(super) const INVALID_PROJECT: &str = "The project ID and token in the request are invalid.";
 /// At most this many images or members in one listing page.
 const MAX_LIMIT: usize = 1000;
 
@@ -43,24 +47,102 @@ enum Route {
     BatchAddMembers,
     BatchUpdateMembers,
     BatchDeleteMembers,
-    ShowJob { project: String, job: String },
-    ShowJobProgress { job: String },
+    ShowJob {
+        project: String,
+        job: String,
+    },
+    ShowJobProgress {
+        job: String,
+    },
     ListImages,
-    ListImageMembers { project: String, image: String },
-    ShowImageMember { project: String, image: String, member: String },
+    ListImageMembers {
+        project: String,
+        image: String,
+    },
+    ShowImageMember {
+        project: String,
+        image: String,
+        member: String,
+    },
     GlanceListImages,
-    GlanceShowImage { image: String },
-    GlanceUpdateImage { image: String },
-    GlanceDeleteImage { image: String },
-    GlanceListImageMembers { image: String },
-    GlanceAddImageMember { image: String },
-    GlanceShowImageMember { image: String, member: String },
-    GlanceUpdateImageMember { image: String, member: String },
-    GlanceDeleteImageMember { image: String, member: String },
-    CopyImageCrossRegion { image: String },
-    CopyImageInRegion { image: String },
+    GlanceShowImage {
+        image: String,
+    },
+    GlanceUpdateImage {
+        image: String,
+    },
+    GlanceDeleteImage {
+        image: String,
+    },
+    GlanceListImageMembers {
+        image: String,
+    },
+    GlanceAddImageMember {
+        image: String,
+    },
+    GlanceShowImageMember {
+        image: String,
+        member: String,
+    },
+    GlanceUpdateImageMember {
+        image: String,
+        member: String,
+    },
+    GlanceDeleteImageMember {
+        image: String,
+        member: String,
+    },
+    CopyImageCrossRegion {
+        image: String,
+    },
+    CopyImageInRegion {
+        image: String,
+    },
     ShowImageQuota,
     KeystoneListProjects,
+    /// IMS CreateImage (`/v2/cloudimages/action`): an image from a server.
+    CreateImage,
+    /// ECS CreatePostPaidServers (`/v1/`) and CreateServers (`/v1.1/`).
+    CreateServers {
+        project: String,
+        v11: bool,
+    },
+    ShowServer {
+        project: String,
+        server: String,
+    },
+    ListServersDetails {
+        project: String,
+    },
+    DeleteServers {
+        project: String,
+    },
+    ReinstallServerOs {
+        project: String,
+        server: String,
+    },
+    ChangeServerOs {
+        project: String,
+        server: String,
+    },
+    CreateGrant {
+        project: String,
+    },
+    ListGrants {
+        project: String,
+    },
+    RevokeGrant {
+        project: String,
+    },
+}
+
+/// The service a route belongs to, which fixes the shape of its errors: IMS and ECS answer
+/// `{"error":{"code","message"}}` with their own codes, KMS `{"error":{"error_code","error_msg"}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Service {
+    Ims,
+    Ecs,
+    Kms,
 }
 
 impl Route {
@@ -102,6 +184,21 @@ impl Route {
                 GlanceDeleteImageMember { image: o(image), member: o(member) }
             }
             ("GET", ["v3", "projects"]) => KeystoneListProjects,
+            ("POST", ["v2", "cloudimages", "action"]) => CreateImage,
+            ("POST", ["v1", project, "cloudservers"]) => CreateServers { project: o(project), v11: false },
+            ("POST", ["v1.1", project, "cloudservers"]) => CreateServers { project: o(project), v11: true },
+            ("GET", ["v1", project, "cloudservers", "detail"]) => ListServersDetails { project: o(project) },
+            ("POST", ["v1", project, "cloudservers", "delete"]) => DeleteServers { project: o(project) },
+            ("GET", ["v1", project, "cloudservers", server]) => ShowServer { project: o(project), server: o(server) },
+            ("POST", ["v2", project, "cloudservers", server, "reinstallos"]) => {
+                ReinstallServerOs { project: o(project), server: o(server) }
+            }
+            ("POST", ["v2", project, "cloudservers", server, "changeos"]) => {
+                ChangeServerOs { project: o(project), server: o(server) }
+            }
+            ("POST", ["v1.0", project, "kms", "create-grant"]) => CreateGrant { project: o(project) },
+            ("POST", ["v1.0", project, "kms", "list-grants"]) => ListGrants { project: o(project) },
+            ("POST", ["v1.0", project, "kms", "revoke-grant"]) => RevokeGrant { project: o(project) },
             _ => return None,
         })
     }
@@ -130,6 +227,17 @@ impl Route {
             CopyImageInRegion { .. } => "CopyImageInRegion",
             ShowImageQuota => "ShowImageQuota",
             KeystoneListProjects => "KeystoneListProjects",
+            CreateImage => "CreateImage",
+            CreateServers { v11: false, .. } => "CreatePostPaidServers",
+            CreateServers { v11: true, .. } => "CreateServers",
+            ShowServer { .. } => "ShowServer",
+            ListServersDetails { .. } => "ListServersDetails",
+            DeleteServers { .. } => "DeleteServers",
+            ReinstallServerOs { .. } => "ReinstallServerWithCloudInit",
+            ChangeServerOs { .. } => "ChangeServerOsWithCloudInit",
+            CreateGrant { .. } => "CreateGrant",
+            ListGrants { .. } => "ListGrants",
+            RevokeGrant { .. } => "CancelGrant",
         }
     }
 
@@ -138,19 +246,80 @@ impl Route {
         match self {
             Route::ShowJob { project, .. }
             | Route::ListImageMembers { project, .. }
-            | Route::ShowImageMember { project, .. } => Some(project),
+            | Route::ShowImageMember { project, .. }
+            | Route::CreateServers { project, .. }
+            | Route::ShowServer { project, .. }
+            | Route::ListServersDetails { project }
+            | Route::DeleteServers { project }
+            | Route::ReinstallServerOs { project, .. }
+            | Route::ChangeServerOs { project, .. }
+            | Route::CreateGrant { project }
+            | Route::ListGrants { project }
+            | Route::RevokeGrant { project } => Some(project),
             _ => None,
+        }
+    }
+
+    /// The service whose error shapes the route answers with. `ShowJob` is ECS's and IMS's at
+    /// once (one job namespace, instances.md §0); it keeps IMS's errors, as before ECS was served.
+    fn service(&self) -> Service {
+        use Route::*;
+        match self {
+            CreateServers { .. }
+            | ShowServer { .. }
+            | ListServersDetails { .. }
+            | DeleteServers { .. }
+            | ReinstallServerOs { .. }
+            | ChangeServerOs { .. } => Service::Ecs,
+            CreateGrant { .. } | ListGrants { .. } | RevokeGrant { .. } => Service::Kms,
+            _ => Service::Ims,
         }
     }
 }
 
 // ----- responses ---------------------------------------------------------------------------
 
-fn ims_error(status: u16, code: &str, message: &str) -> HttpResponse {
+pub(super) fn ims_error(status: u16, code: &str, message: &str) -> HttpResponse {
     HttpResponse::json(status, JSON, &json!({ "error": { "code": code, "message": message } }))
 }
 
-fn ok(body: Value) -> HttpResponse {
+/// KMS's error body (instances.md §4.3, from the CancelGrant reference).
+pub(super) fn kms_error(status: u16, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::json(status, JSON, &json!({ "error": { "error_code": code, "error_msg": message } }))
+}
+
+impl Service {
+    pub(super) fn error(self, status: u16, code: &str, message: &str) -> HttpResponse {
+        match self {
+            Service::Ims | Service::Ecs => ims_error(status, code, message),
+            Service::Kms => kms_error(status, code, message),
+        }
+    }
+
+    /// A body that is not the JSON the call takes. ECS: `Ecs.0005`, KMS: `KMS.0204`; neither
+    /// reference gives the code for an unparsable body, so both are inferred from their wording
+    /// ("invalid parameter", "parameters missing").
+    fn malformed(self) -> (&'static str, &'static str) {
+        match self {
+            Service::Ims => (FORMAT_CODE, FORMAT_MESSAGE),
+            Service::Ecs => ("Ecs.0005", "Invalid parameter."),
+            Service::Kms => ("KMS.0204", "Invalid or missing request parameters."),
+        }
+    }
+
+    /// The path's `{project_id}` is not the caller's project. IMS: `IMG.0030`; ECS and KMS
+    /// answer 403 with their permission codes (inferred: no reference names the code for a
+    /// foreign project in the path).
+    fn not_yours(self) -> HttpResponse {
+        match self {
+            Service::Ims => ims_error(403, "IMG.0030", INVALID_PROJECT),
+            Service::Ecs => ims_error(403, "Ecs.0003", "You do not have permission to perform this operation."),
+            Service::Kms => kms_error(403, "KMS.0203", "Forbidden: the project ID does not match the token."),
+        }
+    }
+}
+
+pub(super) fn ok(body: Value) -> HttpResponse {
     HttpResponse::json(200, JSON, &body)
 }
 
@@ -184,11 +353,11 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     }
     let request_id = gateway::request_id(ep);
     let denied = |ep: &mut Endpoint, d: Denial| finish(ep, d.response(&request_id), &request_id, d.label, None);
-    let not_yours =
-        |ep: &mut Endpoint| finish(ep, ims_error(403, "IMG.0030", INVALID_PROJECT), &request_id, "project", None);
     let Some(route) = Route::parse(&req.method, req.path()) else {
         return denied(ep, Denial::unknown_route());
     };
+    let service = route.service();
+    let not_yours = |ep: &mut Endpoint| finish(ep, service.not_yours(), &request_id, "project", None);
     ep.note_api(route.api());
     let caller = match gateway::verify(ep.keys(), req, now, ep.verify_signatures()) {
         Ok(c) => c,
@@ -218,7 +387,8 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     if route.project().is_some_and(|p| p != project) {
         return not_yours(ep);
     }
-    let mut cx = Cx { ep, account: caller.account, account_ix, project, region, outcome: "ok".into(), rule: None };
+    let mut cx =
+        Cx { ep, account: caller.account, account_ix, project, region, service, outcome: "ok".into(), rule: None };
     let resp = cx.serve(&route, req).unwrap_or_else(|e| e);
     let (outcome, rule) = (std::mem::take(&mut cx.outcome), cx.rule);
     finish(cx.ep, resp, &request_id, &outcome, rule)
@@ -231,21 +401,22 @@ fn region_of_host(req: &HttpRequest) -> Option<usize> {
 
 // ----- one call ----------------------------------------------------------------------------
 
-type Reply = Result<HttpResponse, HttpResponse>;
+pub(super) type Reply = Result<HttpResponse, HttpResponse>;
 
 /// One authenticated call: the caller, its project and region, and the decision so far.
-struct Cx<'e> {
-    ep: &'e mut Endpoint,
-    account: String,
-    account_ix: u32,
-    project: String,
-    region: usize,
-    outcome: String,
-    rule: Option<&'static str>,
+pub(super) struct Cx<'e> {
+    pub(super) ep: &'e mut Endpoint,
+    pub(super) account: String,
+    pub(super) account_ix: u32,
+    pub(super) project: String,
+    pub(super) region: usize,
+    pub(super) service: Service,
+    pub(super) outcome: String,
+    pub(super) rule: Option<&'static str>,
 }
 
 impl Cx<'_> {
-    fn apply(&mut self, op: Operation) -> Outcome {
+    pub(super) fn apply(&mut self, op: Operation) -> Outcome {
         let region = SPEC.regions[self.region].id;
         let out = self.ep.apply(&self.account, Some(region), op);
         match &out {
@@ -256,33 +427,34 @@ impl Cx<'_> {
     }
 
     /// A refusal the adapter makes itself, before or instead of the engine.
-    fn refuse(&mut self, label: &str, status: u16, code: &str, message: &str) -> HttpResponse {
+    pub(super) fn refuse(&mut self, label: &str, status: u16, code: &str, message: &str) -> HttpResponse {
         self.ep.note_refusal(label);
         (self.outcome, self.rule) = (label.into(), None);
-        ims_error(status, code, message)
+        self.service.error(status, code, message)
     }
 
     /// A canonical error the adapter decides (no engine call fits), in IMS's words.
-    fn refuse_as(&mut self, kind: K, action: Action) -> HttpResponse {
+    pub(super) fn refuse_as(&mut self, kind: K, action: Action) -> HttpResponse {
         self.refuse_by(Failure::plain(kind, ""), action)
     }
 
     /// A refusal the adapter makes for a rule of the provider's table.
-    fn refuse_by(&mut self, f: Failure, action: Action) -> HttpResponse {
+    pub(super) fn refuse_by(&mut self, f: Failure, action: Action) -> HttpResponse {
         let w = SPEC.wire(&f, action);
         let resp = self.refuse(&f.kind.to_string(), w.status, w.code, w.message);
         self.rule = f.rule;
         resp
     }
 
-    fn malformed(&mut self) -> HttpResponse {
-        self.refuse("malformed", 400, FORMAT_CODE, FORMAT_MESSAGE)
+    pub(super) fn malformed(&mut self) -> HttpResponse {
+        let (code, message) = self.service.malformed();
+        self.refuse("malformed", 400, code, message)
     }
 
-    /// The engine's refusal in IMS's words.
-    fn failed(&self, f: &Failure, action: Action) -> HttpResponse {
+    /// The engine's refusal in the words of the service called.
+    pub(super) fn failed(&self, f: &Failure, action: Action) -> HttpResponse {
         let w = SPEC.wire(f, action);
-        ims_error(w.status, w.code, w.message)
+        self.service.error(w.status, w.code, w.message)
     }
 
     fn serve(&mut self, route: &Route, req: &HttpRequest) -> Reply {
@@ -310,23 +482,37 @@ impl Cx<'_> {
             CopyImageInRegion { image } => self.copy_in_region(req, image),
             ShowImageQuota => self.quota(),
             KeystoneListProjects => self.list_projects(req),
+            CreateImage => self.create_image(req),
+            CreateServers { v11, .. } => self.create_servers(req, *v11),
+            ShowServer { server, .. } => self.show_server(server),
+            ListServersDetails { .. } => self.list_servers(),
+            DeleteServers { .. } => self.delete_servers(req),
+            ReinstallServerOs { server, .. } => self.reinstall_os(req, server),
+            ChangeServerOs { server, .. } => self.change_os(req, server),
+            CreateGrant { .. } => self.create_grant(req),
+            ListGrants { .. } => self.list_grants(req),
+            RevokeGrant { .. } => self.revoke_grant(req),
         }
     }
 
     // ----- request bodies ------------------------------------------------------------------
 
     /// The JSON body; `None` when empty and optional. Empty and required: IMG.0007.
-    fn json_body(&mut self, req: &HttpRequest, required: bool) -> Result<Option<Value>, HttpResponse> {
+    pub(super) fn json_body(&mut self, req: &HttpRequest, required: bool) -> Result<Option<Value>, HttpResponse> {
         if req.body.iter().all(u8::is_ascii_whitespace) {
             if required {
-                return Err(self.refuse("empty-body", 400, "IMG.0007", "The request body is empty."));
+                let (code, message) = match self.service {
+                    Service::Ims => ("IMG.0007", "The request body is empty."),
+                    other => other.malformed(),
+                };
+                return Err(self.refuse("empty-body", 400, code, message));
             }
             return Ok(None);
         }
         serde_json::from_slice(&req.body).map(Some).map_err(|_| self.malformed())
     }
 
-    fn object(&mut self, req: &HttpRequest) -> Result<Map<String, Value>, HttpResponse> {
+    pub(super) fn object(&mut self, req: &HttpRequest) -> Result<Map<String, Value>, HttpResponse> {
         match self.json_body(req, true)? {
             Some(Value::Object(m)) => Ok(m),
             _ => Err(self.malformed()),
@@ -334,7 +520,7 @@ impl Cx<'_> {
     }
 
     /// A list of strings; absent or null is empty.
-    fn strings(&mut self, body: &Map<String, Value>, key: &str) -> Result<Vec<String>, HttpResponse> {
+    pub(super) fn strings(&mut self, body: &Map<String, Value>, key: &str) -> Result<Vec<String>, HttpResponse> {
         match body.get(key) {
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(items)) => {
@@ -346,7 +532,12 @@ impl Cx<'_> {
     }
 
     /// A string field; absent or null is `None`, `required` makes that malformed.
-    fn string(&mut self, body: &Map<String, Value>, key: &str, required: bool) -> Result<Option<String>, HttpResponse> {
+    pub(super) fn string(
+        &mut self,
+        body: &Map<String, Value>,
+        key: &str,
+        required: bool,
+    ) -> Result<Option<String>, HttpResponse> {
         match body.get(key) {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             None | Some(Value::Null) if !required => Ok(None),
@@ -356,484 +547,15 @@ impl Cx<'_> {
 
     /// Recipients of a batch body: `projects`, and `domains` and `organizations`, which the
     /// engine refuses by its project-ID rule.
-    fn recipients(&mut self, body: &Map<String, Value>) -> Result<Vec<String>, HttpResponse> {
+    pub(super) fn recipients(&mut self, body: &Map<String, Value>) -> Result<Vec<String>, HttpResponse> {
         let mut all = self.strings(body, "projects")?;
         all.extend(self.strings(body, "domains")?);
         all.extend(self.strings(body, "organizations")?);
         Ok(all)
     }
-
-    // ----- member operations ---------------------------------------------------------------
-
-    /// Answers a batch operation: a job for success and member-level refusals, 400 otherwise.
-    fn job_reply(&mut self, kind: JobKind, out: Result<(Vec<String>, Vec<String>), Failure>) -> Reply {
-        let (images, members, failure) = match out {
-            Ok((images, members)) => (images, members, None),
-            Err(f) if reported_by_job(f.kind) => (Vec::new(), Vec::new(), Some((f.kind, f.rule))),
-            Err(f) => return Err(self.failed(&f, kind.action())),
-        };
-        let state = self.ep.engine().state();
-        let image_ixs = images.iter().filter_map(|id| state.index.image_by_id.get(id).copied()).collect();
-        let member_ixs =
-            members.iter().filter_map(|p| state.index.directory.get(p.trim()).map(|e| e.account)).collect();
-        let job = Job {
-            kind,
-            seq: self.ep.seq(),
-            creator: self.account_ix,
-            region: self.region,
-            at: self.ep.engine().now(),
-            images: dedup(image_ixs),
-            members: dedup(member_ixs),
-            failure,
-        };
-        Ok(ok(json!({ "job_id": jobs::record(self.ep, &job) })))
-    }
-
-    fn batch_add(&mut self, req: &HttpRequest) -> Reply {
-        let body = self.object(req)?;
-        let images = self.strings(&body, "images")?;
-        let recipients = self.recipients(&body)?;
-        let op = Operation::Share {
-            images: images.clone(),
-            recipients: recipients.clone(),
-            options: ShareOptions::default(),
-        };
-        let out = self.apply(op).map(|_| (images, recipients));
-        self.job_reply(JobKind::Add, out)
-    }
-
-    fn batch_update(&mut self, req: &HttpRequest) -> Reply {
-        let body = self.object(req)?;
-        let images = self.strings(&body, "images")?;
-        let project = self.string(&body, "project_id", true)?.unwrap_or_default();
-        let status = self.string(&body, "status", true)?.unwrap_or_default();
-        let (kind, op) = match status.as_str() {
-            "accepted" => (JobKind::Accept, Operation::Accept { images: images.clone() }),
-            "rejected" => (JobKind::Reject, Operation::Reject { images: images.clone() }),
-            _ => return Err(self.malformed()),
-        };
-        if project.trim() != self.project {
-            return Err(self.refuse("project", 403, "IMG.0030", INVALID_PROJECT));
-        }
-        let me = self.project.clone();
-        let out = self.apply(op).map(|_| (images, vec![me]));
-        self.job_reply(kind, out)
-    }
-
-    fn batch_delete(&mut self, req: &HttpRequest) -> Reply {
-        let body = self.object(req)?;
-        let images = dedup(self.strings(&body, "images")?);
-        let recipients = self.recipients(&body)?;
-        if images.is_empty() {
-            return Err(self.refuse_as(K::InvalidParameter, Action::CancelShare));
-        }
-        let ops: Vec<Operation> = images
-            .iter()
-            .map(|image| Operation::CancelShare { image: image.clone(), recipients: recipients.clone() })
-            .collect();
-        // All or nothing: try the batch on a copy of the world first; a refused image is then
-        // asked of the real engine alone (same answer, nothing changed) so the journal has it.
-        let mut probe = self.ep.engine().clone();
-        let region = SPEC.regions[self.region].id;
-        let refused = ops.iter().position(|op| {
-            let req = crate::engine::Request::new(self.account.clone(), op.clone()).in_region(region);
-            probe.apply(&req).is_err()
-        });
-        let todo = match refused {
-            Some(k) => vec![ops[k].clone()],
-            None => ops,
-        };
-        let mut out = Ok((images, recipients));
-        for op in todo {
-            if let Err(f) = self.apply(op) {
-                out = Err(f);
-                break;
-            }
-        }
-        self.job_reply(JobKind::Delete, out)
-    }
-
-    fn show_job(&mut self, id: &str, progress: bool) -> Reply {
-        let job = jobs::lookup(self.ep, id).filter(|j| j.creator == self.account_ix && j.region == self.region);
-        let Some(job) = job else {
-            return Err(self.refuse("not-found", 404, "IMG.0023", "An exception occurred during task query."));
-        };
-        let engine = self.ep.engine();
-        let state = engine.state();
-        let images: Vec<String> = job.images.iter().map(|&ix| state.images[ix as usize].id.clone()).collect();
-        let members: Vec<String> = job
-            .members
-            .iter()
-            .filter_map(|&a| gateway::project_id(engine, &state.accounts[a as usize].name, job.region))
-            .collect();
-        let mut entities = Map::new();
-        if let Some(first) = images.first() {
-            entities.insert("image_id".into(), json!(first));
-        }
-        let (status, error_code, fail_reason) = match job.failure {
-            None => ("SUCCESS", Value::Null, Value::Null),
-            Some((kind, rule)) => {
-                let w = SPEC.wire(&Failure { kind, rule, message: String::new() }, job.kind.action());
-                ("FAIL", json!(w.code), json!(w.message))
-            }
-        };
-        if job.failure.is_none() {
-            entities.insert("process_percent".into(), json!(1.0));
-            if matches!(job.kind, JobKind::Copy | JobKind::CopyInRegion) {
-                if let Some(&ix) = job.images.first() {
-                    entities.insert("image_name".into(), json!(state.images[ix as usize].name));
-                }
-            } else {
-                let results: Vec<Value> = images
-                    .iter()
-                    .flat_map(|i| {
-                        members.iter().map(move |m| json!({"image_id": i, "project_id": m, "status": "success"}))
-                    })
-                    .collect();
-                entities.insert("results".into(), Value::Array(results));
-            }
-        }
-        if progress {
-            entities.insert("subJobId".into(), json!(""));
-        }
-        let time = huawei_time(job.at);
-        Ok(ok(json!({
-            "status": status,
-            "job_id": id,
-            "job_type": job.kind.job_type(),
-            "begin_time": time,
-            "end_time": time,
-            "error_code": error_code,
-            "fail_reason": fail_reason,
-            "entities": entities,
-        })))
-    }
-
-    fn list_members(&mut self, req: &HttpRequest, image: &str, glance: bool) -> Reply {
-        let members = match self.apply(Operation::ListShares { image: image.to_string() }) {
-            Ok(Output::Members { members }) => members,
-            Ok(_) => Vec::new(),
-            Err(f) => return Err(self.failed(&f, Action::ListShares)),
-        };
-        let all: Vec<Value> =
-            members.iter().map(|m| member_json(image, &m.recipient, m.status, &m.shared_at)).collect();
-        if glance {
-            return Ok(ok(json!({ "members": all, "schema": "/v2/schemas/members" })));
-        }
-        let q = Query::parse(req.query());
-        let ids: Vec<&str> = all.iter().map(|m| m["member_id"].as_str().unwrap_or_default()).collect();
-        let (start, end, more) = match page(&ids, &q, 25) {
-            Some(p) => p,
-            None => return Err(self.malformed()),
-        };
-        let page_members = all[start..end].to_vec();
-        let mut page_info = json!({ "current_count": page_members.len() });
-        if more && let Some(last) = ids.get(end.wrapping_sub(1)) {
-            page_info["next_marker"] = json!(last);
-        }
-        Ok(ok(json!({ "members": page_members, "schema": "/v2/schemas/members", "page_info": page_info })))
-    }
-
-    fn image_owner(&self, image: &str) -> Option<u32> {
-        let state = self.ep.engine().state();
-        state.index.image_by_id.get(image).map(|&ix| state.images[ix as usize].owner)
-    }
-
-    fn show_member(&mut self, image: &str, member: &str) -> Reply {
-        if member == self.project && self.image_owner(image) != Some(self.account_ix) {
-            // A recipient reads its own member record from its shared-with-me list.
-            if let Ok(Output::SharedWithMe { images }) = self.apply(Operation::ListSharedWithMe)
-                && images.iter().any(|i| i.image == image)
-                && let Some(m) = self.member_of(image, self.account_ix)
-            {
-                return Ok(ok(m));
-            }
-            // No longer (or never) a member: the engine says why.
-            return match self.apply(Operation::ListShares { image: image.to_string() }) {
-                Err(f) => Err(self.failed(&f, Action::ListShares)),
-                Ok(_) => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
-            };
-        }
-        match self.apply(Operation::ListShares { image: image.to_string() }) {
-            Ok(Output::Members { members }) => match members.iter().find(|m| m.recipient == member) {
-                Some(m) => Ok(ok(member_json(image, &m.recipient, m.status, &m.shared_at))),
-                None => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
-            },
-            Ok(_) => Err(self.refuse_as(K::NotShared, Action::ListShares).with_status(404)),
-            Err(f) => Err(self.failed(&f, Action::ListShares)),
-        }
-    }
-
-    /// The member record of `account` on `image`, from the state.
-    fn member_of(&self, image: &str, account: u32) -> Option<Value> {
-        let engine = self.ep.engine();
-        let state = engine.state();
-        let img = &state.images[*state.index.image_by_id.get(image)? as usize];
-        let share = img.shares.get(&account)?;
-        let project = gateway::project_id(engine, &state.accounts[account as usize].name, img.region)?;
-        Some(member_json(image, &project, share.status, &crate::clock::iso8601(share.created_at)))
-    }
-
-    fn add_member(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let body = self.object(req)?;
-        let member = self.string(&body, "member", true)?.unwrap_or_default();
-        let op = Operation::Share {
-            images: vec![image.to_string()],
-            recipients: vec![member.clone()],
-            options: ShareOptions::default(),
-        };
-        if let Err(f) = self.apply(op) {
-            return Err(self.failed(&f, Action::Share));
-        }
-        let account = self.ep.engine().state().index.directory.get(member.trim()).map(|e| e.account);
-        match account.and_then(|a| self.member_of(image, a)) {
-            Some(m) => Ok(ok(m)),
-            None => Err(self.refuse_as(K::NotShared, Action::Share)),
-        }
-    }
-
-    fn update_member(&mut self, req: &HttpRequest, image: &str, member: &str) -> Reply {
-        let body = self.object(req)?;
-        let status = self.string(&body, "status", true)?.unwrap_or_default();
-        let (op, action) = match status.as_str() {
-            "accepted" => (Operation::Accept { images: vec![image.to_string()] }, Action::Accept),
-            "rejected" => (Operation::Reject { images: vec![image.to_string()] }, Action::Reject),
-            _ => return Err(self.malformed()),
-        };
-        // Only the member sets its own status; the owner asking is the engine's to refuse.
-        if member != self.project && self.image_owner(image) != Some(self.account_ix) {
-            return Err(self.refuse_as(K::NotFound, Action::Describe));
-        }
-        if let Err(f) = self.apply(op) {
-            return Err(self.failed(&f, action));
-        }
-        match self.member_of(image, self.account_ix) {
-            Some(m) => Ok(ok(m)),
-            None => Err(self.refuse_as(K::NotShared, action)),
-        }
-    }
-
-    fn delete_member(&mut self, image: &str, member: &str) -> Reply {
-        let op = Operation::CancelShare { image: image.to_string(), recipients: vec![member.to_string()] };
-        match self.apply(op) {
-            Ok(_) => Ok(HttpResponse::empty(204)),
-            Err(f) => Err(self.failed(&f, Action::CancelShare)),
-        }
-    }
-
-    // ----- images --------------------------------------------------------------------------
-
-    fn list_images(&mut self, req: &HttpRequest, glance: bool) -> Reply {
-        let q = Query::parse(req.query());
-        let member_status = q.get("member_status");
-        if member_status.is_some_and(|s| !matches!(s, "pending" | "accepted" | "rejected" | "all")) {
-            return Err(self.malformed());
-        }
-        let visibility = q.get("visibility");
-        let imagetype = q.get("__imagetype");
-        let want_shared = matches!(visibility, None | Some("shared")) && matches!(imagetype, None | Some("shared"));
-        let want_own = member_status.is_none()
-            && matches!(visibility, None | Some("private") | Some("public"))
-            && matches!(imagetype, None | Some("private") | Some("shared") | Some("gold"));
-        // (image index, member status for images shared with the caller)
-        let mut found: Vec<(u32, Option<ShareStatus>)> = Vec::new();
-        if want_own {
-            match self.apply(Operation::ListImages) {
-                Ok(Output::Images { images }) => found.extend(
-                    images
-                        .iter()
-                        .map(|v| (v.id.clone(), None))
-                        .filter_map(|(id, s)| self.ep.engine().state().index.image_by_id.get(&id).map(|&ix| (ix, s))),
-                ),
-                Ok(_) => {}
-                Err(f) => return Err(self.failed(&f, Action::ListImages)),
-            }
-        }
-        if want_shared {
-            let wanted = member_status.unwrap_or("accepted");
-            match self.apply(Operation::ListSharedWithMe) {
-                Ok(Output::SharedWithMe { images }) => {
-                    for v in images {
-                        if wanted != "all" && status_name(v.status) != wanted {
-                            continue;
-                        }
-                        if let Some(&ix) = self.ep.engine().state().index.image_by_id.get(&v.image) {
-                            found.push((ix, Some(v.status)));
-                        }
-                    }
-                }
-                Ok(_) => {}
-                Err(f) => return Err(self.failed(&f, Action::ListSharedWithMe)),
-            }
-        }
-        // Newest first, as IMS sorts by creation time.
-        found.sort_by_key(|f| std::cmp::Reverse(f.0));
-        found.dedup_by_key(|f| f.0);
-        let engine = self.ep.engine();
-        let infos: Vec<Value> = found
-            .iter()
-            .map(|&(ix, s)| image_info(engine, &engine.state().images[ix as usize], s))
-            .filter(|info| q.matches(info))
-            .collect();
-        let ids: Vec<&str> = infos.iter().map(|i| i["id"].as_str().unwrap_or_default()).collect();
-        let Some((start, end, more)) = page(&ids, &q, if glance { 25 } else { 500 }) else {
-            return Err(self.malformed());
-        };
-        let next = if more { ids.get(end.wrapping_sub(1)).map(|s| s.to_string()) } else { None };
-        let images = infos[start..end].to_vec();
-        if glance {
-            let mut body =
-                json!({ "images": images, "schema": "/v2/schemas/images", "first": q.link("/v2/images", None) });
-            if let Some(marker) = next {
-                body["next"] = json!(q.link("/v2/images", Some(&marker)));
-            }
-            return Ok(ok(body));
-        }
-        let mut body = json!({ "images": images });
-        if let Some(marker) = next {
-            body["page_info"] = json!({ "next_marker": marker });
-        }
-        Ok(ok(body))
-    }
-
-    /// An image the caller reached, with the status of its membership when it is shared in.
-    fn reached_image(&self, image: &str) -> Option<Value> {
-        let engine = self.ep.engine();
-        let state = engine.state();
-        let img = &state.images[*state.index.image_by_id.get(image)? as usize];
-        let status = (img.owner != self.account_ix).then(|| img.shares.get(&self.account_ix).map(|s| s.status));
-        Some(image_info(engine, img, status.flatten()))
-    }
-
-    fn show_image(&mut self, image: &str) -> Reply {
-        match self.apply(Operation::Describe { image: image.to_string() }) {
-            Ok(_) => self.reached_image(image).map(ok).ok_or_else(|| self.refuse_as(K::NotFound, Action::Describe)),
-            Err(f) => Err(self.failed(&f, Action::Describe)),
-        }
-    }
-
-    fn update_image(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let Some(Value::Array(ops)) = self.json_body(req, true)? else { return Err(self.malformed()) };
-        let (mut name, mut description) = (None, None);
-        for op in &ops {
-            let (Some(kind), Some(path)) =
-                (op.get("op").and_then(Value::as_str), op.get("path").and_then(Value::as_str))
-            else {
-                return Err(self.malformed());
-            };
-            if !matches!(kind, "add" | "replace" | "remove") {
-                return Err(self.malformed());
-            }
-            let value = op.get("value").and_then(Value::as_str).map(str::to_string);
-            match (kind, path) {
-                ("add" | "replace", "/name") => name = Some(value.ok_or(()).map_err(|()| self.malformed())?),
-                ("add" | "replace", "/__description" | "/description") => description = value,
-                ("remove", "/__description" | "/description") => description = Some(String::new()),
-                // Other attributes (min_ram, tags, __os_version …) are not modelled.
-                _ => {}
-            }
-        }
-        match self.apply(Operation::Modify { image: image.to_string(), name, description }) {
-            Ok(_) => self.reached_image(image).map(ok).ok_or_else(|| self.refuse_as(K::NotFound, Action::Modify)),
-            Err(f) => Err(self.failed(&f, Action::Modify)),
-        }
-    }
-
-    fn delete_image(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        match self.json_body(req, false)? {
-            None => {}
-            Some(Value::Object(m)) if m.get("delete_backup").is_none_or(|v| v.is_boolean() || v.is_null()) => {}
-            Some(_) => return Err(self.malformed()),
-        }
-        match self.apply(Operation::Delete { image: image.to_string() }) {
-            Ok(_) => Ok(HttpResponse::empty(204)),
-            Err(f) => Err(self.failed(&f, Action::Delete)),
-        }
-    }
-
-    fn copy(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let body = self.object(req)?;
-        let name = self.string(&body, "name", true)?;
-        let region = self.string(&body, "region", true)?.unwrap_or_default();
-        self.string(&body, "project_name", true)?;
-        self.string(&body, "agency_name", true)?;
-        self.string(&body, "description", false)?;
-        // cross_region_copy refuses the image's own region (IMG.0142, HI-COPY); the engine
-        // allows that copy, which is CopyImageInRegion's. Only for an image the caller reaches.
-        let own_region = {
-            let state = self.ep.engine().state();
-            let target = SPEC.regions.iter().position(|r| r.id == region || r.name == region);
-            state.index.image_by_id.get(image).map(|&ix| &state.images[ix as usize]).is_some_and(|img| {
-                !img.is_deleted()
-                    && (img.owner == self.account_ix || img.shares.contains_key(&self.account_ix))
-                    && target == Some(img.region)
-            })
-        };
-        if own_region && let Some(rule) = SPEC.provider.rule("HI-COPY") {
-            let f = Failure::by(K::InvalidParameter, rule, "cross_region_copy needs another region");
-            return Err(self.refuse_by(f, Action::Copy));
-        }
-        let op = Operation::Copy { image: image.to_string(), to_region: region, name, own_key: false };
-        match self.apply(op) {
-            Ok(Output::Copied { image: copy, .. }) => self.job_reply(JobKind::Copy, Ok((vec![copy], Vec::new()))),
-            Ok(_) => Err(self.refuse_as(K::NotFound, Action::Copy)),
-            Err(f) => Err(self.failed(&f, Action::Copy)),
-        }
-    }
-
-    /// CopyImageInRegion: a copy in the region of the call, re-encrypted when `cmk_id` names a
-    /// key (the engine makes the caller's own key; which one is not modelled).
-    fn copy_in_region(&mut self, req: &HttpRequest, image: &str) -> Reply {
-        let body = self.object(req)?;
-        let name = self.string(&body, "name", true)?;
-        self.string(&body, "description", false)?;
-        self.string(&body, "enterprise_project_id", false)?;
-        let own_key = self.string(&body, "cmk_id", false)?.is_some_and(|k| !k.trim().is_empty());
-        let to_region = SPEC.regions[self.region].id.to_string();
-        match self.apply(Operation::Copy { image: image.to_string(), to_region, name, own_key }) {
-            Ok(Output::Copied { image: copy, .. }) => {
-                self.job_reply(JobKind::CopyInRegion, Ok((vec![copy], Vec::new())))
-            }
-            Ok(_) => Err(self.refuse_as(K::NotFound, Action::Copy)),
-            Err(f) => Err(self.failed(&f, Action::Copy)),
-        }
-    }
-
-    fn quota(&mut self) -> Reply {
-        match self.apply(Operation::Quota) {
-            Ok(Output::Quota { used, limit }) => Ok(ok(json!({ "quotas": { "resources": [
-                { "type": "image", "used": used, "quota": limit, "min": 1, "max": limit.max(1000) }
-            ] } }))),
-            Ok(_) => Err(self.refuse_as(K::Unsupported, Action::Quota)),
-            Err(f) => Err(self.failed(&f, Action::Quota)),
-        }
-    }
-
-    /// IAM `GET /v3/projects?name={region}`: the caller's projects, for the SDK's project lookup.
-    fn list_projects(&mut self, req: &HttpRequest) -> Reply {
-        let q = Query::parse(req.query());
-        let engine = self.ep.engine();
-        let domain = engine
-            .identity_of(&self.account, crate::rules::IdentityKind::DomainId, SPEC.regions[0].id)
-            .unwrap_or_default();
-        let projects: Vec<Value> = SPEC
-            .regions
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| q.get("name").is_none_or(|n| n == r.id))
-            .filter_map(|(i, r)| {
-                let id = gateway::project_id(engine, &self.account, i)?;
-                Some(json!({
-                    "id": id, "name": r.id, "domain_id": domain, "parent_id": domain, "enabled": true,
-                    "is_domain": false, "description": "", "links": { "self": format!("/v3/projects/{id}") },
-                }))
-            })
-            .collect();
-        Ok(ok(json!({ "projects": projects, "links": { "self": "/v3/projects", "next": null, "previous": null } })))
-    }
 }
 
-trait WithStatus {
+pub(super) trait WithStatus {
     fn with_status(self, status: u16) -> Self;
 }
 
@@ -844,23 +566,7 @@ impl WithStatus for HttpResponse {
     }
 }
 
-/// Refusals that concern the members of a batch rather than the request: reported by the job.
-fn reported_by_job(kind: K) -> bool {
-    matches!(
-        kind,
-        K::InvalidRecipient
-            | K::RecipientNotAccount
-            | K::RecipientNotFound
-            | K::RecipientInOtherRegion
-            | K::ShareWithSelf
-            | K::AlreadyShared
-            | K::NotShared
-            | K::ShareLimitExceeded
-            | K::KeyNotAuthorized
-    )
-}
-
-fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
+pub(super) fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for i in items {
         if !out.contains(&i) {
@@ -870,74 +576,10 @@ fn dedup<T: PartialEq + Clone>(items: Vec<T>) -> Vec<T> {
     out
 }
 
-// ----- shapes ------------------------------------------------------------------------------
-
-fn status_name(s: ShareStatus) -> &'static str {
-    match s {
-        ShareStatus::Pending => "pending",
-        ShareStatus::Accepted | ShareStatus::Active => "accepted",
-        ShareStatus::Rejected => "rejected",
-    }
-}
-
-fn member_json(image: &str, project: &str, status: ShareStatus, since: &str) -> Value {
-    json!({
-        "status": status_name(status), "created_at": since, "updated_at": since, "image_id": image,
-        "member_id": project, "schema": "/v2/schemas/member", "member_type": "project",
-    })
-}
-
-/// IMS's ImageInfo; `member` is the caller's member status for an image shared with it,
-/// `None` for its own images.
-fn image_info(engine: &crate::engine::Engine, img: &Image, member: Option<ShareStatus>) -> Value {
-    use crate::engine::{EncryptionSpec, ImageKind, Visibility};
-    let owner = &engine.state().accounts[img.owner as usize].name;
-    let owner_project = gateway::project_id(engine, owner, img.region).unwrap_or_default();
-    let public = img.visibility == Visibility::Public;
-    let (visibility, imagetype) = match (member, public) {
-        (Some(_), _) => ("shared", "shared"),
-        (None, true) => ("public", "gold"),
-        (None, false) if !img.shares.is_empty() => ("private", "shared"),
-        (None, false) => ("private", "private"),
-    };
-    let status = match img.state_name(engine.now()) {
-        "available" => "active",
-        "creating" => "queued",
-        other => other,
-    };
-    let created = crate::clock::iso8601(img.created_at);
-    let mut info = json!({
-        "id": img.id, "name": img.name, "status": status, "visibility": visibility, "__imagetype": imagetype,
-        "owner": owner_project, "protected": false, "min_disk": 40, "min_ram": 0, "disk_format": "zvhd2",
-        "container_format": "bare", "virtual_env_type": "FusionCompute", "created_at": created,
-        "updated_at": created, "self": format!("/v2/images/{}", img.id), "file": format!("/v2/images/{}/file", img.id),
-        "schema": "/v2/schemas/image", "tags": [], "__os_type": "Linux", "__platform": "Ubuntu",
-        "__os_version": "Ubuntu 22.04 server 64bit", "__os_bit": "64", "__isregistered": "true",
-        "__image_size": "42949672960", "__image_source_type": "uds", "__description": img.description,
-        "__system_support_market": false, "enterprise_project_id": "0",
-        "__whole_image": if img.kind == ImageKind::FullServer { "true" } else { "false" },
-    });
-    if img.encryption != EncryptionSpec::None {
-        info["__system_encrypted"] = json!("1");
-        if let Some(key) = &img.key {
-            info["__system__cmkid"] = json!(key);
-        }
-    }
-    info
-}
-
-/// `04-Jun-2015 18:11:06:586`, the time format of IMS jobs.
-fn huawei_time(secs: u64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let iso = crate::clock::iso8601(secs);
-    let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    format!("{}-{}-{} {}:000", &iso[8..10], MONTHS[month - 1], &iso[0..4], &iso[11..19])
-}
-
 // ----- query strings -----------------------------------------------------------------------
 
 /// A decoded query (the last of repeated keys wins, except for link building).
-struct Query {
+pub(super) struct Query {
     pairs: Vec<(String, String)>,
 }
 
@@ -964,7 +606,7 @@ const FILTERS: &[&str] = &[
 ];
 
 impl Query {
-    fn parse(raw: &str) -> Query {
+    pub(super) fn parse(raw: &str) -> Query {
         let pairs = raw
             .split('&')
             .filter(|p| !p.is_empty())
@@ -976,12 +618,12 @@ impl Query {
         Query { pairs }
     }
 
-    fn get(&self, key: &str) -> Option<&str> {
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
         self.pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// Whether an ImageInfo passes the equality filters and tags.
-    fn matches(&self, info: &Value) -> bool {
+    pub(super) fn matches(&self, info: &Value) -> bool {
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -993,7 +635,7 @@ impl Query {
     }
 
     /// A listing link with this query, the marker replaced.
-    fn link(&self, path: &str, marker: Option<&str>) -> String {
+    pub(super) fn link(&self, path: &str, marker: Option<&str>) -> String {
         let mut parts: Vec<String> = self
             .pairs
             .iter()
@@ -1009,7 +651,7 @@ impl Query {
 
 /// The page of `ids` after `marker`, at most `limit` long: (start, end, more follow).
 /// `None` for a bad limit or an unknown marker.
-fn page(ids: &[&str], q: &Query, default_limit: usize) -> Option<(usize, usize, bool)> {
+pub(super) fn page(ids: &[&str], q: &Query, default_limit: usize) -> Option<(usize, usize, bool)> {
     let limit = match q.get("limit") {
         None => default_limit,
         Some(l) => l.parse::<usize>().ok().filter(|&n| n > 0)?.min(MAX_LIMIT),
@@ -1022,96 +664,12 @@ fn page(ids: &[&str], q: &Query, default_limit: usize) -> Option<(usize, usize, 
     Some((start, end, end < ids.len()))
 }
 
-// ----- jobs --------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum JobKind {
-    Add,
-    Delete,
-    Accept,
-    Reject,
-    Copy,
-    CopyInRegion,
-}
-
-impl JobKind {
-    fn job_type(self) -> &'static str {
-        match self {
-            JobKind::Add => "batchAddMembers",
-            JobKind::Delete => "batchDeleteMembers",
-            JobKind::Accept | JobKind::Reject => "batchUpdateMembers",
-            JobKind::Copy => "copyImageCrossRegion",
-            JobKind::CopyInRegion => "copyImageInRegion",
-        }
-    }
-
-    fn action(self) -> Action {
-        match self {
-            JobKind::Add => Action::Share,
-            JobKind::Delete => Action::CancelShare,
-            JobKind::Accept => Action::Accept,
-            JobKind::Reject => Action::Reject,
-            JobKind::Copy | JobKind::CopyInRegion => Action::Copy,
-        }
-    }
-}
-
-/// What a job did: by whom (account and region index), when, on which images (indices into
-/// the state) for which members (account indices), and the refusal when it failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Job {
-    kind: JobKind,
-    /// The request that made it, so two jobs never share an ID.
-    seq: u64,
-    creator: u32,
-    region: usize,
-    at: u64,
-    images: Vec<u32>,
-    members: Vec<u32>,
-    failure: Option<(K, Option<&'static str>)>,
-}
-
-/// Where jobs are kept: beside the engine in the endpoint, under 32-hex IDs as IMS hands out,
-/// at most `CAPACITY` of them (the oldest go first). A reset or a state load forgets them.
-mod jobs {
-    use std::collections::{HashMap, VecDeque};
-
-    use super::Job;
-    use crate::wire::Endpoint;
-
-    const CAPACITY: usize = 1000;
-
-    #[derive(Default)]
-    pub(super) struct Jobs {
-        order: VecDeque<String>,
-        by_id: HashMap<String, Job>,
-    }
-
-    pub(super) fn record(ep: &mut Endpoint, job: &Job) -> String {
-        let seed = format!("{:?}", (job.seq, job.creator, job.region, job.at));
-        let id = crate::ids::hex32(crate::ids::stable_hash(&["huawei-ims", "job", &seed]));
-        let jobs = ep.extension::<Jobs>();
-        if jobs.order.len() == CAPACITY
-            && let Some(old) = jobs.order.pop_front()
-        {
-            jobs.by_id.remove(&old);
-        }
-        jobs.order.push_back(id.clone());
-        jobs.by_id.insert(id.clone(), job.clone());
-        id
-    }
-
-    /// The job with this ID, if this endpoint handed it out and still keeps it.
-    pub(super) fn lookup(ep: &Endpoint, id: &str) -> Option<Job> {
-        ep.extension_ref::<Jobs>()?.by_id.get(id).cloned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::jobs::{self, Job, JobKind, huawei_time};
     use super::*;
     use crate::clock::EPOCH_START;
-    use crate::engine::{Engine, NewImage, Request};
+    use crate::engine::{Engine, NewImage, Output, Request};
     use crate::providers::Provider;
     use crate::wire::KeyStore;
 
@@ -1685,6 +1243,7 @@ mod tests {
             at: NOW,
             images: vec![0],
             members: vec![1, 2],
+            servers: Vec::new(),
             failure: Some((K::RecipientInOtherRegion, Some("HI-SAME-REGION"))),
         };
         let mut ep = t.ep;
@@ -1729,6 +1288,17 @@ mod tests {
             ("POST", "/v1/cloudimages/i/copy", "CopyImageInRegion"),
             ("GET", "/v1/cloudimages/quota", "ShowImageQuota"),
             ("GET", "/v3/projects", "KeystoneListProjects"),
+            ("POST", "/v2/cloudimages/action", "CreateImage"),
+            ("POST", "/v1/p/cloudservers", "CreatePostPaidServers"),
+            ("POST", "/v1.1/p/cloudservers", "CreateServers"),
+            ("GET", "/v1/p/cloudservers/s", "ShowServer"),
+            ("GET", "/v1/p/cloudservers/detail", "ListServersDetails"),
+            ("POST", "/v1/p/cloudservers/delete", "DeleteServers"),
+            ("POST", "/v2/p/cloudservers/s/reinstallos", "ReinstallServerWithCloudInit"),
+            ("POST", "/v2/p/cloudservers/s/changeos", "ChangeServerOsWithCloudInit"),
+            ("POST", "/v1.0/p/kms/create-grant", "CreateGrant"),
+            ("POST", "/v1.0/p/kms/list-grants", "ListGrants"),
+            ("POST", "/v1.0/p/kms/revoke-grant", "CancelGrant"),
         ];
         for (m, path, api) in cases {
             assert_eq!(Route::parse(m, path).map(|r| r.api()), Some(api), "{m} {path}");
@@ -1737,5 +1307,303 @@ mod tests {
             Route::parse("GET", "/v1/%7Bproject_id%7D/jobs/j").and_then(|r| r.project().map(str::to_string)),
             Some("{project_id}".into())
         );
+    }
+
+    // ----- ECS, IMS CreateImage, KMS ---------------------------------------------------------
+
+    fn kms_code(r: &HttpResponse) -> String {
+        r.json_body().and_then(|b| b["error"]["error_code"].as_str().map(str::to_string)).unwrap_or_else(|| text(r))
+    }
+
+    impl T {
+        /// A call that answers a job; returns the job as its creator sees it (the call's
+        /// project is `who`'s home project).
+        fn job_of(&mut self, who: &str, method: &str, target: &str, body: &str) -> (Value, Value) {
+            let resp = self.call(who, method, target, body);
+            assert_eq!(resp.status, 200, "{}", text(&resp));
+            let answer = resp.json_body().unwrap();
+            let id = answer["job_id"].as_str().unwrap().to_string();
+            let pid = self.pid(who, HOME);
+            let job = self.call(who, "GET", &format!("/v1/{pid}/jobs/{id}"), "");
+            assert_eq!(job.status, 200, "{}", text(&job));
+            (answer, job.json_body().unwrap())
+        }
+
+        fn launch(&mut self, who: &str, image: &str) -> (Value, Value) {
+            let pid = self.pid(who, HOME);
+            let body = json!({ "server": { "imageRef": image, "flavorRef": "s6.small.1", "name": "vm" } });
+            self.job_of(who, "POST", &format!("/v1/{pid}/cloudservers"), &body.to_string())
+        }
+
+        fn domain(&self, who: &str) -> String {
+            self.ep.engine().identity_of(who, crate::rules::IdentityKind::DomainId, "cn-north-4").unwrap()
+        }
+    }
+
+    #[test]
+    fn ecs_servers_and_images_from_them_follow_the_share() {
+        let mut t = world(0);
+        let (owner, alice, bob) = (t.pid("owner", HOME), t.pid("alice", HOME), t.pid("bob", HOME));
+        // The owner makes a server from its image, then an image from the server.
+        let (answer, job) = t.launch("owner", &t.image.clone());
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("createServer")));
+        let server = answer["serverIds"][0].as_str().unwrap().to_string();
+        assert_eq!(job["entities"]["server_id"], server.as_str());
+        assert_eq!(job["entities"]["sub_jobs"][0]["entities"]["server_id"], server.as_str());
+        let body = json!({ "name": "golden", "instance_id": server, "description": "from a server" }).to_string();
+        let (_, job) = t.job_of("owner", "POST", "/v2/cloudimages/action", &body);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let img = job["entities"]["image_id"].as_str().unwrap().to_string();
+        let shown = t.call("owner", "GET", &format!("/v2/images/{img}"), "");
+        assert_eq!(shown.json_body().unwrap()["name"], "golden", "{}", text(&shown));
+        // Someone else's server, no server, an import from OBS.
+        let r = t.call("alice", "POST", "/v2/cloudimages/action", &body);
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0005".into()));
+        let r = t.call("owner", "POST", "/v2/cloudimages/action", "{\"name\": \"x\"}");
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0012".into()));
+        let r = t.call("owner", "POST", "/v2/cloudimages/action", "{\"name\": \"x\", \"image_url\": \"b:f\"}");
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0105".into()));
+
+        // Shared but pending: the recipient's create-server job fails (HI-ACCEPT).
+        assert_eq!(t.share(&img, std::slice::from_ref(&alice))["status"], "SUCCESS");
+        let (answer, job) = t.launch("alice", &img);
+        assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("FAIL"), Some("IMG.0046")), "{job}");
+        assert_eq!(answer["serverIds"], json!([]));
+        let accept = json!({ "images": [img], "project_id": alice, "status": "accepted" }).to_string();
+        t.job("alice", &alice, "PUT", "/v1/cloudimages/members", &accept);
+        let (answer, job) = t.launch("alice", &img);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let vm = answer["serverIds"][0].as_str().unwrap().to_string();
+        // CreateServers (v1.1) too; a stranger's launch fails.
+        let v11 = json!({ "server": { "imageRef": img, "flavorRef": "f", "count": 1 } }).to_string();
+        let (_, job) = t.job_of("alice", "POST", &format!("/v1.1/{alice}/cloudservers"), &v11);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let (_, job) = t.launch("bob", &img);
+        assert_eq!(job["status"], "FAIL", "{job}");
+        assert!(job["error_code"].as_str().is_some_and(|c| c.starts_with("IMG.")), "{job}");
+
+        // After the owner cancels, reinstall and change OS fail; the server stays.
+        let delete = json!({ "images": [img], "projects": [alice] }).to_string();
+        t.job("owner", &owner, "DELETE", "/v1/cloudimages/members", &delete);
+        let reinstall = json!({ "os-reinstall": { "adminpass": "P@ss", "mode": "withStopServer" } }).to_string();
+        let (_, job) = t.job_of("alice", "POST", &format!("/v2/{alice}/cloudservers/{vm}/reinstallos"), &reinstall);
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("FAIL"), Some("reinstallServerOS")));
+        let change = json!({ "os-change": { "adminpass": "P@ss", "imageid": img } }).to_string();
+        let (_, job) = t.job_of("alice", "POST", &format!("/v2/{alice}/cloudservers/{vm}/changeos"), &change);
+        assert_eq!(job["status"], "FAIL", "{job}");
+        let shown = t.call("alice", "GET", &format!("/v1/{alice}/cloudservers/{vm}"), "");
+        assert_eq!(shown.status, 200, "{}", text(&shown));
+        let detail = shown.json_body().unwrap();
+        assert_eq!(
+            (detail["server"]["id"].as_str(), detail["server"]["image"]["id"].as_str()),
+            (Some(vm.as_str()), Some(img.as_str()))
+        );
+        assert_eq!(detail["server"]["status"], "ACTIVE");
+        // The owner's change-OS to its own image works.
+        let own = json!({ "os-change": { "imageid": t.image } }).to_string();
+        let (_, job) = t.job_of("owner", "POST", &format!("/v2/{owner}/cloudservers/{server}/changeos"), &own);
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+
+        // Servers that are not the caller's, not in the region, unknown: 404 Ecs.0114.
+        for (who, target) in
+            [("bob", format!("/v1/{bob}/cloudservers/{vm}")), ("alice", format!("/v1/{alice}/cloudservers/nope"))]
+        {
+            let r = t.call(who, "GET", &target, "");
+            assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()), "{target}");
+        }
+        let away = t.pid("alice", AWAY);
+        let r = t.call_in("alice", &away, "GET", &format!("/v1/{away}/cloudservers/{vm}"), "");
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        let r = t.call_in("alice", &away, "POST", &format!("/v2/{away}/cloudservers/{vm}/reinstallos"), &reinstall);
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        let r = t.call("bob", "POST", &format!("/v2/{bob}/cloudservers/{vm}/reinstallos"), &reinstall);
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        // Another account's project in the path.
+        let r = t.call("bob", "GET", &format!("/v1/{alice}/cloudservers/{vm}"), "");
+        assert_eq!((r.status, ims_code(&r)), (403, "Ecs.0003".into()));
+        // List, delete, and the deleted server is gone.
+        let list = t.call("alice", "GET", &format!("/v1/{alice}/cloudservers/detail"), "").json_body().unwrap();
+        assert_eq!(list["count"], 2, "{list}");
+        let del = json!({ "servers": [{ "id": vm }], "delete_volume": true }).to_string();
+        let r = t.call("bob", "POST", &format!("/v1/{bob}/cloudservers/delete"), &del);
+        assert_eq!((r.status, ims_code(&r)), (404, "Ecs.0114".into()));
+        let (_, job) = t.job_of("alice", "POST", &format!("/v1/{alice}/cloudservers/delete"), &del);
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("deleteServer")));
+        let r = t.call("alice", "GET", &format!("/v1/{alice}/cloudservers/{vm}"), "");
+        assert_eq!(r.status, 404);
+        // A dry run checks without launching.
+        let dry = json!({ "dry_run": true, "server": { "imageRef": img } }).to_string();
+        let r = t.call("bob", "POST", &format!("/v1/{bob}/cloudservers"), &dry);
+        assert!(r.status >= 400 && ims_code(&r).starts_with("IMG."), "{}", text(&r));
+        let dry = json!({ "dry_run": true, "server": { "imageRef": t.image } }).to_string();
+        let r = t.call("owner", "POST", &format!("/v1/{owner}/cloudservers"), &dry);
+        assert_eq!(r.status, 202, "{}", text(&r));
+        let quota = t.call("owner", "GET", "/v1/cloudimages/quota", "");
+        assert_eq!(quota.status, 200);
+    }
+
+    #[test]
+    fn kms_grants_decide_an_encrypted_images_use() {
+        use crate::engine::EncryptionSpec;
+        let mut t = world(0);
+        let (owner, alice) = (t.pid("owner", HOME), t.pid("alice", HOME));
+        let new = NewImage {
+            name: "secret".into(),
+            region: "home".into(),
+            encryption: EncryptionSpec::CustomKey,
+            ..Default::default()
+        };
+        let Ok(Output::ImageCreated { image: img, .. }) = t.ep.apply("owner", None, Operation::CreateImage(new)) else {
+            panic!("image")
+        };
+        // The image names its key by a KMS key ID.
+        let info = t.call("owner", "GET", &format!("/v2/images/{img}"), "").json_body().unwrap();
+        let key = info["__system__cmkid"].as_str().unwrap().to_string();
+        assert!(super::super::kms_is_key_id(&key), "{key}");
+        assert_eq!(info["__system_encrypted"], "1");
+        let domain = t.domain("alice");
+        let grant = |key: &str, grantee: &str| {
+            json!({ "key_id": key, "grantee_principal": grantee, "grantee_principal_type": "domain",
+                    "operations": ["describe-key", "decrypt-datakey"] })
+            .to_string()
+        };
+        let create = format!("/v1.0/{owner}/kms/create-grant");
+        let list = format!("/v1.0/{owner}/kms/list-grants");
+        let revoke = format!("/v1.0/{owner}/kms/revoke-grant");
+        // Not granted: the share is refused by its job (HI-ENCRYPTED-KEY).
+        assert_eq!(t.share(&img, std::slice::from_ref(&alice))["error_code"], "IMG.0099");
+        let r = t.call("owner", "POST", &create, &grant(&key, &domain));
+        assert_eq!(r.status, 200, "{}", text(&r));
+        let grant_id = r.json_body().unwrap()["grant_id"].as_str().unwrap().to_string();
+        assert_eq!(grant_id.len(), 64);
+        let listed = t.call("owner", "POST", &list, &json!({ "key_id": key }).to_string()).json_body().unwrap();
+        assert_eq!((listed["total"].as_u64(), listed["truncated"].as_str()), (Some(1), Some("false")), "{listed}");
+        assert_eq!(listed["grants"][0]["grantee_principal"], domain.as_str());
+        assert_eq!(listed["grants"][0]["grant_id"], grant_id.as_str());
+        assert_eq!(t.share(&img, std::slice::from_ref(&alice))["status"], "SUCCESS");
+        let accept = json!({ "images": [img], "project_id": alice, "status": "accepted" }).to_string();
+        t.job("alice", &alice, "PUT", "/v1/cloudimages/members", &accept);
+        assert_eq!(t.launch("alice", &img).1["status"], "SUCCESS");
+        // Only the key's owner grants; others get KMS.0205.
+        let r = t.call("alice", "POST", &format!("/v1.0/{alice}/kms/create-grant"), &grant(&key, &t.domain("bob")));
+        assert_eq!((r.status, kms_code(&r)), (400, "KMS.0205".into()));
+        assert_eq!(r.header("x-sharesim-rule"), Some("HI-OWNER"));
+        // Revoked: the recipient's launch fails (HI-KEY-REVOKE) and the grant is gone.
+        let body = json!({ "key_id": key, "grant_id": grant_id }).to_string();
+        let r = t.call("owner", "POST", &revoke, &body);
+        assert_eq!((r.status, r.json_body()), (200, Some(json!({}))));
+        let (_, job) = t.launch("alice", &img);
+        assert_eq!((job["status"].as_str(), job["error_code"].as_str()), (Some("FAIL"), Some("IMG.0099")));
+        let listed = t.call("owner", "POST", &list, &json!({ "key_id": key }).to_string()).json_body().unwrap();
+        assert_eq!(listed["total"], 0);
+
+        // Bad input, all in KMS's format.
+        let other = t.pid("alice", HOME);
+        let cases = [
+            (create.clone(), grant("key-0123", &domain), "KMS.0205"),
+            (create.clone(), grant("00000000-0000-4000-8000-000000000000", &domain), "KMS.0205"),
+            (create.clone(), grant(&key, "not-a-domain!"), "KMS.0206"),
+            (create.clone(), grant(&key, "00000000000000000000000000000000"), "KMS.0206"),
+            (
+                create.clone(),
+                json!({ "key_id": key, "grantee_principal": domain, "operations": ["describe-key"] }).to_string(),
+                "KMS.0206",
+            ),
+            (
+                create.clone(),
+                json!({ "key_id": key, "grantee_principal": domain, "grantee_principal_type": "domain",
+                        "operations": ["create-grant"] })
+                .to_string(),
+                "KMS.0204",
+            ),
+            (create.clone(), String::new(), "KMS.0204"),
+            (create.clone(), "{\"key_id\": 1}".into(), "KMS.0204"),
+            (revoke.clone(), json!({ "key_id": key, "grant_id": "zz" }).to_string(), "KMS.0207"),
+            (revoke.clone(), json!({ "key_id": key, "grant_id": "0".repeat(64) }).to_string(), "KMS.0208"),
+            (list.clone(), json!({ "key_id": key, "limit": "0" }).to_string(), "KMS.0204"),
+            (list.clone(), json!({ "key_id": key, "marker": "x" }).to_string(), "KMS.0204"),
+        ];
+        for (target, body, code) in cases {
+            let r = t.call("owner", "POST", &target, &body);
+            assert_eq!((r.status, kms_code(&r)), (400, code.to_string()), "{target} {body}");
+        }
+        let wrong_key_half = format!("{}{}", "0".repeat(32), domain);
+        let r = t.call("owner", "POST", &revoke, &json!({ "key_id": key, "grant_id": wrong_key_half }).to_string());
+        assert_eq!(kms_code(&r), "KMS.0208");
+        let r =
+            t.call("owner", "POST", &format!("/v1.0/{other}/kms/list-grants"), &json!({ "key_id": key }).to_string());
+        assert_eq!((r.status, kms_code(&r)), (403, "KMS.0203".into()));
+        // The key lives in its region: the owner's other-region project does not have it.
+        let away = t.pid("owner", AWAY);
+        let r = t.call_in(
+            "owner",
+            &away,
+            "POST",
+            &format!("/v1.0/{away}/kms/list-grants"),
+            &json!({ "key_id": key }).to_string(),
+        );
+        assert_eq!((r.status, kms_code(&r)), (400, "KMS.0205".into()));
+        // Unknown KMS paths are the gateway's.
+        let r = t.call("owner", "POST", &format!("/v1.0/{owner}/kms/retire-everything"), "{}");
+        assert_eq!((r.status, gateway_code(&r)), (404, "APIGW.0101".into()));
+    }
+
+    #[test]
+    fn ecs_and_kms_refuse_hostile_bodies_in_their_own_format() {
+        let mut t = world(0);
+        let img = t.image.clone();
+        let owner = t.pid("owner", HOME);
+        let (_, job) = t.launch("owner", &img);
+        let vm = job["entities"]["server_id"].as_str().unwrap().to_string();
+        let bodies = [
+            "",
+            "null",
+            "[]",
+            "42",
+            "{}",
+            "{\"server\": 1}",
+            "{\"server\": {}}",
+            "{\"server\": {\"imageRef\": 5}}",
+            "{\"server\": {\"imageRef\": \"x\", \"count\": 0}}",
+            "{\"server\": {\"imageRef\": \"x\", \"count\": 99999}}",
+            "{\"servers\": []}",
+            "{\"servers\": [{}]}",
+            "{\"os-change\": {}}",
+            "{\"os-reinstall\": {\"mode\": \"now\"}}",
+            "{\"os-change\": {\"imageid\": \"\"}}",
+            "{\"key_id\": null}",
+            "{\"operations\": \"x\"}",
+            "\u{0}\u{ff}",
+        ];
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let targets = [
+            (format!("/v1/{owner}/cloudservers"), "Ecs."),
+            (format!("/v1.1/{owner}/cloudservers"), "Ecs."),
+            (format!("/v1/{owner}/cloudservers/delete"), "Ecs."),
+            (format!("/v2/{owner}/cloudservers/{vm}/reinstallos"), "Ecs."),
+            (format!("/v2/{owner}/cloudservers/{vm}/changeos"), "Ecs."),
+            ("/v2/cloudimages/action".to_string(), "IMG."),
+            (format!("/v1.0/{owner}/kms/create-grant"), "KMS."),
+            (format!("/v1.0/{owner}/kms/list-grants"), "KMS."),
+            (format!("/v1.0/{owner}/kms/revoke-grant"), "KMS."),
+        ];
+        for (target, prefix) in &targets {
+            for body in bodies.iter().copied().chain([deep.as_str()]) {
+                let r = t.call("owner", "POST", target, body);
+                assert!((200..500).contains(&r.status), "{target} {body:.40}: {}", text(&r));
+                if r.status >= 400 {
+                    let b = r.json_body().unwrap_or_else(|| panic!("{target}: {}", text(&r)));
+                    let code = b["error"]["code"].as_str().or_else(|| b["error"]["error_code"].as_str());
+                    assert!(code.is_some_and(|c| c.starts_with(prefix)), "{target} {body:.40}: {}", text(&r));
+                }
+            }
+        }
+        // Wrong methods on the new paths are unknown routes.
+        for (m, target) in
+            [("GET", format!("/v1.0/{owner}/kms/create-grant")), ("DELETE", format!("/v1/{owner}/cloudservers"))]
+        {
+            let r = t.call("owner", m, &target, "");
+            assert_eq!((r.status, gateway_code(&r)), (404, "APIGW.0101".into()), "{m} {target}");
+        }
     }
 }

@@ -5,10 +5,14 @@
 //! request names the actor's project in the call's region. Member operations are jobs: the
 //! batch call answers `{"job_id"}` and a refusal that concerns the members is only in the job's
 //! result, so the client queries the job as the SDK scripts do.
+//!
+//! Launches, OS reinstalls and changes, server listings and deletions go through ECS's API
+//! (huaweicloudsdkecs), images from a server through IMS's CreateImage, and key grants through
+//! KMS (huaweicloudsdkkms), all on the same listener; ECS's and IMS's calls are jobs too.
 
 use serde_json::{Value, json};
 
-use crate::engine::{Action, Operation, Request, ShareOptions};
+use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, ShareOptions, Visibility};
 use crate::providers::huawei_gateway::{seen_error, signed_request};
 use crate::rules::IdentityKind;
 use crate::wire::call::{Caller, SeenError, Sent, Transport};
@@ -18,12 +22,7 @@ use crate::wire::{HttpResponse, codec};
 /// through the admin route (see `scenario::via_http::not_carried`).
 pub const NOT_CARRIED: &[(Action, &str)] = &[
     (Action::SetVisibility, "IMS has no call that makes a private image public"),
-    (Action::CreateImage, "IMS images are made from ECS instances; sharesim serves no image creation"),
-    (Action::Launch, "launching is ECS's API, which sharesim does not serve"),
-    (Action::ReinitDisk, "reinstalling an OS is ECS's API, which sharesim does not serve"),
-    (Action::ReplaceSystemDisk, "changing an OS is ECS's API, which sharesim does not serve"),
-    (Action::AuthorizeKey, "key grants are KMS's API, which sharesim does not serve"),
-    (Action::RevokeKey, "key grants are KMS's API, which sharesim does not serve"),
+    (Action::StopInstance, "stopping servers is ECS's batch action API, which sharesim does not serve"),
     (Action::ListMyShared, "IMS lists no images by 'shared by me'; the adapter serves no such listing"),
 ];
 
@@ -98,10 +97,103 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             ("DELETE", format!("/v2/images/{}", codec::encode(image)), Some(json!({ "delete_backup": false })))
         }
         Operation::Quota => ("GET", "/v1/cloudimages/quota".to_string(), None),
+        Operation::CreateImage(new) => {
+            let Some(server) = &new.from else {
+                return Ok(Sent::Inexpressible {
+                    why: "IMS CreateImage makes an image from a server; the step names none",
+                });
+            };
+            if new.encryption != EncryptionSpec::None
+                || new.visibility != Visibility::Private
+                || new.kind != ImageKind::SystemDisk
+                || new.ready_after > 0
+            {
+                return Ok(Sent::Inexpressible {
+                    why: "IMS CreateImage from a server takes no encryption, visibility, kind or creation time",
+                });
+            }
+            // The image is made where the step says, by the project of that region.
+            let region = caller.directory.resolve_region(&new.region).unwrap_or(region);
+            let project = caller
+                .directory
+                .identity(caller.actor, IdentityKind::ProjectId, Some(region))
+                .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
+            let body = json!({ "name": new.name, "instance_id": server, "description": new.description });
+            return Call { caller, project }.job(transport, "POST", "/v2/cloudimages/action", &body);
+        }
+        Operation::Launch { image, product } => {
+            if *product != Product::Cvm {
+                return Ok(Sent::Inexpressible { why: "ECS has no Lighthouse: its servers are ECS servers" });
+            }
+            let body = json!({ "server": {
+                "imageRef": image, "flavorRef": "s6.small.1", "name": format!("{}-server", caller.actor),
+                "vpcid": "sharesim-vpc", "nics": [{ "subnet_id": "sharesim-subnet" }],
+                "root_volume": { "volumetype": "SSD" }, "count": 1,
+            } });
+            return call.job(transport, "POST", &format!("/v1/{project}/cloudservers"), &body);
+        }
+        Operation::ReinitDisk { instance } => {
+            let body = json!({ "os-reinstall": { "adminpass": ADMIN_PASS, "mode": "withStopServer" } });
+            let target = format!("/v2/{project}/cloudservers/{}/reinstallos", codec::encode(instance));
+            return call.job(transport, "POST", &target, &body);
+        }
+        Operation::ReplaceSystemDisk { instance, image } => {
+            let body = json!({ "os-change": { "adminpass": ADMIN_PASS, "imageid": image, "mode": "withStopServer" } });
+            let target = format!("/v2/{project}/cloudservers/{}/changeos", codec::encode(instance));
+            return call.job(transport, "POST", &target, &body);
+        }
+        Operation::ListInstances => ("GET", format!("/v1/{project}/cloudservers/detail"), None),
+        Operation::DeleteInstance { instance } => {
+            let body = json!({ "servers": [{ "id": instance }], "delete_publicip": false, "delete_volume": true });
+            return call.job(transport, "POST", &format!("/v1/{project}/cloudservers/delete"), &body);
+        }
+        Operation::AuthorizeKey { image, recipient } | Operation::RevokeKey { image, recipient } => {
+            let Some(key) = caller.directory.image(image).and_then(|i| i.key.clone()) else {
+                return Ok(Sent::Inexpressible { why: "KMS grants name a key; the image has no custom key" });
+            };
+            let Some(domain) = grantee(caller, image, recipient) else {
+                return Ok(Sent::Inexpressible {
+                    why: "KMS grants name an account (domain ID); the step names no project of the image's region",
+                });
+            };
+            if matches!(req.op, Operation::AuthorizeKey { .. }) {
+                let body = json!({
+                    "key_id": key, "grantee_principal": domain, "grantee_principal_type": "domain",
+                    "operations": ["describe-key", "create-datakey", "decrypt-datakey"],
+                });
+                ("POST", format!("/v1.0/{project}/kms/create-grant"), Some(body))
+            } else {
+                // A real client reads the grant ID from CreateGrant's answer or ListGrants; here
+                // it is a stable function of key and grantee (`kms::grant_id`), so the client
+                // derives it instead of keeping one.
+                let body = json!({ "key_id": key, "grant_id": super::kms::grant_id(&key, &domain) });
+                ("POST", format!("/v1.0/{project}/kms/revoke-grant"), Some(body))
+            }
+        }
+        Operation::ListKeyGrants { image } => {
+            let Some(key) = caller.directory.image(image).and_then(|i| i.key.clone()) else {
+                return Ok(Sent::Inexpressible { why: "KMS grants name a key; the image has no custom key" });
+            };
+            ("POST", format!("/v1.0/{project}/kms/list-grants"), Some(json!({ "key_id": key })))
+        }
         _ => return Ok(Sent::NoApi),
     };
     let resp = call.send(transport, method, &target, body.as_ref())?;
     Ok(Sent::Api { error: seen_error(&resp)? })
+}
+
+/// The password a reinstall or OS change sets (ECS requires a password or a key pair).
+const ADMIN_PASS: &str = "Sharesim@2026";
+
+/// The domain ID of the account whose project in the image's region `recipient` is: KMS
+/// grants to the account, the engine names the recipient by that project.
+fn grantee(caller: &Caller<'_>, image: &str, recipient: &str) -> Option<String> {
+    let region = caller.directory.image(image)?.region;
+    let (name, id) = caller.directory.account_of(recipient.trim())?;
+    if id.kind != IdentityKind::ProjectId || id.region != Some(region) {
+        return None;
+    }
+    caller.directory.identity(name, IdentityKind::DomainId, None).map(str::to_string)
 }
 
 /// One step's calls: who signs, and the project they act in.
@@ -265,5 +357,101 @@ mod tests {
         assert_eq!(t.sent[0].target, format!("/v1/cloudimages/{img}/cross_region_copy"));
         assert_eq!(body(&t.sent[0])["region"], "cn-east-3");
         assert_eq!(t.ep.engine().state().images.len(), 3);
+    }
+
+    fn launched(t: &mut Wire, actor: &str, image: &str) -> String {
+        let op = Operation::Launch { image: image.into(), product: Product::Cvm };
+        assert_eq!(perform_as(t, actor, 0, op), Sent::Api { error: None });
+        let state = t.ep.engine().state();
+        state.instances.last().map(|i| i.id.clone()).expect("a server was made")
+    }
+
+    #[test]
+    fn servers_and_images_from_them_go_through_ecs_and_ims() {
+        let (mut t, _, img) = world();
+        let owner = pid(&t, "owner", 0);
+        let vm = launched(&mut t, "owner", &img);
+        let [create, job] = t.sent.as_slice() else { panic!("{:?}", t.sent) };
+        assert_eq!(create.target, format!("/v1/{owner}/cloudservers"));
+        assert_eq!(body(create)["server"]["imageRef"], img.as_str());
+        assert!(job.target.starts_with(&format!("/v1/{owner}/jobs/")), "{}", job.target);
+        let reinit = Operation::ReinitDisk { instance: vm.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, reinit), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v2/{owner}/cloudservers/{vm}/reinstallos"));
+        let change = Operation::ReplaceSystemDisk { instance: vm.clone(), image: img.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, change), Sent::Api { error: None });
+        assert_eq!(body(&t.sent[0])["os-change"]["imageid"], img.as_str());
+        // An image from the server: IMS CreateImage, then its job.
+        let new = crate::engine::NewImage {
+            name: "golden".into(),
+            region: "home".into(),
+            from: Some(vm.clone()),
+            ..Default::default()
+        };
+        assert_eq!(perform_as(&mut t, "owner", 0, Operation::CreateImage(new.clone())), Sent::Api { error: None });
+        assert_eq!(
+            (t.sent[0].target.as_str(), body(&t.sent[0])["instance_id"].as_str()),
+            ("/v2/cloudimages/action", Some(vm.as_str()))
+        );
+        // Someone else's server: the IMS refusal, at once.
+        let sent = perform_as(&mut t, "alice", 0, Operation::CreateImage(new.clone()));
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "IMG.0005".into(), status: Some(400) }) });
+        // A stranger's launch: the job fails.
+        let op = Operation::Launch { image: img.clone(), product: Product::Cvm };
+        let Sent::Api { error: Some(e) } = perform_as(&mut t, "bob", 0, op) else { panic!("refused") };
+        assert_eq!(e.status, None, "reported by the job: {e:?}");
+        // What ECS/IMS cannot say.
+        let none = crate::engine::NewImage { from: None, ..new };
+        assert!(matches!(perform_as(&mut t, "owner", 0, Operation::CreateImage(none)), Sent::Inexpressible { .. }));
+        let lh = Operation::Launch { image: img.clone(), product: Product::Lighthouse };
+        assert!(matches!(perform_as(&mut t, "owner", 0, lh), Sent::Inexpressible { .. }));
+        // Listing and deleting.
+        assert_eq!(perform_as(&mut t, "owner", 0, Operation::ListInstances), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1/{owner}/cloudservers/detail"));
+        let delete = Operation::DeleteInstance { instance: vm.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, delete.clone()), Sent::Api { error: None });
+        let sent = perform_as(&mut t, "owner", 0, delete);
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "Ecs.0114".into(), status: Some(404) }) });
+    }
+
+    #[test]
+    fn key_grants_go_through_kms_by_the_recipients_domain() {
+        let (mut t, _, plain) = world();
+        let new = crate::engine::NewImage {
+            name: "secret".into(),
+            region: "home".into(),
+            encryption: EncryptionSpec::CustomKey,
+            ..Default::default()
+        };
+        let mut engine = t.ep.engine().clone();
+        let Ok(crate::engine::Output::ImageCreated { image, .. }) =
+            engine.apply(&Request::new("owner", Operation::CreateImage(new)))
+        else {
+            panic!("image")
+        };
+        t.ep.replace_engine(engine);
+        let (owner, alice) = (pid(&t, "owner", 0), pid(&t, "alice", 0));
+        let domain = t.ep.engine().identity_of("alice", IdentityKind::DomainId, "home").unwrap();
+        let grant = Operation::AuthorizeKey { image: image.clone(), recipient: alice.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, grant), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1.0/{owner}/kms/create-grant"));
+        assert_eq!(body(&t.sent[0])["grantee_principal"], domain.as_str());
+        assert_eq!(t.ep.engine().state().key_grants.len(), 1);
+        let listed = Operation::ListKeyGrants { image: image.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, listed), Sent::Api { error: None });
+        // Alice is not the key's owner: KMS's refusal.
+        let by_alice = Operation::AuthorizeKey { image: image.clone(), recipient: pid(&t, "bob", 0) };
+        let sent = perform_as(&mut t, "alice", 0, by_alice);
+        assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "KMS.0205".into(), status: Some(400) }) });
+        let revoke = Operation::RevokeKey { image: image.clone(), recipient: alice.clone() };
+        assert_eq!(perform_as(&mut t, "owner", 0, revoke), Sent::Api { error: None });
+        assert_eq!(t.sent[0].target, format!("/v1.0/{owner}/kms/revoke-grant"));
+        assert!(t.ep.engine().state().key_grants.is_empty(), "the grant was revoked");
+        // No key, or a recipient KMS cannot name: inexpressible, nothing sent.
+        let no_key = Operation::AuthorizeKey { image: plain, recipient: alice };
+        assert!(matches!(perform_as(&mut t, "owner", 0, no_key), Sent::Inexpressible { .. }));
+        let far = Operation::AuthorizeKey { image, recipient: pid(&t, "alice", 1) };
+        assert!(matches!(perform_as(&mut t, "owner", 0, far), Sent::Inexpressible { .. }));
+        assert!(t.sent.is_empty());
     }
 }

@@ -19,8 +19,30 @@ const FORMAT: WireError = e("IMG.0001", "The request message format is invalid."
 const UNSUPPORTED: WireError = e("IMG.0105", "The operation is not supported.")
     .inferred("no reference gives a code for an operation IMS does not offer; IMG.0105's wording fits");
 
+/// The calls KMS serves.
+macro_rules! KEY_CALLS {
+    () => {
+        Action::AuthorizeKey | Action::RevokeKey | Action::ListKeyGrants
+    };
+}
+
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        // KMS's grant calls name a key: one that is not the caller's own is a key its project
+        // does not have. The code is documented, its use for these refusals is inferred.
+        (K::NotOwner | K::PermissionDenied | K::ReshareForbidden | K::NotFound, KEY_CALLS!()) => {
+            WireError::new(400, "KMS.0205", "Invalid key ID.")
+                .inferred("KMS answers a key the caller's project does not have as an invalid key ID")
+        }
+        (
+            K::InvalidRecipient | K::RecipientNotAccount | K::RecipientNotFound | K::RecipientInOtherRegion,
+            KEY_CALLS!(),
+        ) => WireError::new(400, "KMS.0206", "Invalid user ID.")
+            .inferred("the message is KMS's documented grant message; its code number is not published"),
+        // IMS CreateImage names a server that is not the caller's (IMS error-code table).
+        (K::InstanceNotFound, Action::CreateImage) => e("IMG.0005", "The ECS does not exist."),
+        // ECS refusals about the image (launch, reinstall, change OS) end the ECS job FAIL with
+        // these IMS codes (instances.md §4.4 gives no ECS code for them; inferred there).
         (K::InstanceNotFound, _) => WireError::new(404, "Ecs.0114", "The ECS does not exist."),
         // Glance-compatible routes say 404 Not Found; the IMS extension APIs say IMG.0027.
         (K::NotFound, Action::Describe | Action::Delete) => WireError::new(404, "IMG.0027", NO_IMAGE),

@@ -1,7 +1,9 @@
 //! Huawei account and resource IDs. An account (domain) has one project per region, and IMS names
 //! share recipients by project ID: 32 lowercase hex digits, the same shape as the domain ID, so a
 //! domain ID or the project ID of another region is the usual mistake. The account name is the
-//! login name and names no recipient. Image and ECS server IDs are UUIDs.
+//! login name and names no recipient. Image and ECS server IDs are UUIDs, and so are KMS key IDs
+//! (`^[0-9a-z]{8}-…-[0-9a-z]{12}$`, instances.md §4.3), which an encrypted image shows as
+//! `__system__cmkid`.
 
 use crate::ids::{hex32, uuid};
 use crate::providers::{Identity, RegionMap, identity_hash};
@@ -35,5 +37,9 @@ pub fn image_id(h: u64, _owner: &str, _name: &str) -> String {
 }
 
 pub fn instance_id(h: u64) -> String {
+    uuid(h)
+}
+
+pub fn key_id(h: u64) -> String {
     uuid(h)
 }
