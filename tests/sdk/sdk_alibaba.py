@@ -18,6 +18,8 @@ from aliyunsdkecs.request.v20140526 import (
     DescribeImageSharePermissionRequest,
     DescribeImagesRequest,
     ModifyImageSharePermissionRequest,
+    ReInitDiskRequest,
+    ReplaceSystemDiskRequest,
     RunInstancesRequest,
 )
 
@@ -81,6 +83,13 @@ class Tea:
         r = self.c.run_instances(m.RunInstancesRequest(region_id=self.region, image_id=image, instance_type="ecs.g7.large", amount=1))
         return r.body.instance_id_sets.instance_id_set[0]
 
+    # The tea SDK sends these without RegionId: ECS takes the region from the instance or disk.
+    def replace(self, instance, image):
+        return self.c.replace_system_disk(m.ReplaceSystemDiskRequest(instance_id=instance, image_id=image, password="Sharesim-1234")).body.disk_id
+
+    def reinit(self, disk):
+        self.c.re_init_disk(m.ReInitDiskRequest(disk_id=disk, password="Sharesim-1234"))
+
 
 class Core:
     """The core SDK (aliyun-python-sdk-core + aliyun-python-sdk-ecs), RPC v1."""
@@ -135,6 +144,19 @@ class Core:
         r.set_Amount(1)
         return self._do(r)["InstanceIdSets"]["InstanceIdSet"][0]
 
+    def replace(self, instance, image):
+        r = ReplaceSystemDiskRequest.ReplaceSystemDiskRequest()
+        r.set_InstanceId(instance)
+        r.set_ImageId(image)
+        r.set_Password("Sharesim-1234")
+        return self._do(r)["DiskId"]
+
+    def reinit(self, disk):
+        r = ReInitDiskRequest.ReInitDiskRequest()
+        r.set_DiskId(disk)
+        r.set_Password("Sharesim-1234")
+        self._do(r)
+
 
 def sequence(name, client):
     s.section(name)
@@ -153,6 +175,13 @@ def sequence(name, client):
     s.refused("alice re-shares base (AL-OWN-ONLY)", lambda: alice.share(base, add=[crowd[0]]), "InvalidImageId.NotFound", alice.code)
     instance = s.run("alice launches an instance from base", lambda: alice.launch(base))
     s.check("the instance has an ID", isinstance(instance, str) and instance.startswith("i-"), f"got {instance}")
+    if instance:
+        disk = "d-" + instance.removeprefix("i-")
+        got = s.run("alice replaces her system disk with base (no RegionId from the tea SDK)", lambda: alice.replace(instance, base))
+        s.check("the answer names her system disk", got == disk, f"got {got}")
+        s.run("alice re-initialises her system disk (no RegionId from the tea SDK)", lambda: alice.reinit(disk))
+        s.refused("an unknown instance is not found", lambda: alice.replace("i-nothere", base), "InvalidInstanceId.NotFound", alice.code)
+        s.refused("owner re-initialises alice's disk", lambda: owner.reinit(disk), "InvalidDiskId.NotFound", owner.code)
 
     for i in range(0, 49, 10):
         batch = crowd[i : min(i + 10, 49)]

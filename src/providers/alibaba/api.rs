@@ -18,6 +18,9 @@
 //! | ReInitDisk, ResetDisk | `ReinitDisk` (a system disk `d-X` belongs to instance `i-X`) |
 //! | DescribeRegions | none: the provider's regions |
 //!
+//! ReplaceSystemDisk and ReInitDisk may come without `RegionId` (the tea SDK sends none): the
+//! region is then the named instance's.
+//!
 //! Every answer has `RequestId` (an uppercase UUID); errors are `{RequestId, HostId, Code,
 //! Message, Recommend}` with the status of [`Spec::wire`](crate::providers::Spec::wire).
 //! Two headers the SDKs ignore tell a scenario runner what happened: `x-sharesim-outcome`
@@ -295,7 +298,13 @@ fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Reply {
         ep.note_refusal("ok");
         return describe_regions();
     }
-    let region = params.required("RegionId")?.trim().to_string();
+    let region = match params.get("RegionId") {
+        Some(r) => r.trim().to_string(),
+        None => match route.instance_scoped() {
+            Some(named) => region_of_instance(ep, &params, named)?,
+            None => return Err(Refusal::missing("RegionId")),
+        },
+    };
     if !Provider::Alibaba.spec().regions.iter().any(|r| r.id == region) {
         let f = Failure::plain(ErrorKind::UnknownRegion, format!("unknown region `{region}`"));
         return Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::ListImages), "UnknownRegion"));
@@ -332,7 +341,26 @@ enum Route {
     DescribeRegions,
 }
 
+/// How an instance- or disk-scoped call names the instance it acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// `InstanceId`.
+    Instance,
+    /// `DiskId`, the system disk `d-X` of instance `i-X`.
+    Disk,
+}
+
 impl Route {
+    /// The calls the tea SDK sends without `RegionId` (instances.md §0): ECS takes the region
+    /// from the instance or disk they name.
+    fn instance_scoped(self) -> Option<Scope> {
+        match self {
+            Route::ReplaceSystemDisk => Some(Scope::Instance),
+            Route::ReInitDisk => Some(Scope::Disk),
+            _ => None,
+        }
+    }
+
     fn parse(action: &str) -> Option<Route> {
         Some(match action {
             "ModifyImageSharePermission" => Route::ModifyImageSharePermission,
@@ -349,6 +377,43 @@ impl Route {
             _ => return None,
         })
     }
+}
+
+/// The region of the instance (or of the disk's instance) a call without `RegionId` names,
+/// read from the engine's state without changing it. Whose instance it is, and whether it was
+/// released, the engine decides when the call runs; an ID that names no instance at all is
+/// ECS's not-found answer for the parameter the call took.
+fn region_of_instance(ep: &Endpoint, params: &Params, scope: Scope) -> Result<String, Refusal> {
+    let (id, instance) = match scope {
+        Scope::Instance => {
+            let id = params.required("InstanceId")?.trim().to_string();
+            (id.clone(), Some(id))
+        }
+        Scope::Disk => {
+            let id = params.required("DiskId")?.trim().to_string();
+            let instance = instance_of(&id);
+            (id, instance)
+        }
+    };
+    let state = ep.engine().state();
+    let region = instance
+        .and_then(|i| state.index.instance_by_id.get(&i).copied())
+        .and_then(|n| state.instances.get(n))
+        .and_then(|inst| Provider::Alibaba.spec().regions.get(inst.region));
+    match (region, scope) {
+        (Some(r), _) => Ok(r.id.to_string()),
+        (None, Scope::Instance) => {
+            let f = Failure::plain(ErrorKind::InstanceNotFound, format!("instance `{id}` does not exist"));
+            Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::ReplaceSystemDisk), "InstanceNotFound"))
+        }
+        (None, Scope::Disk) => Err(no_disk("InstanceNotFound", None)),
+    }
+}
+
+/// ECS's answer for a disk ID that names no disk of the caller's (inferred from ECS's
+/// `Invalid<Parameter>.NotFound` pattern; instances.md §3.2).
+fn no_disk(outcome: &str, rule: Option<&'static str>) -> Refusal {
+    Refusal { rule, ..Refusal::new(404, "InvalidDiskId.NotFound", "The specified disk does not exist.", outcome) }
 }
 
 /// Who calls, in which region, with what.
@@ -715,10 +780,6 @@ fn replace_system_disk(ep: &mut Endpoint, cx: &Cx) -> Reply {
 fn reinit_disk(ep: &mut Endpoint, cx: &Cx) -> Reply {
     let disk = cx.p.required("DiskId")?.trim().to_string();
     let dry = cx.p.dry_run()?;
-    let no_disk = |outcome: &str, rule| Refusal {
-        rule,
-        ..Refusal::new(404, "InvalidDiskId.NotFound", "The specified disk does not exist.", outcome)
-    };
     let instance = instance_of(&disk).ok_or_else(|| no_disk("InvalidParameter", None))?;
     transaction(ep, dry, 1, |ep| match ep.apply(cx.actor, Some(cx.region), Operation::ReinitDisk { instance }) {
         Ok(_) => done(),

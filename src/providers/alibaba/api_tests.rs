@@ -1250,3 +1250,49 @@ fn the_default_world_serves_its_own_keys() {
         (Some("DescribeImages"), Some("alice"), "ok")
     );
 }
+
+/// The tea SDK sends ReplaceSystemDisk and ReInitDisk without `RegionId`, as
+/// `POST /?ImageId=m-…&InstanceId=i-…&Password=…` (instances.md §0): ECS takes the region from
+/// the instance or disk, and so does the adapter; an ID that names nothing is not found.
+#[test]
+fn instance_calls_without_region_id_take_the_instance_s_region() {
+    let mut ep = api_world();
+    let (owner, alice) = (Sdk::for_account(&ep, "owner"), Sdk::for_account(&ep, "alice"));
+    let alice_id = id_of(&ep, "alice");
+    let away = {
+        let b = assert_ok(&send(&mut ep, owner.acs3("CreateImage", &[SH, ("ImageName", "far")])));
+        b["ImageId"].as_str().unwrap().to_string()
+    };
+    assert_ok(&share(&mut ep, &owner, SH, &away, std::slice::from_ref(&alice_id), &[]));
+    let r = send(&mut ep, alice.acs3("RunInstances", &[SH, ("ImageId", &away)]));
+    let inst = assert_ok(&r)["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_string();
+
+    // Shaped like the tea SDK's request: no RegionId, a password.
+    let tea = [("ImageId", away.as_str()), ("InstanceId", inst.as_str()), ("Password", "Sharesim-1234")];
+    let r = send(&mut ep, alice.acs3("ReplaceSystemDisk", &tea));
+    assert_eq!(assert_ok(&r)["DiskId"], disk_of(&inst));
+    assert_ok(&send(&mut ep, alice.acs3("ReInitDisk", &[("DiskId", &disk_of(&inst)), ("Password", "Sharesim-1234")])));
+
+    // Unknown instances and disks are ECS's not-found codes, not MissingParameter.
+    let nothing = [("ImageId", away.as_str()), ("InstanceId", "i-nothere")];
+    assert_refused(&send(&mut ep, alice.acs3("ReplaceSystemDisk", &nothing)), 404, "InvalidInstanceId.NotFound");
+    for disk in ["d-nothere", "nothing"] {
+        assert_refused(&send(&mut ep, alice.acs3("ReInitDisk", &[("DiskId", disk)])), 404, "InvalidDiskId.NotFound");
+    }
+    // Someone else's instance: its region is found, the engine still says it is not theirs.
+    let r = send(&mut ep, owner.acs3("ReplaceSystemDisk", &[("ImageId", &away), ("InstanceId", &inst)]));
+    assert_refused(&r, 404, "InvalidInstanceId.NotFound");
+    assert_refused(
+        &send(&mut ep, owner.acs3("ReInitDisk", &[("DiskId", &disk_of(&inst))])),
+        404,
+        "InvalidDiskId.NotFound",
+    );
+    // Without the instance either, the missing parameter is the instance's.
+    let r = send(&mut ep, alice.acs3("ReplaceSystemDisk", &[("ImageId", &away)]));
+    assert_refused(&r, 400, "MissingParameter");
+    assert!(message(&r).contains("InstanceId"), "{}", message(&r));
+    // Calls that name no instance still need RegionId.
+    let r = send(&mut ep, alice.acs3("DescribeImages", &[("ImageId", &away)]));
+    assert_refused(&r, 400, "MissingParameter");
+    assert!(message(&r).contains("RegionId"), "{}", message(&r));
+}
