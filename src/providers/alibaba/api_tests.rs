@@ -1466,3 +1466,26 @@ fn images_from_instances_and_the_instance_calls() {
         "InvalidAction.NotFound",
     );
 }
+
+/// A RegionId other than the instance's does not find it: ECS's instances are regional.
+#[test]
+fn instance_calls_in_another_region_do_not_find_the_instance() {
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let image = create(&mut ep, &owner, "base");
+    let r = send(&mut ep, owner.acs3("RunInstances", &[HZ, ("ImageId", &image)]));
+    let inst = assert_ok(&r)["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_string();
+    let r = send(&mut ep, owner.acs3("ReplaceSystemDisk", &[SH, ("InstanceId", &inst), ("ImageId", &image)]));
+    assert_refused(&r, 404, "InvalidInstanceId.NotFound");
+    assert_refused(
+        &send(&mut ep, owner.acs3("ReInitDisk", &[SH, ("DiskId", &disk_of(&inst))])),
+        404,
+        "InvalidDiskId.NotFound",
+    );
+    assert_ok(&send(&mut ep, owner.acs3("ReInitDisk", &[HZ, ("DiskId", &disk_of(&inst))])));
+    let ids = format!("[\"{inst}\"]");
+    assert_eq!(
+        assert_ok(&send(&mut ep, owner.acs3("DescribeInstances", &[SH, ("InstanceIds", &ids)])))["TotalCount"],
+        0
+    );
+}

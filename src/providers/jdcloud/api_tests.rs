@@ -764,6 +764,16 @@ fn images_from_instances_and_the_instance_calls() {
     ok(&jd.call("alice", "POST", &rebuild, Some(json!({ "imageId": golden, "password": "Sharesim-1234" }))));
     let r = jd.call("alice", "POST", &rebuild, Some(json!({ "imageId": base })));
     assert_eq!(err(&r).1, "NOT_FOUND", "base is not shared with alice");
+    // The region is in the path: the instance is not in another one.
+    let elsewhere = format!("/v1/regions/{AWAY}/instances/{inst}:rebuildInstance");
+    for body in [json!({}), json!({ "imageId": golden })] {
+        let (status, code, message) = err(&jd.call("alice", "POST", &elsewhere, Some(body)));
+        assert_eq!((status, code.as_str(), message), (404, "NOT_FOUND", format!("Instance '{inst}' not found")));
+    }
+    let r =
+        jd.call("alice", "POST", &format!("/v1/regions/{HOME}/instances/i-nothere:rebuildInstance"), Some(json!({})));
+    assert_eq!(err(&r).2, "Instance 'i-nothere' not found");
+    assert_eq!(err(&jd.call("alice", "POST", &rebuild, Some(json!("x")))).1, "INVALID_ARGUMENT");
 
     // After the cancel: rebuilding to the image is refused by JD-CANCEL; the instance stays.
     ok(&jd.unshare("owner", &golden, std::slice::from_ref(&alice)));
