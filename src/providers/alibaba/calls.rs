@@ -358,4 +358,57 @@ mod tests {
         assert_eq!(c.perform("alice", Operation::Accept { images: vec![] }), Sent::NoApi);
         assert!(c.w.sent.is_empty());
     }
+
+    /// The instance half: an image from an instance, the quota, and instance calls sent as
+    /// the tea SDK sends them (no `RegionId`); a create_image naming no instance is not sent.
+    #[test]
+    fn instance_calls_go_out_as_the_tea_sdk_sends_them() {
+        let mut c = Cloud::new();
+        let base = c.base.clone();
+        let launch = Operation::Launch { image: base.clone(), product: Product::Cvm };
+        assert_eq!(c.perform("owner", launch), ok());
+        let instance = c.w.ep.engine().state().instances[0].id.clone();
+
+        let new = crate::engine::NewImage {
+            name: "golden".into(),
+            region: "home".into(),
+            description: "d".into(),
+            from: Some(instance.clone()),
+            ..Default::default()
+        };
+        assert_eq!(c.perform("owner", Operation::CreateImage(new.clone())), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!(
+            (action.as_str(), param(&params, "InstanceId"), param(&params, "RegionId")),
+            ("CreateImage", Some(instance.as_str()), Some("cn-hangzhou"))
+        );
+        let bare = crate::engine::NewImage { from: None, ..new };
+        assert!(matches!(c.perform("owner", Operation::CreateImage(bare)), Sent::Inexpressible { .. }));
+
+        assert_eq!(c.perform("owner", Operation::Quota), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!(
+            (action.as_str(), param(&params, "AttributeName.1")),
+            ("DescribeAccountAttributes", Some(QUOTA_LIMIT_ATTRIBUTE))
+        );
+
+        let ops = [
+            (Operation::ReinitDisk { instance: instance.clone() }, "ReInitDisk"),
+            (Operation::ReplaceSystemDisk { instance: instance.clone(), image: base.clone() }, "ReplaceSystemDisk"),
+            (Operation::StopInstance { instance: instance.clone() }, "StopInstance"),
+            (Operation::DeleteInstance { instance: instance.clone() }, "DeleteInstance"),
+        ];
+        for (op, name) in ops {
+            assert_eq!(c.perform("owner", op), ok(), "{name}");
+            let (action, params) = c.last("owner");
+            assert_eq!((action.as_str(), param(&params, "RegionId")), (name, None));
+        }
+        // Released: the next call on it is ECS's not-found.
+        assert_eq!(
+            c.perform("owner", Operation::StopInstance { instance }),
+            refused("InvalidInstanceId.NotFound", 404)
+        );
+        assert_eq!(c.perform("owner", Operation::ListInstances), ok());
+        assert_eq!(c.last("owner").0, "DescribeInstances");
+    }
 }
