@@ -25,7 +25,8 @@
 //!
 //! Besides JD's own headers every answer carries `x-sharesim-outcome` (`ok`, the canonical
 //! error, or the refusal made before the engine was asked: `no-route`, `unauthenticated`,
-//! `unknown-key`, `signature`, `signature-date`, `nonce-used`, `InvalidParameter`, `UnknownRegion`) and, when a
+//! `unknown-key`, `signature`, `signature-date`, `nonce-used`, `InvalidParameter`, `UnknownRegion`, and
+//! `InstanceNotFound` for a DescribeInstance the caller's listing does not hold) and, when a
 //! rule decided, `x-sharesim-rule`.
 
 use std::collections::BTreeSet;
