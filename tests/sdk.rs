@@ -114,8 +114,11 @@ impl Server {
         let banner: serde_json::Value =
             serde_json::from_str(&line).unwrap_or_else(|e| panic!("the banner is one JSON line ({e}): {line}"));
         assert!(banner["endpoints"][provider].as_str().is_some_and(|u| u.starts_with("http://127.0.0.1:")), "{line}");
+        // One file per server: the Python and Node.js tests of a provider run at once.
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("banner-{provider}-{}.json", std::process::id()));
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("banner-{provider}-{}-{n}.json", std::process::id()));
         std::fs::write(&path, &line).expect("banner written");
         Server { child, banner: path }
     }

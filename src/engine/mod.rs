@@ -255,8 +255,8 @@ impl Engine {
                 self.copy(actor, region, image, to_region, name.as_deref(), *own_key)
             }
             Operation::Launch { image, product } => self.launch(actor, region, image, *product),
-            Operation::ReinitDisk { instance } => self.reinit(actor, instance),
-            Operation::ReplaceSystemDisk { instance, image } => self.replace_disk(actor, instance, image),
+            Operation::ReinitDisk { instance } => self.reinit(actor, region, instance),
+            Operation::ReplaceSystemDisk { instance, image } => self.replace_disk(actor, region, instance, image),
             Operation::AuthorizeKey { image, recipient } => self.key_grant(actor, region, image, recipient, true),
             Operation::RevokeKey { image, recipient } => self.key_grant(actor, region, image, recipient, false),
             Operation::ModifyShare { image, recipient, options } => {
@@ -1181,6 +1181,16 @@ impl Engine {
         }
     }
 
+    /// `own_instance`, and when the call names a region, in that region: an instance is
+    /// addressed in its own region (a call elsewhere does not find it).
+    fn own_instance_in(&self, actor: AccountIx, region: Option<usize>, id: &str) -> Result<usize, Failure> {
+        let n = self.own_instance(actor, id)?;
+        if region.is_some_and(|r| r != self.state.instances[n].region) {
+            return Err(Failure::plain(K::InstanceNotFound, format!("instance `{id}` is in another region")));
+        }
+        Ok(n)
+    }
+
     fn list_instances(&self, actor: AccountIx, region: Option<usize>) -> Outcome {
         let instances = self
             .state
@@ -1201,10 +1211,7 @@ impl Engine {
     /// Stops or deletes the caller's instance. Neither depends on the image it runs, so a
     /// recipient whose share ended can still stop and release what it launched.
     fn instance_lifecycle(&mut self, actor: AccountIx, region: Option<usize>, id: &str, delete: bool) -> Outcome {
-        let n = self.own_instance(actor, id)?;
-        if region.is_some_and(|r| r != self.state.instances[n].region) {
-            return Err(Failure::plain(K::InstanceNotFound, format!("instance `{id}` is in another region")));
-        }
+        let n = self.own_instance_in(actor, region, id)?;
         let now = self.state.now;
         let inst = &mut self.state.instances[n];
         if delete {
@@ -1239,8 +1246,8 @@ impl Engine {
         Ok(Output::KeyGrants { key, grantees })
     }
 
-    fn reinit(&mut self, actor: AccountIx, instance: &str) -> Outcome {
-        let n = self.own_instance(actor, instance)?;
+    fn reinit(&mut self, actor: AccountIx, region: Option<usize>, instance: &str) -> Outcome {
+        let n = self.own_instance_in(actor, region, instance)?;
         let inst = &self.state.instances[n];
         let image_id = self.image(inst.image).id.clone();
         let (ix, _) = self.reach(actor, &image_id, Some(inst.region), Action::ReinitDisk)?;
@@ -1248,8 +1255,8 @@ impl Engine {
         Ok(Output::DiskReset { instance: instance.to_string(), image: image_id })
     }
 
-    fn replace_disk(&mut self, actor: AccountIx, instance: &str, image: &str) -> Outcome {
-        let n = self.own_instance(actor, instance)?;
+    fn replace_disk(&mut self, actor: AccountIx, region: Option<usize>, instance: &str, image: &str) -> Outcome {
+        let n = self.own_instance_in(actor, region, instance)?;
         let region = self.state.instances[n].region;
         let (ix, _) = self.reach(actor, image, Some(region), Action::ReplaceSystemDisk)?;
         self.require_available(ix, self.policy.requires_available)?;

@@ -224,6 +224,16 @@ fn instances_are_listed_stopped_and_deleted_by_their_owner_only() {
     assert_eq!(e.apply(&Request::new("alice", stop.clone())).unwrap_err().kind, ErrorKind::InstanceNotFound);
     e.apply(&Request::new("owner", stop)).unwrap();
     assert_eq!(list(&mut e, "owner"), vec![(instance.clone(), "stopped".to_string())]);
+    // A call that names another region than the instance's does not find it.
+    for op in [
+        Operation::ReinitDisk { instance: instance.clone() },
+        Operation::ReplaceSystemDisk { instance: instance.clone(), image: image.clone() },
+    ] {
+        let elsewhere = Request::new("owner", op.clone()).in_region("away");
+        assert_eq!(e.apply(&elsewhere).unwrap_err().kind, ErrorKind::InstanceNotFound);
+        e.apply(&Request::new("owner", op.clone()).in_region("home")).unwrap();
+        e.apply(&Request::new("owner", op)).unwrap();
+    }
     let away = Request::new("owner", Operation::DeleteInstance { instance: instance.clone() }).in_region("away");
     assert_eq!(e.apply(&away).unwrap_err().kind, ErrorKind::InstanceNotFound);
     e.apply(&Request::new("owner", Operation::DeleteInstance { instance: instance.clone() })).unwrap();

@@ -14,11 +14,19 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException as CoreServer
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkecs.request.v20140526 import (
     CopyImageRequest,
+    CreateImageRequest,
     DeleteImageRequest,
+    DeleteInstanceRequest,
+    DescribeAccountAttributesRequest,
+    DescribeDisksRequest,
     DescribeImageSharePermissionRequest,
     DescribeImagesRequest,
+    DescribeInstancesRequest,
     ModifyImageSharePermissionRequest,
+    ReInitDiskRequest,
+    ReplaceSystemDiskRequest,
     RunInstancesRequest,
+    StopInstanceRequest,
 )
 
 from common import Suite, guarded
@@ -26,6 +34,8 @@ from common import Suite, guarded
 s = Suite("alibaba")
 HOME = s.regions["home"]
 AWAY = s.regions["away"]
+# ECS documents no image-quota attribute; sharesim answers these two (inferred names).
+QUOTA_ATTRIBUTES = ["max-custom-image-count", "used-custom-image-count"]
 
 
 def tea_code(e):
@@ -81,6 +91,39 @@ class Tea:
         r = self.c.run_instances(m.RunInstancesRequest(region_id=self.region, image_id=image, instance_type="ecs.g7.large", amount=1))
         return r.body.instance_id_sets.instance_id_set[0]
 
+    # The tea SDK sends these without RegionId: ECS takes the region from the instance or disk.
+    def replace(self, instance, image):
+        return self.c.replace_system_disk(m.ReplaceSystemDiskRequest(instance_id=instance, image_id=image, password="Sharesim-1234")).body.disk_id
+
+    def reinit(self, disk):
+        self.c.re_init_disk(m.ReInitDiskRequest(disk_id=disk, password="Sharesim-1234"))
+
+    def create_image(self, instance, name):
+        r = self.c.create_image(m.CreateImageRequest(region_id=self.region, instance_id=instance, image_name=name, description="from an instance"))
+        return r.body.image_id
+
+    def instances(self, image=None, status=None, ids=None):
+        req = m.DescribeInstancesRequest(region_id=self.region, image_id=image, status=status, page_size=100)
+        if ids is not None:
+            req.instance_ids = json.dumps(ids)
+        r = self.c.describe_instances(req)
+        return [i.instance_id for i in r.body.instances.instance]
+
+    def disks(self, instance):
+        r = self.c.describe_disks(m.DescribeDisksRequest(region_id=self.region, instance_id=instance, disk_type="system"))
+        return [(d.disk_id, d.image_id) for d in r.body.disks.disk]
+
+    def stop(self, instance):
+        self.c.stop_instance(m.StopInstanceRequest(instance_id=instance, force_stop=True))
+
+    def delete_instance(self, instance):
+        self.c.delete_instance(m.DeleteInstanceRequest(instance_id=instance, force=True))
+
+    def quota(self):
+        r = self.c.describe_account_attributes(m.DescribeAccountAttributesRequest(region_id=self.region, attribute_name=QUOTA_ATTRIBUTES))
+        items = r.body.account_attribute_items.account_attribute_item
+        return {i.attribute_name: int(i.attribute_values.value_item[0].value) for i in items}
+
 
 class Core:
     """The core SDK (aliyun-python-sdk-core + aliyun-python-sdk-ecs), RPC v1."""
@@ -135,6 +178,59 @@ class Core:
         r.set_Amount(1)
         return self._do(r)["InstanceIdSets"]["InstanceIdSet"][0]
 
+    def replace(self, instance, image):
+        r = ReplaceSystemDiskRequest.ReplaceSystemDiskRequest()
+        r.set_InstanceId(instance)
+        r.set_ImageId(image)
+        r.set_Password("Sharesim-1234")
+        return self._do(r)["DiskId"]
+
+    def reinit(self, disk):
+        r = ReInitDiskRequest.ReInitDiskRequest()
+        r.set_DiskId(disk)
+        r.set_Password("Sharesim-1234")
+        self._do(r)
+
+    def create_image(self, instance, name):
+        r = CreateImageRequest.CreateImageRequest()
+        r.set_InstanceId(instance)
+        r.set_ImageName(name)
+        return self._do(r)["ImageId"]
+
+    def instances(self, image=None, status=None, ids=None):
+        r = DescribeInstancesRequest.DescribeInstancesRequest()
+        r.set_PageSize(100)
+        if image:
+            r.set_ImageId(image)
+        if status:
+            r.set_Status(status)
+        if ids is not None:
+            r.set_InstanceIds(json.dumps(ids))
+        return [i["InstanceId"] for i in self._do(r)["Instances"]["Instance"]]
+
+    def disks(self, instance):
+        r = DescribeDisksRequest.DescribeDisksRequest()
+        r.set_InstanceId(instance)
+        r.set_DiskType("system")
+        return [(d["DiskId"], d["ImageId"]) for d in self._do(r)["Disks"]["Disk"]]
+
+    def stop(self, instance):
+        r = StopInstanceRequest.StopInstanceRequest()
+        r.set_InstanceId(instance)
+        self._do(r)
+
+    def delete_instance(self, instance):
+        r = DeleteInstanceRequest.DeleteInstanceRequest()
+        r.set_InstanceId(instance)
+        r.set_Force(True)
+        self._do(r)
+
+    def quota(self):
+        r = DescribeAccountAttributesRequest.DescribeAccountAttributesRequest()
+        r.set_AttributeNames(QUOTA_ATTRIBUTES)
+        items = self._do(r)["AccountAttributeItems"]["AccountAttributeItem"]
+        return {i["AttributeName"]: int(i["AttributeValues"]["ValueItem"][0]["Value"]) for i in items}
+
 
 def sequence(name, client):
     s.section(name)
@@ -153,6 +249,13 @@ def sequence(name, client):
     s.refused("alice re-shares base (AL-OWN-ONLY)", lambda: alice.share(base, add=[crowd[0]]), "InvalidImageId.NotFound", alice.code)
     instance = s.run("alice launches an instance from base", lambda: alice.launch(base))
     s.check("the instance has an ID", isinstance(instance, str) and instance.startswith("i-"), f"got {instance}")
+    if instance:
+        disk = "d-" + instance.removeprefix("i-")
+        got = s.run("alice replaces her system disk with base (no RegionId from the tea SDK)", lambda: alice.replace(instance, base))
+        s.check("the answer names her system disk", got == disk, f"got {got}")
+        s.run("alice re-initialises her system disk (no RegionId from the tea SDK)", lambda: alice.reinit(disk))
+        s.refused("an unknown instance is not found", lambda: alice.replace("i-nothere", base), "InvalidInstanceId.NotFound", alice.code)
+        s.refused("owner re-initialises alice's disk", lambda: owner.reinit(disk), "InvalidDiskId.NotFound", owner.code)
 
     for i in range(0, 49, 10):
         batch = crowd[i : min(i + 10, 49)]
@@ -181,6 +284,45 @@ def sequence(name, client):
         s.check("and not in home", here is not None and copy not in here, f"got {here}")
 
 
+def use(name, client):
+    """The use-half as a client runs it: an image from an instance, shared, launched, cancelled."""
+    s.section(f"{name}: an image from an instance, shared and used")
+    s.reset()
+    owner, alice, bob = client("owner", HOME), client("alice", HOME), client("bob", HOME)
+    spare = s.image("spare")
+    alice_id = s.account("alice")["id"]
+    build = s.run("owner launches an instance from spare", lambda: owner.launch(spare))
+    golden = build and s.run("owner makes an image from it (CreateImage InstanceId)", lambda: owner.create_image(build, "golden"))
+    if not golden:
+        return
+    s.refused("alice cannot make an image from owner's instance", lambda: alice.create_image(build, "mine"), "InvalidInstanceId.NotFound", alice.code)
+    quota = s.run("owner reads the image quota (DescribeAccountAttributes)", owner.quota)
+    s.check("the quota counts owner's images", quota is not None and quota.get("used-custom-image-count", 0) >= 2 and quota.get("max-custom-image-count", 0) >= quota.get("used-custom-image-count", 0), f"got {quota}")
+    s.run("owner shares it with alice", lambda: owner.share(golden, add=[alice_id]))
+    inst = s.run("alice launches from it", lambda: alice.launch(golden))
+    s.refused("bob, a stranger, cannot launch from it", lambda: bob.launch(golden), "InvalidImageId.NotFound", bob.code)
+    if not inst:
+        return
+    listed = s.run("alice lists her instances by image", lambda: alice.instances(image=golden))
+    s.check("her instance runs the shared image", listed == [inst], f"got {listed}")
+    disks = s.run("alice describes her instance's system disk", lambda: alice.disks(inst))
+    disk = "d-" + inst.removeprefix("i-")
+    s.check("the disk was built from the image", disks == [(disk, golden)], f"got {disks}")
+    s.run("owner cancels the share", lambda: owner.share(golden, remove=[alice_id]))
+    s.refused("alice's re-init after the cancel is refused (AL-AFTER-UNSHARE)", lambda: alice.reinit(disk), "OperationDenied.ImageNotValid", alice.code)
+    s.refused("alice's replace to the image is refused", lambda: alice.replace(inst, golden), "InvalidImageId.NotFound", alice.code)
+    kept = s.run("alice's instance stays (DescribeInstances InstanceIds)", lambda: alice.instances(ids=[inst]))
+    s.check("and is listed", kept == [inst], f"got {kept}")
+    s.refused("owner cannot stop alice's instance", lambda: owner.stop(inst), "InvalidInstanceId.NotFound", owner.code)
+    s.refused("owner cannot release alice's instance", lambda: owner.delete_instance(inst), "InvalidInstanceId.NotFound", owner.code)
+    s.run("alice stops her instance", lambda: alice.stop(inst))
+    stopped = s.run("alice lists her stopped instances", lambda: alice.instances(status="Stopped"))
+    s.check("hers is stopped", stopped == [inst], f"got {stopped}")
+    s.run("alice releases her instance (Force)", lambda: alice.delete_instance(inst))
+    gone = s.run("alice lists after the release", lambda: alice.instances(ids=[inst]))
+    s.check("it is gone", gone == [], f"got {gone}")
+
+
 def auth(name, client, wrong_secret_code):
     s.section(f"{name}: authentication")
     bad = client("owner", HOME, secret="not-the-secret")
@@ -202,6 +344,9 @@ def main():
     sequence("tea SDK, ACS3-HMAC-SHA256", tea_acs3)
     sequence("tea SDK, RPC v1 HMAC-SHA1", tea_v1)
     sequence("core SDK, RPC v1 HMAC-SHA1", core)
+    use("tea SDK, ACS3-HMAC-SHA256", tea_acs3)
+    use("tea SDK, RPC v1 HMAC-SHA1", tea_v1)
+    use("core SDK, RPC v1 HMAC-SHA1", core)
     auth("tea SDK, ACS3", tea_acs3, "SignatureDoesNotMatch")
     auth("tea SDK, RPC v1", tea_v1, "SignatureDoesNotMatch")
     # The core SDK rewrites SignatureDoesNotMatch when only the secret differs.

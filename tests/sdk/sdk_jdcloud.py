@@ -7,7 +7,17 @@ so every step checks `resp.error` and `resp.request_id`.
 from jdcloud_sdk.core.config import Config
 from jdcloud_sdk.core.credential import Credential
 from jdcloud_sdk.core.logger import Logger
+from jdcloud_sdk.services.common.models.Filter import Filter
 from jdcloud_sdk.services.vm.apis.CopyImagesRequest import CopyImagesParameters, CopyImagesRequest
+from jdcloud_sdk.services.vm.apis.CreateImageRequest import CreateImageParameters, CreateImageRequest
+from jdcloud_sdk.services.vm.apis.CreateInstancesRequest import CreateInstancesParameters, CreateInstancesRequest
+from jdcloud_sdk.services.vm.apis.DeleteInstanceRequest import DeleteInstanceParameters, DeleteInstanceRequest
+from jdcloud_sdk.services.vm.apis.DescribeInstanceRequest import DescribeInstanceParameters, DescribeInstanceRequest
+from jdcloud_sdk.services.vm.apis.DescribeInstancesRequest import DescribeInstancesParameters, DescribeInstancesRequest
+from jdcloud_sdk.services.vm.apis.DescribeQuotasRequest import DescribeQuotasParameters, DescribeQuotasRequest
+from jdcloud_sdk.services.vm.apis.ModifyImageAttributeRequest import ModifyImageAttributeParameters, ModifyImageAttributeRequest
+from jdcloud_sdk.services.vm.apis.RebuildInstanceRequest import RebuildInstanceParameters, RebuildInstanceRequest
+from jdcloud_sdk.services.vm.apis.StopInstanceRequest import StopInstanceParameters, StopInstanceRequest
 from jdcloud_sdk.services.vm.apis.DeleteImageRequest import DeleteImageParameters, DeleteImageRequest
 from jdcloud_sdk.services.vm.apis.DescribeImageMembersRequest import DescribeImageMembersParameters, DescribeImageMembersRequest
 from jdcloud_sdk.services.vm.apis.DescribeImageRequest import DescribeImageParameters, DescribeImageRequest
@@ -15,6 +25,7 @@ from jdcloud_sdk.services.vm.apis.DescribeImagesRequest import DescribeImagesPar
 from jdcloud_sdk.services.vm.apis.ShareImageRequest import ShareImageParameters, ShareImageRequest
 from jdcloud_sdk.services.vm.apis.UnShareImageRequest import UnShareImageParameters, UnShareImageRequest
 from jdcloud_sdk.services.vm.client.VmClient import VmClient
+from jdcloud_sdk.services.vm.models.InstanceSpec import InstanceSpec
 
 from common import Suite, guarded
 
@@ -77,6 +88,85 @@ class Vm:
         p = CopyImagesParameters(region, [image], to)
         return self.send(CopyImagesRequest(p))["copyImages"][0]["destinationImageId"]
 
+    def launch(self, image, region=HOME):
+        spec = InstanceSpec("sharesim-vm", az=f"{region}a", instanceType="g.n2.medium", imageId=image)
+        p = CreateInstancesParameters(region, spec)
+        p.setMaxCount(1)
+        return self.send(CreateInstancesRequest(p))["instanceIds"][0]
+
+    def instances(self, region=HOME, **filters):
+        p = DescribeInstancesParameters(region)
+        if filters:
+            p.setFilters([Filter(k, [v]) for k, v in filters.items()])
+        return [i["instanceId"] for i in self.send(DescribeInstancesRequest(p))["instances"]]
+
+    def instance(self, instance, region=HOME):
+        return self.send(DescribeInstanceRequest(DescribeInstanceParameters(region, instance)))["instance"]
+
+    def stop(self, instance, region=HOME):
+        return self.send(StopInstanceRequest(StopInstanceParameters(region, instance)))
+
+    def delete_instance(self, instance, region=HOME):
+        return self.send(DeleteInstanceRequest(DeleteInstanceParameters(region, instance)))
+
+    def rebuild(self, instance, image=None, region=HOME):
+        p = RebuildInstanceParameters(region, instance)
+        p.setPassword("Sharesim-1234")
+        if image:
+            p.setImageId(image)
+        return self.send(RebuildInstanceRequest(p))
+
+    def create_image(self, instance, name, region=HOME):
+        p = CreateImageParameters(region, instance, name)
+        p.setDescription("made from an instance")
+        return self.send(CreateImageRequest(p))["imageId"]
+
+    def rename(self, image, name, region=HOME):
+        p = ModifyImageAttributeParameters(region, image)
+        p.setName(name)
+        return self.send(ModifyImageAttributeRequest(p))
+
+    def quotas(self, region=HOME):
+        p = DescribeQuotasParameters(region)
+        p.setFilters([Filter("resourceTypes", ["image"])])
+        return self.send(DescribeQuotasRequest(p))["quotas"]
+
+
+def workflow(owner, alice):
+    """The use-half as a client runs it: image from an instance, share, launch, cancel, rebuild."""
+    s.section("an image from an instance, shared and used")
+    s.reset()
+    bob = Vm("bob")
+    spare = s.image("spare")
+    alice_pin = s.account("alice")["id"]
+    build = s.run("owner launches an instance from spare", lambda: owner.launch(spare))
+    golden = build and s.run("owner makes an image from it", lambda: owner.create_image(build, "golden"))
+    if not golden:
+        return
+    s.run("owner renames the image (ModifyImageAttribute)", lambda: owner.rename(golden, "golden-2"))
+    s.refused("alice cannot make an image from owner's instance", lambda: alice.create_image(build, "mine"), "NOT_FOUND", status)
+    s.run("owner shares it with alice", lambda: owner.share(golden, [alice_pin]))
+    inst = s.run("alice launches from it (JD-RECIPIENT-USE)", lambda: alice.launch(golden))
+    s.refused("bob, a stranger, cannot launch from it", lambda: bob.launch(golden), "NOT_FOUND", status)
+    if not inst:
+        return
+    listed = s.run("alice describes her instances by image", lambda: alice.instances(imageId=golden))
+    s.check("her instance runs the shared image", listed == [inst], f"got {listed}")
+    s.run("alice rebuilds it from its own image while shared", lambda: alice.rebuild(inst))
+    s.run("owner cancels the share", lambda: owner.unshare(golden, [alice_pin]))
+    s.refused("alice's rebuild to the image is refused (JD-CANCEL)", lambda: alice.rebuild(inst, golden), "NOT_FOUND", status)
+    s.refused("alice's rebuild from its own image is refused too", lambda: alice.rebuild(inst), "NOT_FOUND", status)
+    one = s.run("alice's instance stays (describeInstance)", lambda: alice.instance(inst))
+    s.check("and still runs", one is not None and one.get("status") == "running", f"got {one}")
+    s.refused("the image quota: JD reports none in this model (JD-NO-API)", owner.quotas, "NOT_FOUND", status)
+    s.refused("owner cannot stop alice's instance", lambda: owner.stop(inst), "NOT_FOUND", status)
+    s.refused("owner cannot delete alice's instance", lambda: owner.delete_instance(inst), "NOT_FOUND", status)
+    s.run("alice stops her instance", lambda: alice.stop(inst))
+    stopped = s.run("alice lists her stopped instances", lambda: alice.instances(status="stopped"))
+    s.check("hers is stopped", stopped == [inst], f"got {stopped}")
+    s.run("alice deletes her instance", lambda: alice.delete_instance(inst))
+    s.refused("a deleted instance is not found", lambda: alice.instance(inst), "NOT_FOUND", status)
+
 
 def main():
     s.reset()
@@ -113,6 +203,8 @@ def main():
         s.run("owner shares the copy in its region", lambda: owner.share(copy, [alice_pin], AWAY))
         there = s.run("alice lists in that region", lambda: alice.shared_with_me(AWAY))
         s.check("alice sees the copy there", there == [copy], f"got {there}")
+
+    workflow(owner, alice)
 
     s.section("authentication")
     bad = Vm("owner", secret="not-the-secret")

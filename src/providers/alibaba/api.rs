@@ -16,7 +16,15 @@
 //! | RunInstances | `Launch`, `Amount` times, all or nothing |
 //! | ReplaceSystemDisk | `ReplaceSystemDisk` |
 //! | ReInitDisk, ResetDisk | `ReinitDisk` (a system disk `d-X` belongs to instance `i-X`) |
+//! | DescribeInstances | `ListInstances`, filtered by `InstanceIds` (a JSON array), `ImageId`, `Status`; paged |
+//! | StopInstance / DeleteInstance | `StopInstance` / `DeleteInstance` |
+//! | DescribeDisks | `ListInstances`: each instance's system disk |
+//! | DescribeAccountAttributes | `Quota`, as the attributes `max-custom-image-count` / `used-custom-image-count` |
 //! | DescribeRegions | none: the provider's regions |
+//!
+//! CreateImage with `InstanceId` is `CreateImage` from that instance (`NewImage::from`).
+//! StopInstance, DeleteInstance, ReplaceSystemDisk and ReInitDisk may come without `RegionId`
+//! (the tea SDK sends none): the region is then the named instance's.
 //!
 //! Every answer has `RequestId` (an uppercase UUID); errors are `{RequestId, HostId, Code,
 //! Message, Recommend}` with the status of [`Spec::wire`](crate::providers::Spec::wire).
@@ -29,7 +37,9 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 use super::signature::{self, AuthError, Scheme};
-use crate::engine::{Action, ErrorKind, Failure, ImageView, NewImage, Operation, Output, Product, Visibility};
+use crate::engine::{
+    Action, ErrorKind, Failure, ImageView, InstanceView, NewImage, Operation, Output, Product, Visibility,
+};
 use crate::providers::{Provider, WireError};
 use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, Rejection, codec};
 
@@ -50,6 +60,35 @@ struct Named {
     header: &'static str,
     param: &'static str,
 }
+
+/// DescribeInstances takes at most this many `InstanceIds`, DescribeDisks as many `DiskIds`.
+const MAX_IDS: usize = 100;
+/// DescribeAccountAttributes takes `AttributeName.1` to `AttributeName.8`.
+const MAX_ATTRIBUTES: usize = 8;
+/// The attributes that carry the engine's image quota. ECS documents no image-quota attribute
+/// (instances.md §3.1: the custom-image quota lives in Quota Center); these names are inferred,
+/// after the documented `max-…` / `used-…` pairs such as `max-postpaid-instance-vcpu-count`.
+pub const QUOTA_LIMIT_ATTRIBUTE: &str = "max-custom-image-count";
+pub const QUOTA_USED_ATTRIBUTE: &str = "used-custom-image-count";
+/// The attribute names ECS documents (instances.md §3.1); sharesim models none of them, so they
+/// are answered with no values rather than refused.
+const DOCUMENTED_ATTRIBUTES: [&str; 15] = [
+    "instance-network-type",
+    "max-security-groups",
+    "max-elastic-network-interfaces",
+    "max-postpaid-instance-vcpu-count",
+    "max-spot-instance-vcpu-count",
+    "used-postpaid-instance-vcpu-count",
+    "used-spot-instance-vcpu-count",
+    "max-postpaid-yundisk-capacity",
+    "used-postpaid-yundisk-capacity",
+    "max-dedicated-hosts",
+    "supported-postpaid-instance-types",
+    "max-axt-command-count",
+    "max-axt-invocation-daily",
+    "real-name-authentication",
+    "max-cloud-assistant-activation-count",
+];
 
 const ACTION: Named = Named { header: "x-acs-action", param: "Action" };
 const VERSION: Named = Named { header: "x-acs-version", param: "Version" };
@@ -195,6 +234,37 @@ impl Params {
         Ok(self.bool("DryRun")?.unwrap_or(false))
     }
 
+    /// A JSON-array string of IDs (`InstanceIds=["i-…"]`, as the SDKs send it), at most
+    /// `MAX_IDS`. ECS's code for a malformed list is not in our sources; `Invalid<Name>.Malformed`
+    /// is inferred from the `InvalidInstanceIds.Malformed` naming ECS uses.
+    fn json_ids(&self, name: &str) -> Result<Option<Vec<String>>, Refusal> {
+        let Some(raw) = self.get(name) else { return Ok(None) };
+        let malformed = || {
+            Refusal::new(
+                400,
+                &format!("Invalid{name}.Malformed"),
+                format!(
+                    "The specified parameter \"{name}\" is not valid: a JSON array of at most {MAX_IDS} IDs is expected."
+                ),
+                "InvalidParameter",
+            )
+        };
+        let ids: Vec<String> = serde_json::from_str(raw).map_err(|_| malformed())?;
+        if ids.len() > MAX_IDS {
+            return Err(malformed());
+        }
+        Ok(Some(ids.into_iter().map(|i| i.trim().to_string()).collect()))
+    }
+
+    /// One of `allowed`, or absent.
+    fn choice(&self, name: &str, allowed: &[&str]) -> Result<Option<String>, Refusal> {
+        match self.get(name).map(str::trim) {
+            None => Ok(None),
+            Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
+            Some(_) => Err(Refusal::invalid(name)),
+        }
+    }
+
     /// `PageNumber` (≥ 1, default 1) and `PageSize` (1..=100, default `default_size`).
     fn paging(&self, default_size: u32) -> Result<(u32, u32), Refusal> {
         Ok((self.int("PageNumber", 1..=u32::MAX, 1)?, self.int("PageSize", 1..=MAX_PAGE_SIZE, default_size)?))
@@ -295,7 +365,13 @@ fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Reply {
         ep.note_refusal("ok");
         return describe_regions();
     }
-    let region = params.required("RegionId")?.trim().to_string();
+    let region = match params.get("RegionId") {
+        Some(r) => r.trim().to_string(),
+        None => match route.instance_scoped() {
+            Some(named) => region_of_instance(ep, &params, named)?,
+            None => return Err(Refusal::missing("RegionId")),
+        },
+    };
     if !Provider::Alibaba.spec().regions.iter().any(|r| r.id == region) {
         let f = Failure::plain(ErrorKind::UnknownRegion, format!("unknown region `{region}`"));
         return Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::ListImages), "UnknownRegion"));
@@ -312,6 +388,11 @@ fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Reply {
         Route::RunInstances => run_instances(ep, &cx),
         Route::ReplaceSystemDisk => replace_system_disk(ep, &cx),
         Route::ReInitDisk => reinit_disk(ep, &cx),
+        Route::DescribeInstances => describe_instances(ep, &cx),
+        Route::StopInstance => instance_lifecycle(ep, &cx, false),
+        Route::DeleteInstance => instance_lifecycle(ep, &cx, true),
+        Route::DescribeDisks => describe_disks(ep, &cx),
+        Route::DescribeAccountAttributes => describe_account_attributes(ep, &cx),
         Route::DescribeRegions => describe_regions(),
     }
 }
@@ -329,10 +410,34 @@ enum Route {
     ReplaceSystemDisk,
     /// ReInitDisk, and ResetDisk taken as a re-initialization (snapshots are not modelled).
     ReInitDisk,
+    DescribeInstances,
+    StopInstance,
+    DeleteInstance,
+    DescribeDisks,
+    DescribeAccountAttributes,
     DescribeRegions,
 }
 
+/// How an instance- or disk-scoped call names the instance it acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// `InstanceId`.
+    Instance,
+    /// `DiskId`, the system disk `d-X` of instance `i-X`.
+    Disk,
+}
+
 impl Route {
+    /// The calls the tea SDK sends without `RegionId` (instances.md §0): ECS takes the region
+    /// from the instance or disk they name.
+    fn instance_scoped(self) -> Option<Scope> {
+        match self {
+            Route::ReplaceSystemDisk | Route::StopInstance | Route::DeleteInstance => Some(Scope::Instance),
+            Route::ReInitDisk => Some(Scope::Disk),
+            _ => None,
+        }
+    }
+
     fn parse(action: &str) -> Option<Route> {
         Some(match action {
             "ModifyImageSharePermission" => Route::ModifyImageSharePermission,
@@ -345,10 +450,52 @@ impl Route {
             "RunInstances" => Route::RunInstances,
             "ReplaceSystemDisk" => Route::ReplaceSystemDisk,
             "ReInitDisk" | "ResetDisk" => Route::ReInitDisk,
+            "DescribeInstances" => Route::DescribeInstances,
+            "StopInstance" => Route::StopInstance,
+            "DeleteInstance" => Route::DeleteInstance,
+            "DescribeDisks" => Route::DescribeDisks,
+            "DescribeAccountAttributes" => Route::DescribeAccountAttributes,
             "DescribeRegions" => Route::DescribeRegions,
             _ => return None,
         })
     }
+}
+
+/// The region of the instance (or of the disk's instance) a call without `RegionId` names,
+/// read from the engine's state without changing it. Whose instance it is, and whether it was
+/// released, the engine decides when the call runs; an ID that names no instance at all is
+/// ECS's not-found answer for the parameter the call took.
+fn region_of_instance(ep: &Endpoint, params: &Params, scope: Scope) -> Result<String, Refusal> {
+    let (id, instance) = match scope {
+        Scope::Instance => {
+            let id = params.required("InstanceId")?.trim().to_string();
+            (id.clone(), Some(id))
+        }
+        Scope::Disk => {
+            let id = params.required("DiskId")?.trim().to_string();
+            let instance = instance_of(&id);
+            (id, instance)
+        }
+    };
+    let state = ep.engine().state();
+    let region = instance
+        .and_then(|i| state.index.instance_by_id.get(&i).copied())
+        .and_then(|n| state.instances.get(n))
+        .and_then(|inst| Provider::Alibaba.spec().regions.get(inst.region));
+    match (region, scope) {
+        (Some(r), _) => Ok(r.id.to_string()),
+        (None, Scope::Instance) => {
+            let f = Failure::plain(ErrorKind::InstanceNotFound, format!("instance `{id}` does not exist"));
+            Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::ReplaceSystemDisk), "InstanceNotFound"))
+        }
+        (None, Scope::Disk) => Err(no_disk("InstanceNotFound", None)),
+    }
+}
+
+/// ECS's answer for a disk ID that names no disk of the caller's (inferred from ECS's
+/// `Invalid<Parameter>.NotFound` pattern; instances.md §3.2).
+fn no_disk(outcome: &str, rule: Option<&'static str>) -> Refusal {
+    Refusal { rule, ..Refusal::new(404, "InvalidDiskId.NotFound", "The specified disk does not exist.", outcome) }
 }
 
 /// Who calls, in which region, with what.
@@ -656,12 +803,17 @@ fn modify_image_attribute(ep: &mut Endpoint, cx: &Cx) -> Reply {
     })
 }
 
-/// CreateImage without an instance or snapshot behind it: sharesim's images have no content.
+/// CreateImage from the caller's instance (`InstanceId`): the engine checks the instance is the
+/// caller's and in `RegionId`, and the image takes its region. Without `InstanceId` (a snapshot
+/// or disk mappings, which sharesim does not model) the image is made with no content behind it.
+/// `Platform`, `Architecture`, `ImageFamily`, `Tag.N` and `ClientToken` describe content sharesim
+/// does not keep; they are accepted and not stored.
 fn create_image(ep: &mut Endpoint, cx: &Cx) -> Reply {
     let name = cx.p.get("ImageName").unwrap_or("custom-image").to_string();
     let description = cx.p.get("Description").unwrap_or("").to_string();
+    let from = cx.p.get("InstanceId").map(|i| i.trim().to_string());
     let dry = cx.p.dry_run()?;
-    let new = NewImage { name, region: cx.region.to_string(), description, ..Default::default() };
+    let new = NewImage { name, region: cx.region.to_string(), description, from, ..Default::default() };
     transaction(ep, dry, 1, |ep| {
         let Output::ImageCreated { image, .. } = cx.run(ep, Operation::CreateImage(new))? else {
             return Err(unexpected());
@@ -715,16 +867,191 @@ fn replace_system_disk(ep: &mut Endpoint, cx: &Cx) -> Reply {
 fn reinit_disk(ep: &mut Endpoint, cx: &Cx) -> Reply {
     let disk = cx.p.required("DiskId")?.trim().to_string();
     let dry = cx.p.dry_run()?;
-    let no_disk = |outcome: &str, rule| Refusal {
-        rule,
-        ..Refusal::new(404, "InvalidDiskId.NotFound", "The specified disk does not exist.", outcome)
-    };
     let instance = instance_of(&disk).ok_or_else(|| no_disk("InvalidParameter", None))?;
     transaction(ep, dry, 1, |ep| match ep.apply(cx.actor, Some(cx.region), Operation::ReinitDisk { instance }) {
         Ok(_) => done(),
         Err(f) if f.kind == ErrorKind::InstanceNotFound => Err(no_disk("InstanceNotFound", f.rule)),
         Err(f) => Err(Refusal::engine(&f, Action::ReinitDisk)),
     })
+}
+
+/// ECS's instance status for the engine's state.
+fn instance_status(v: &InstanceView) -> &'static str {
+    if v.state == "stopped" { "Stopped" } else { "Running" }
+}
+
+/// The zone an instance is placed in: sharesim does not model zones, so every instance is in
+/// the region's first.
+fn zone_of(region: &str) -> String {
+    format!("{region}-a")
+}
+
+fn my_instances(ep: &mut Endpoint, cx: &Cx) -> Result<Vec<InstanceView>, Refusal> {
+    match cx.run(ep, Operation::ListInstances)? {
+        Output::Instances { instances } => Ok(instances),
+        _ => Err(unexpected()),
+    }
+}
+
+/// The caller's instances in the region; one named in `InstanceIds` that is not the caller's
+/// (or not there) is left out, as ECS lists only what the caller can see.
+fn describe_instances(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let ids = cx.p.json_ids("InstanceIds")?;
+    let image = cx.p.get("ImageId").map(|i| i.trim().to_string());
+    let status = cx.p.choice("Status", &["Pending", "Running", "Starting", "Stopping", "Stopped"])?;
+    let (number, size) = cx.p.paging(10)?;
+    if cx.p.dry_run()? {
+        return Err(Refusal::dry_run());
+    }
+    let mut rows = my_instances(ep, cx)?;
+    rows.retain(|v| {
+        ids.as_ref().is_none_or(|ids| ids.contains(&v.id))
+            && image.as_ref().is_none_or(|i| *i == v.image)
+            && status.as_deref().is_none_or(|s| s == instance_status(v))
+    });
+    let total = rows.len();
+    let instances: Vec<Value> = page(rows, number, size)
+        .iter()
+        .map(|v| {
+            json!({
+                "InstanceId": v.id,
+                "InstanceName": v.id,
+                "HostName": v.id,
+                "ImageId": v.image,
+                "Status": instance_status(v),
+                "RegionId": v.region,
+                "ZoneId": zone_of(&v.region),
+                "InstanceType": "ecs.g7.large",
+                "InstanceChargeType": "PostPaid",
+                "Cpu": 2,
+                "Memory": 8192,
+                "OSType": "linux",
+                "OSName": "CentOS  7.9 64位",
+                "OSNameEn": "CentOS  7.9 64 bit",
+                "Tags": { "Tag": [] },
+            })
+        })
+        .collect();
+    Ok(object(json!({
+        "PageNumber": number,
+        "PageSize": size,
+        "TotalCount": total,
+        "NextToken": "",
+        "Instances": { "Instance": instances },
+    })))
+}
+
+/// StopInstance or DeleteInstance on the caller's instance. `ForceStop`, `StoppedMode`, `Force`
+/// and `TerminateSubscription` are checked for form only: the engine models no instance status
+/// a stop or release would wait for.
+fn instance_lifecycle(ep: &mut Endpoint, cx: &Cx, delete: bool) -> Reply {
+    let instance = cx.p.required("InstanceId")?.trim().to_string();
+    cx.p.bool("ForceStop")?;
+    if delete {
+        cx.p.bool("Force")?;
+        cx.p.bool("TerminateSubscription")?;
+    } else {
+        cx.p.choice("StoppedMode", &["StopCharging", "KeepCharging", "Not-applicable"])?;
+    }
+    let dry = cx.p.dry_run()?;
+    let op = if delete { Operation::DeleteInstance { instance } } else { Operation::StopInstance { instance } };
+    transaction(ep, dry, 1, |ep| {
+        cx.run(ep, op)?;
+        done()
+    })
+}
+
+/// The system disks of the caller's instances in the region (sharesim models no data disks):
+/// disk `d-X` of instance `i-X`, built from the instance's image.
+fn describe_disks(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let instance = cx.p.get("InstanceId").map(|i| i.trim().to_string());
+    let ids = cx.p.json_ids("DiskIds")?;
+    let kind = cx.p.choice("DiskType", &["all", "system", "data"])?;
+    let (number, size) = cx.p.paging(10)?;
+    if cx.p.dry_run()? {
+        return Err(Refusal::dry_run());
+    }
+    let mut rows = my_instances(ep, cx)?;
+    rows.retain(|v| {
+        kind.as_deref() != Some("data")
+            && instance.as_ref().is_none_or(|i| *i == v.id)
+            && ids.as_ref().is_none_or(|ids| ids.contains(&disk_of(&v.id)))
+    });
+    let total = rows.len();
+    let disks: Vec<Value> = page(rows, number, size)
+        .iter()
+        .map(|v| {
+            json!({
+                "DiskId": disk_of(&v.id),
+                "DiskName": "",
+                "Type": "system",
+                "Category": "cloud_essd",
+                "Size": 40,
+                "Device": "/dev/xvda",
+                "ImageId": v.image,
+                "InstanceId": v.id,
+                "Status": "In_use",
+                "RegionId": v.region,
+                "ZoneId": zone_of(&v.region),
+                "Portable": false,
+                "DeleteWithInstance": true,
+                "Encrypted": false,
+                "Tags": { "Tag": [] },
+            })
+        })
+        .collect();
+    Ok(object(json!({
+        "PageNumber": number,
+        "PageSize": size,
+        "TotalCount": total,
+        "Disks": { "Disk": disks },
+    })))
+}
+
+/// The account's attributes: the image quota as two (inferred) attributes, read from the
+/// engine's `Quota`; ECS's documented attributes, which sharesim does not model, with no
+/// values. Without `AttributeName.N` every attribute sharesim knows is listed.
+fn describe_account_attributes(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let names = cx.p.list("AttributeName")?;
+    if names.len() > MAX_ATTRIBUTES {
+        return Err(Refusal::invalid("AttributeName"));
+    }
+    let quota_names = [QUOTA_LIMIT_ATTRIBUTE, QUOTA_USED_ATTRIBUTE];
+    if let Some(bad) =
+        names.iter().find(|n| !quota_names.contains(&n.as_str()) && !DOCUMENTED_ATTRIBUTES.contains(&n.as_str()))
+    {
+        return Err(Refusal::new(
+            400,
+            "InvalidParameter",
+            format!("The specified parameter \"AttributeName\" ({bad}) is not valid."),
+            "InvalidParameter",
+        ));
+    }
+    let names: Vec<String> = if names.is_empty() { quota_names.iter().map(|n| n.to_string()).collect() } else { names };
+    let quota = if names.iter().any(|n| quota_names.contains(&n.as_str())) {
+        match cx.run(ep, Operation::Quota)? {
+            Output::Quota { used, limit } => Some((used, limit)),
+            _ => return Err(unexpected()),
+        }
+    } else {
+        None
+    };
+    let items: Vec<Value> = names
+        .iter()
+        .map(|n| {
+            let value = match (n.as_str(), quota) {
+                (QUOTA_LIMIT_ATTRIBUTE, Some((_, limit))) => Some(limit),
+                (QUOTA_USED_ATTRIBUTE, Some((used, _))) => Some(used),
+                _ => None,
+            };
+            let values: Vec<Value> = value
+                .map(|v| json!({ "Value": v.to_string(), "Count": 1, "ExpiredTime": "", "ZoneId": "" }))
+                .into_iter()
+                .collect();
+            json!({ "AttributeName": n, "AttributeValues": { "ValueItem": values } })
+        })
+        .collect();
+    Ok(object(json!({ "AccountAttributeItems": { "AccountAttributeItem": items } })))
 }
 
 fn describe_regions() -> Reply {

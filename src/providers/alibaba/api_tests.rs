@@ -1250,3 +1250,242 @@ fn the_default_world_serves_its_own_keys() {
         (Some("DescribeImages"), Some("alice"), "ok")
     );
 }
+
+/// The tea SDK sends ReplaceSystemDisk and ReInitDisk without `RegionId`, as
+/// `POST /?ImageId=m-…&InstanceId=i-…&Password=…` (instances.md §0): ECS takes the region from
+/// the instance or disk, and so does the adapter; an ID that names nothing is not found.
+#[test]
+fn instance_calls_without_region_id_take_the_instance_s_region() {
+    let mut ep = api_world();
+    let (owner, alice) = (Sdk::for_account(&ep, "owner"), Sdk::for_account(&ep, "alice"));
+    let alice_id = id_of(&ep, "alice");
+    let away = {
+        let b = assert_ok(&send(&mut ep, owner.acs3("CreateImage", &[SH, ("ImageName", "far")])));
+        b["ImageId"].as_str().unwrap().to_string()
+    };
+    assert_ok(&share(&mut ep, &owner, SH, &away, std::slice::from_ref(&alice_id), &[]));
+    let r = send(&mut ep, alice.acs3("RunInstances", &[SH, ("ImageId", &away)]));
+    let inst = assert_ok(&r)["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_string();
+
+    // Shaped like the tea SDK's request: no RegionId, a password.
+    let tea = [("ImageId", away.as_str()), ("InstanceId", inst.as_str()), ("Password", "Sharesim-1234")];
+    let r = send(&mut ep, alice.acs3("ReplaceSystemDisk", &tea));
+    assert_eq!(assert_ok(&r)["DiskId"], disk_of(&inst));
+    assert_ok(&send(&mut ep, alice.acs3("ReInitDisk", &[("DiskId", &disk_of(&inst)), ("Password", "Sharesim-1234")])));
+
+    // Unknown instances and disks are ECS's not-found codes, not MissingParameter.
+    let nothing = [("ImageId", away.as_str()), ("InstanceId", "i-nothere")];
+    assert_refused(&send(&mut ep, alice.acs3("ReplaceSystemDisk", &nothing)), 404, "InvalidInstanceId.NotFound");
+    for disk in ["d-nothere", "nothing"] {
+        assert_refused(&send(&mut ep, alice.acs3("ReInitDisk", &[("DiskId", disk)])), 404, "InvalidDiskId.NotFound");
+    }
+    // Someone else's instance: its region is found, the engine still says it is not theirs.
+    let r = send(&mut ep, owner.acs3("ReplaceSystemDisk", &[("ImageId", &away), ("InstanceId", &inst)]));
+    assert_refused(&r, 404, "InvalidInstanceId.NotFound");
+    assert_refused(
+        &send(&mut ep, owner.acs3("ReInitDisk", &[("DiskId", &disk_of(&inst))])),
+        404,
+        "InvalidDiskId.NotFound",
+    );
+    // Without the instance either, the missing parameter is the instance's.
+    let r = send(&mut ep, alice.acs3("ReplaceSystemDisk", &[("ImageId", &away)]));
+    assert_refused(&r, 400, "MissingParameter");
+    assert!(message(&r).contains("InstanceId"), "{}", message(&r));
+    // Calls that name no instance still need RegionId.
+    let r = send(&mut ep, alice.acs3("DescribeImages", &[("ImageId", &away)]));
+    assert_refused(&r, 400, "MissingParameter");
+    assert!(message(&r).contains("RegionId"), "{}", message(&r));
+}
+
+/// The use-half of a share over ECS's own calls: an image made from an instance, shared,
+/// launched by the recipient, refused to a stranger; after the cancel the recipient's instance
+/// stays listed but cannot be rebuilt to the image; the quota answers; stop and release work on
+/// one's own instance only.
+#[test]
+fn images_from_instances_and_the_instance_calls() {
+    let mut ep = api_world();
+    let (owner, alice, bob) =
+        (Sdk::for_account(&ep, "owner"), Sdk::for_account(&ep, "alice"), Sdk::for_account(&ep, "bob"));
+    let alice_id = id_of(&ep, "alice");
+    let seed = create(&mut ep, &owner, "seed");
+    let r = send(&mut ep, owner.acs3("RunInstances", &[HZ, ("ImageId", &seed)]));
+    let build = assert_ok(&r)["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_string();
+
+    // CreateImage from the owner's instance, in its region (AL-* rules decide the rest).
+    let r = send(
+        &mut ep,
+        owner
+            .acs3("CreateImage", &[HZ, ("InstanceId", &build), ("ImageName", "golden"), ("Description", "from build")]),
+    );
+    let golden = assert_ok(&r)["ImageId"].as_str().unwrap().to_string();
+    let d = assert_ok(&send(&mut ep, owner.acs3("DescribeImages", &[HZ, ("ImageId", &golden)])));
+    assert_eq!(d["Images"]["Image"][0]["Description"], "from build");
+    // Someone else's instance, an unknown one and the wrong region are not found.
+    for (who, region, inst) in [(&alice, HZ, build.as_str()), (&owner, HZ, "i-nothere"), (&owner, SH, build.as_str())] {
+        let r = send(&mut ep, who.acs3("CreateImage", &[region, ("InstanceId", inst), ("ImageName", "x")]));
+        assert_refused(&r, 404, "InvalidInstanceId.NotFound");
+    }
+
+    // Shared with alice, who launches; bob (a stranger) is refused.
+    assert_ok(&share(&mut ep, &owner, HZ, &golden, std::slice::from_ref(&alice_id), &[]));
+    let r = send(&mut ep, alice.acs3("RunInstances", &[HZ, ("ImageId", &golden)]));
+    let inst = assert_ok(&r)["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_string();
+    assert_refused(
+        &send(&mut ep, bob.acs3("RunInstances", &[HZ, ("ImageId", &golden)])),
+        404,
+        "InvalidImageId.NotFound",
+    );
+
+    // DescribeInstances: InstanceIds is a JSON array; ImageId and Status filter; paging.
+    let ids = format!("[\"{inst}\"]");
+    let b = assert_ok(&send(&mut ep, alice.acs3("DescribeInstances", &[HZ, ("InstanceIds", &ids)])));
+    assert_eq!(
+        (b["TotalCount"].as_u64(), b["Instances"]["Instance"][0]["ImageId"].as_str()),
+        (Some(1), Some(golden.as_str()))
+    );
+    assert_eq!(b["Instances"]["Instance"][0]["Status"], "Running");
+    let b = assert_ok(&send(&mut ep, owner.acs3("DescribeInstances", &[HZ, ("InstanceIds", &ids)])));
+    assert_eq!(b["TotalCount"], 0, "the owner does not see alice's instance");
+    let b = assert_ok(&send(&mut ep, owner.acs3("DescribeInstances", &[HZ, ("ImageId", &seed), ("PageSize", "1")])));
+    assert_eq!((b["TotalCount"].as_u64(), b["PageSize"].as_u64()), (Some(1), Some(1)));
+    for (k, v) in [("InstanceIds", "i-1"), ("InstanceIds", "[1]"), ("InstanceIds", "{\"a\":1}")] {
+        assert_refused(
+            &send(&mut ep, alice.acs3("DescribeInstances", &[HZ, (k, v)])),
+            400,
+            "InvalidInstanceIds.Malformed",
+        );
+    }
+    let many = format!("[{}]", (0..101).map(|i| format!("\"i-{i}\"")).collect::<Vec<_>>().join(","));
+    assert_refused(
+        &send(&mut ep, alice.acs3("DescribeInstances", &[HZ, ("InstanceIds", &many)])),
+        400,
+        "InvalidInstanceIds.Malformed",
+    );
+    for (k, v) in [("Status", "Sleeping"), ("PageSize", "101"), ("PageNumber", "0")] {
+        assert_refused(&send(&mut ep, alice.acs3("DescribeInstances", &[HZ, (k, v)])), 400, "InvalidParameter");
+    }
+    assert_refused(&send(&mut ep, alice.acs3("DescribeInstances", &[])), 400, "MissingParameter");
+    assert_refused(
+        &send(&mut ep, alice.acs3("DescribeInstances", &[("RegionId", "mars-1")])),
+        404,
+        "InvalidRegionId.NotFound",
+    );
+
+    // DescribeDisks: her system disk d-X, built from the image.
+    let b = assert_ok(&send(&mut ep, alice.acs3("DescribeDisks", &[HZ, ("InstanceId", &inst)])));
+    let disk = &b["Disks"]["Disk"][0];
+    assert_eq!((disk["DiskId"].as_str(), disk["Type"].as_str()), (Some(disk_of(&inst).as_str()), Some("system")));
+    let b = assert_ok(&send(&mut ep, alice.acs3("DescribeDisks", &[HZ, ("DiskType", "data")])));
+    assert_eq!(b["TotalCount"], 0);
+    assert_refused(
+        &send(&mut ep, alice.acs3("DescribeDisks", &[HZ, ("DiskIds", "d-1")])),
+        400,
+        "InvalidDiskIds.Malformed",
+    );
+    assert_refused(&send(&mut ep, alice.acs3("DescribeDisks", &[HZ, ("DiskType", "tape")])), 400, "InvalidParameter");
+
+    // After the cancel: re-init and replace to the image are refused, the instance stays.
+    assert_ok(&share(&mut ep, &owner, HZ, &golden, &[], std::slice::from_ref(&alice_id)));
+    let r = send(&mut ep, alice.acs3("ReInitDisk", &[("DiskId", &disk_of(&inst))]));
+    assert_refused(&r, 403, "OperationDenied.ImageNotValid");
+    assert_eq!(r.header("x-sharesim-rule"), Some("AL-AFTER-UNSHARE"));
+    let r = send(&mut ep, alice.acs3("ReplaceSystemDisk", &[("InstanceId", &inst), ("ImageId", &golden)]));
+    assert_refused(&r, 404, "InvalidImageId.NotFound");
+    let b = assert_ok(&send(&mut ep, alice.acs3("DescribeInstances", &[HZ])));
+    assert_eq!(b["TotalCount"], 1, "her instance stays");
+
+    // The quota: the engine's figures as DescribeAccountAttributes items.
+    let r = send(
+        &mut ep,
+        owner.acs3(
+            "DescribeAccountAttributes",
+            &[
+                HZ,
+                ("AttributeName.1", "max-custom-image-count"),
+                ("AttributeName.2", "used-custom-image-count"),
+                ("AttributeName.3", "max-security-groups"),
+            ],
+        ),
+    );
+    let items = assert_ok(&r)["AccountAttributeItems"]["AccountAttributeItem"].clone();
+    let value = |i: usize| items[i]["AttributeValues"]["ValueItem"][0]["Value"].as_str().map(str::to_string);
+    assert_eq!((value(0).as_deref(), value(1).as_deref(), value(2)), (Some("100"), Some("2"), None));
+    let r = send(&mut ep, owner.acs3("DescribeAccountAttributes", &[HZ, ("AttributeName.1", "max-images-ever")]));
+    assert_refused(&r, 400, "InvalidParameter");
+    let nine: Vec<(String, String)> =
+        (1..=9).map(|i| (format!("AttributeName.{i}"), "max-security-groups".to_string())).collect();
+    let mut params: Vec<(&str, &str)> = vec![HZ];
+    params.extend(nine.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    assert_refused(&send(&mut ep, owner.acs3("DescribeAccountAttributes", &params)), 400, "InvalidParameter");
+
+    // Stop and release: one's own instance only; a released one is gone.
+    for action in ["StopInstance", "DeleteInstance"] {
+        assert_refused(&send(&mut ep, owner.acs3(action, &[("InstanceId", &inst)])), 404, "InvalidInstanceId.NotFound");
+        assert_refused(
+            &send(&mut ep, owner.acs3(action, &[("InstanceId", "i-nothere")])),
+            404,
+            "InvalidInstanceId.NotFound",
+        );
+        assert_refused(
+            &send(&mut ep, alice.acs3(action, &[SH, ("InstanceId", &inst)])),
+            404,
+            "InvalidInstanceId.NotFound",
+        );
+        assert_refused(&send(&mut ep, alice.acs3(action, &[])), 400, "MissingParameter");
+    }
+    assert_refused(
+        &send(&mut ep, alice.acs3("StopInstance", &[("InstanceId", &inst), ("StoppedMode", "Nap")])),
+        400,
+        "InvalidParameter",
+    );
+    assert_refused(
+        &send(&mut ep, alice.acs3("DeleteInstance", &[("InstanceId", &inst), ("Force", "maybe")])),
+        400,
+        "InvalidParameter",
+    );
+    assert_refused(
+        &send(&mut ep, alice.acs3("StopInstance", &[("InstanceId", &inst), ("DryRun", "true")])),
+        400,
+        "DryRunOperation",
+    );
+    assert_ok(&send(&mut ep, alice.acs3("StopInstance", &[("InstanceId", &inst), ("ForceStop", "True")])));
+    let b = assert_ok(&send(&mut ep, alice.acs3("DescribeInstances", &[HZ, ("Status", "Stopped")])));
+    assert_eq!(b["Instances"]["Instance"][0]["InstanceId"], inst.as_str());
+    assert_ok(&send(&mut ep, alice.v1("DeleteInstance", &[HZ, ("InstanceId", &inst), ("Force", "true")])));
+    let b = assert_ok(&send(&mut ep, alice.acs3("DescribeInstances", &[HZ])));
+    assert_eq!(b["TotalCount"], 0);
+    assert_refused(
+        &send(&mut ep, alice.acs3("StopInstance", &[HZ, ("InstanceId", &inst)])),
+        404,
+        "InvalidInstanceId.NotFound",
+    );
+    // An unknown action is the gateway's answer.
+    assert_refused(
+        &send(&mut ep, alice.acs3("RebootInstance", &[HZ, ("InstanceId", &build)])),
+        404,
+        "InvalidAction.NotFound",
+    );
+}
+
+/// A RegionId other than the instance's does not find it: ECS's instances are regional.
+#[test]
+fn instance_calls_in_another_region_do_not_find_the_instance() {
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let image = create(&mut ep, &owner, "base");
+    let r = send(&mut ep, owner.acs3("RunInstances", &[HZ, ("ImageId", &image)]));
+    let inst = assert_ok(&r)["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_string();
+    let r = send(&mut ep, owner.acs3("ReplaceSystemDisk", &[SH, ("InstanceId", &inst), ("ImageId", &image)]));
+    assert_refused(&r, 404, "InvalidInstanceId.NotFound");
+    assert_refused(
+        &send(&mut ep, owner.acs3("ReInitDisk", &[SH, ("DiskId", &disk_of(&inst))])),
+        404,
+        "InvalidDiskId.NotFound",
+    );
+    assert_ok(&send(&mut ep, owner.acs3("ReInitDisk", &[HZ, ("DiskId", &disk_of(&inst))])));
+    let ids = format!("[\"{inst}\"]");
+    assert_eq!(
+        assert_ok(&send(&mut ep, owner.acs3("DescribeInstances", &[SH, ("InstanceIds", &ids)])))["TotalCount"],
+        0
+    );
+}

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
-use super::api::disk_of;
+use super::api::{QUOTA_LIMIT_ATTRIBUTE, QUOTA_USED_ATTRIBUTE, disk_of};
 use super::client;
 use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, ShareOptions, Visibility};
 use crate::wire::HttpResponse;
@@ -18,7 +18,6 @@ pub const NOT_CARRIED: &[(Action, &str)] = &[
     (Action::SetVisibility, "ECS has no call that makes a private image public"),
     (Action::Accept, "ECS shares need no acceptance: there is no accept call"),
     (Action::Reject, "ECS shares need no acceptance: there is no reject call"),
-    (Action::Quota, "the adapter serves no quota call (DescribeAccountAttributes)"),
 ];
 
 /// One step as ECS calls it, or why it does not cross the API.
@@ -41,10 +40,24 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
     };
     let region = match &req.op {
         // A new image is made in its own region, whatever the step's.
-        Operation::CreateImage(new) => caller.region_id(&new.region),
-        _ => super::SPEC.regions.get(caller.region).ok_or("the call's region is not one of Alibaba's")?.id,
+        // An image made from an instance without a region of its own is made in the
+        // instance's (the call's region, which the runner takes from the instance).
+        Operation::CreateImage(new) if !new.region.is_empty() => Some(caller.region_id(&new.region)),
+        // The tea SDK names no region for calls on an instance or its disk: ECS takes the
+        // instance's. A step made in a named region sends it, as the core SDK always does.
+        Operation::StopInstance { .. }
+        | Operation::DeleteInstance { .. }
+        | Operation::ReinitDisk { .. }
+        | Operation::ReplaceSystemDisk { .. }
+            if req.region.is_none() =>
+        {
+            None
+        }
+        _ => Some(super::SPEC.regions.get(caller.region).ok_or("the call's region is not one of Alibaba's")?.id),
     };
-    params.push(("RegionId".into(), region.into()));
+    if let Some(region) = region {
+        params.push(("RegionId".into(), region.into()));
+    }
     let nonce = format!("sharesim-{}-{}", caller.now, NONCE.fetch_add(1, Ordering::Relaxed));
     let http = client::request(caller.host, action, &params, caller.key_id, caller.secret, caller.now, &nonce);
     let resp = transport.send(http)?;
@@ -66,18 +79,27 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
     };
     match &req.op {
         Operation::CreateImage(new) => {
+            let Some(instance) = &new.from else {
+                return Call::Inexpressible("ECS CreateImage makes an image from an instance; the step names none");
+            };
+            // The image inherits the instance's disk, encryption included; CreateImage has no
+            // parameter that makes it public, encrypted, a full-server image or slow to create.
             if new.visibility != Visibility::Private
                 || new.encryption != EncryptionSpec::None
                 || new.kind != ImageKind::SystemDisk
                 || new.ready_after != 0
             {
-                return Call::Inexpressible("CreateImage takes a name and a description only");
+                return Call::Inexpressible(
+                    "CreateImage takes an instance, a name and a description: no visibility, encryption, kind or delay",
+                );
             }
-            let mut params = vec![("ImageName", new.name.as_str())];
-            if !new.description.is_empty() {
-                params.push(("Description", new.description.as_str()));
-            }
-            api("CreateImage", &params)
+            with_instance(instance, || {
+                let mut params = vec![("InstanceId", instance.as_str()), ("ImageName", new.name.as_str())];
+                if !new.description.is_empty() {
+                    params.push(("Description", new.description.as_str()));
+                }
+                api("CreateImage", &params)
+            })
         }
         Operation::Share { images, recipients, options } => {
             if *options != ShareOptions::default() {
@@ -130,28 +152,41 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
             Call::Inexpressible("ECS RunInstances has no Lighthouse product")
         }
         Operation::ReinitDisk { instance } => {
-            with_instance(instance, || api("ReInitDisk", &[("DiskId", &disk_of(instance))]))
+            with_instance(instance, || api("ReInitDisk", &[("DiskId", &disk_of(instance)), ("Password", PASSWORD)]))
         }
         Operation::ReplaceSystemDisk { instance, image } => with_instance(instance, || {
-            with_image(image, || api("ReplaceSystemDisk", &[("InstanceId", instance), ("ImageId", image)]))
+            with_image(image, || {
+                api("ReplaceSystemDisk", &[("InstanceId", instance), ("ImageId", image), ("Password", PASSWORD)])
+            })
         }),
+        Operation::ListInstances => api("DescribeInstances", &[("PageSize", "100")]),
+        Operation::StopInstance { instance } => {
+            with_instance(instance, || api("StopInstance", &[("InstanceId", instance)]))
+        }
+        // `Force` releases a running instance, as the SDK capture sends it (instances.md §3.1).
+        Operation::DeleteInstance { instance } => {
+            with_instance(instance, || api("DeleteInstance", &[("InstanceId", instance), ("Force", "true")]))
+        }
+        Operation::Quota => api(
+            "DescribeAccountAttributes",
+            &[("AttributeName.1", QUOTA_LIMIT_ATTRIBUTE), ("AttributeName.2", QUOTA_USED_ATTRIBUTE)],
+        ),
         Operation::Accept { .. }
         | Operation::Reject { .. }
         | Operation::AuthorizeKey { .. }
         | Operation::RevokeKey { .. }
         | Operation::ModifyShare { .. }
-        | Operation::Quota
         | Operation::ShareToLighthouse { .. }
         | Operation::ShareToCvm { .. }
         | Operation::CancelLighthouseShare { .. }
-        | Operation::ListInstances
-        | Operation::StopInstance { .. }
-        | Operation::DeleteInstance { .. }
         | Operation::ListKeyGrants { .. }
         | Operation::AdvanceClock { .. }
         | Operation::SetVisibility { .. } => Call::NoApi,
     }
 }
+
+/// The password the SDK examples set when a system disk is rebuilt; ECS requires none.
+const PASSWORD: &str = "Sharesim-1234";
 
 const UNNAMED: &str = "the image or instance was never made, so no ECS ID names it";
 
@@ -325,5 +360,58 @@ mod tests {
         assert!(matches!(c.perform("owner", dated), Sent::Inexpressible { .. }));
         assert_eq!(c.perform("alice", Operation::Accept { images: vec![] }), Sent::NoApi);
         assert!(c.w.sent.is_empty());
+    }
+
+    /// The instance half: an image from an instance, the quota, and instance calls sent as
+    /// the tea SDK sends them (no `RegionId`); a create_image naming no instance is not sent.
+    #[test]
+    fn instance_calls_go_out_as_the_tea_sdk_sends_them() {
+        let mut c = Cloud::new();
+        let base = c.base.clone();
+        let launch = Operation::Launch { image: base.clone(), product: Product::Cvm };
+        assert_eq!(c.perform("owner", launch), ok());
+        let instance = c.w.ep.engine().state().instances[0].id.clone();
+
+        let new = crate::engine::NewImage {
+            name: "golden".into(),
+            region: "home".into(),
+            description: "d".into(),
+            from: Some(instance.clone()),
+            ..Default::default()
+        };
+        assert_eq!(c.perform("owner", Operation::CreateImage(new.clone())), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!(
+            (action.as_str(), param(&params, "InstanceId"), param(&params, "RegionId")),
+            ("CreateImage", Some(instance.as_str()), Some("cn-hangzhou"))
+        );
+        let bare = crate::engine::NewImage { from: None, ..new };
+        assert!(matches!(c.perform("owner", Operation::CreateImage(bare)), Sent::Inexpressible { .. }));
+
+        assert_eq!(c.perform("owner", Operation::Quota), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!(
+            (action.as_str(), param(&params, "AttributeName.1")),
+            ("DescribeAccountAttributes", Some(QUOTA_LIMIT_ATTRIBUTE))
+        );
+
+        let ops = [
+            (Operation::ReinitDisk { instance: instance.clone() }, "ReInitDisk"),
+            (Operation::ReplaceSystemDisk { instance: instance.clone(), image: base.clone() }, "ReplaceSystemDisk"),
+            (Operation::StopInstance { instance: instance.clone() }, "StopInstance"),
+            (Operation::DeleteInstance { instance: instance.clone() }, "DeleteInstance"),
+        ];
+        for (op, name) in ops {
+            assert_eq!(c.perform("owner", op), ok(), "{name}");
+            let (action, params) = c.last("owner");
+            assert_eq!((action.as_str(), param(&params, "RegionId")), (name, None));
+        }
+        // Released: the next call on it is ECS's not-found.
+        assert_eq!(
+            c.perform("owner", Operation::StopInstance { instance }),
+            refused("InvalidInstanceId.NotFound", 404)
+        );
+        assert_eq!(c.perform("owner", Operation::ListInstances), ok());
+        assert_eq!(c.last("owner").0, "DescribeInstances");
     }
 }

@@ -5,8 +5,16 @@
 //!
 //! The action picks the API: Share and CancelShare are ModifyImageSharePermission, ListShares is
 //! DescribeImageSharePermission, Describe and the listings are DescribeImages, Delete is
-//! DeleteImage, Copy is CopyImage, Launch is RunInstances, ReinitDisk is ReInitDisk and
-//! ReplaceSystemDisk is ReplaceSystemDisk.
+//! DeleteImage, Copy is CopyImage, Launch is RunInstances, ReinitDisk is ReInitDisk,
+//! ReplaceSystemDisk is ReplaceSystemDisk, ListInstances is DescribeInstances (and
+//! DescribeDisks), StopInstance and DeleteInstance are themselves, and Quota is
+//! DescribeAccountAttributes.
+//!
+//! Codes the adapter answers itself (`api.rs`), all inferred from ECS's naming pattern since our
+//! sources list none for these calls: `InvalidDiskId.NotFound` (a disk that names no instance of
+//! the caller's), `InvalidInstanceIds.Malformed` / `InvalidDiskIds.Malformed` (an ID list that is
+//! not a JSON array of at most 100 strings), and `InvalidParameter` for an attribute name that is
+//! neither documented nor sharesim's inferred `max-custom-image-count` / `used-custom-image-count`.
 
 use crate::engine::{Action, ErrorKind as K};
 use crate::providers::WireError;
@@ -37,6 +45,8 @@ fn no_such_api(action: Action) -> bool {
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        // Inferred from ECS's naming pattern (instances.md §3.2): unknown, released, someone
+        // else's and another region's instances alike.
         (K::InstanceNotFound, _) => {
             WireError::new(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.")
         }

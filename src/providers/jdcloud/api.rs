@@ -13,10 +13,20 @@
 //! | DescribeImage | `GET …/images/{id}` | `Describe` (+ `ListShares` for the owner) |
 //! | DeleteImage | `DELETE …/images/{id}` | `Delete` |
 //! | CopyImages | `POST …/images:copyImages` | `Copy` per image (+ `Modify` for a description) |
+//! | ModifyImageAttribute | `POST …/images/{id}:modifyImageAttribute` | `Modify` |
+//! | CreateInstances | `POST …/instances` (`instanceSpec.imageId`, `maxCount`) | `Launch`, `maxCount` times, all or nothing |
+//! | DescribeInstances | `GET …/instances` (`filters` `instanceId`, `imageId`, `status`) | `ListInstances` |
+//! | DescribeInstance | `GET …/instances/{id}` | `ListInstances` |
+//! | StopInstance | `POST …/instances/{id}:stopInstance` | `StopInstance` |
+//! | RebuildInstance | `POST …/instances/{id}:rebuildInstance` | `ReinitDisk` (no `imageId`, or the instance's own), else `ReplaceSystemDisk` |
+//! | DeleteInstance | `DELETE …/instances/{id}` | `DeleteInstance` |
+//! | CreateImage | `POST …/instances/{id}:createImage` | `CreateImage` from that instance |
+//! | DescribeQuotas | `GET …/quotas` (`filters` `resourceTypes`) | `Quota` |
 //!
 //! Besides JD's own headers every answer carries `x-sharesim-outcome` (`ok`, the canonical
 //! error, or the refusal made before the engine was asked: `no-route`, `unauthenticated`,
-//! `unknown-key`, `signature`, `signature-date`, `nonce-used`, `InvalidParameter`, `UnknownRegion`) and, when a
+//! `unknown-key`, `signature`, `signature-date`, `nonce-used`, `InvalidParameter`, `UnknownRegion`, and
+//! `InstanceNotFound` for a DescribeInstance the caller's listing does not hold) and, when a
 //! rule decided, `x-sharesim-rule`.
 
 use std::collections::BTreeSet;
@@ -24,7 +34,9 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 use super::signature;
-use crate::engine::{Action, ErrorKind, Failure, ImageView, Operation, Outcome, Output, Visibility};
+use crate::engine::{
+    Action, ErrorKind, Failure, ImageView, InstanceView, NewImage, Operation, Outcome, Output, Product, Visibility,
+};
 use crate::providers::Provider;
 use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, Rejection, codec};
 
@@ -35,6 +47,38 @@ const P: Provider = Provider::Jdcloud;
 const MAX_COPY: usize = 10;
 /// DescribeImages `pageSize`: default and range.
 const PAGE_SIZE: (u64, u64, u64) = (20, 10, 100);
+/// CreateInstances `maxCount` range (instances.md §1.1).
+const MAX_COUNT: u64 = 100;
+/// DescribeQuotas' resource types (instances.md §1.1); sharesim models only `image`.
+const RESOURCE_TYPES: [&str; 8] = [
+    "instance",
+    "instance_cpu",
+    "instance_memory",
+    "instance_local_disk",
+    "keypair",
+    "image",
+    "instanceTemplate",
+    "imageShare",
+];
+/// DescribeInstances' filter names; `instanceId`, `imageId`, `status` and `name` filter, the
+/// rest name what sharesim does not model (networks, zones, hosts) and match every instance.
+const INSTANCE_FILTERS: [&str; 12] = [
+    "instanceId",
+    "imageId",
+    "status",
+    "name",
+    "az",
+    "vpcId",
+    "subnetId",
+    "networkInterfaceId",
+    "privateIpAddress",
+    "agId",
+    "faultDomain",
+    "dedicatedHostId",
+];
+/// The instance states of JD's `Instance.status`.
+const INSTANCE_STATES: [&str; 10] =
+    ["pending", "starting", "running", "stopping", "stopped", "reboot", "rebuilding", "resizing", "deleting", "error"];
 
 /// The operations served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +90,15 @@ enum Api {
     DescribeImage,
     DeleteImage,
     CopyImages,
+    ModifyImageAttribute,
+    CreateInstances,
+    DescribeInstances,
+    DescribeInstance,
+    StopInstance,
+    RebuildInstance,
+    DeleteInstance,
+    CreateImage,
+    DescribeQuotas,
 }
 
 impl Api {
@@ -58,6 +111,15 @@ impl Api {
             Api::DescribeImage => "DescribeImage",
             Api::DeleteImage => "DeleteImage",
             Api::CopyImages => "CopyImages",
+            Api::ModifyImageAttribute => "ModifyImageAttribute",
+            Api::CreateInstances => "CreateInstances",
+            Api::DescribeInstances => "DescribeInstances",
+            Api::DescribeInstance => "DescribeInstance",
+            Api::StopInstance => "StopInstance",
+            Api::RebuildInstance => "RebuildInstance",
+            Api::DeleteInstance => "DeleteInstance",
+            Api::CreateImage => "CreateImage",
+            Api::DescribeQuotas => "DescribeQuotas",
         }
     }
 
@@ -71,16 +133,25 @@ impl Api {
             Api::DescribeImage => Action::Describe,
             Api::DeleteImage => Action::Delete,
             Api::CopyImages => Action::Copy,
+            Api::ModifyImageAttribute => Action::Modify,
+            Api::CreateInstances => Action::Launch,
+            Api::DescribeInstances | Api::DescribeInstance => Action::ListInstances,
+            Api::StopInstance => Action::StopInstance,
+            Api::RebuildInstance => Action::ReinitDisk,
+            Api::DeleteInstance => Action::DeleteInstance,
+            Api::CreateImage => Action::CreateImage,
+            Api::DescribeQuotas => Action::Quota,
         }
     }
 }
 
-/// A routed request: the API, the region from the path and the image from the path.
+/// A routed request: the API, the region from the path and the image or instance the path
+/// names (empty when it names none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Call {
     api: Api,
     region: String,
-    image: String,
+    id: String,
 }
 
 /// Matches the percent-decoded path (runs of `/` collapsed, one trailing `/` ignored).
@@ -88,7 +159,7 @@ fn route(method: &str, raw_path: &str) -> Option<Call> {
     let path = codec::decode(raw_path, false);
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let ["v1", "regions", region, ref rest @ ..] = segments[..] else { return None };
-    let call = |api, image: &str| Some(Call { api, region: region.to_string(), image: image.to_string() });
+    let call = |api, id: &str| Some(Call { api, region: region.to_string(), id: id.to_string() });
     match (method, rest) {
         ("GET", ["images"]) => call(Api::DescribeImages, ""),
         ("POST", ["images:copyImages"]) => call(Api::CopyImages, ""),
@@ -96,8 +167,20 @@ fn route(method: &str, raw_path: &str) -> Option<Call> {
         (_, ["images", id]) => match (method, id.split_once(':')) {
             ("POST", Some((id, "share"))) if !id.is_empty() => call(Api::ShareImage, id),
             ("POST", Some((id, "unshare"))) if !id.is_empty() => call(Api::UnShareImage, id),
+            ("POST", Some((id, "modifyImageAttribute"))) if !id.is_empty() => call(Api::ModifyImageAttribute, id),
             ("GET", None) => call(Api::DescribeImage, id),
             ("DELETE", None) => call(Api::DeleteImage, id),
+            _ => None,
+        },
+        ("POST", ["instances"]) => call(Api::CreateInstances, ""),
+        ("GET", ["instances"]) => call(Api::DescribeInstances, ""),
+        ("GET", ["quotas"]) => call(Api::DescribeQuotas, ""),
+        (_, ["instances", id]) => match (method, id.split_once(':')) {
+            ("POST", Some((id, "stopInstance"))) if !id.is_empty() => call(Api::StopInstance, id),
+            ("POST", Some((id, "rebuildInstance"))) if !id.is_empty() => call(Api::RebuildInstance, id),
+            ("POST", Some((id, "createImage"))) if !id.is_empty() => call(Api::CreateImage, id),
+            ("GET", None) => call(Api::DescribeInstance, id),
+            ("DELETE", None) => call(Api::DeleteInstance, id),
             _ => None,
         },
         _ => None,
@@ -170,10 +253,11 @@ impl Cx {
         self.refuse(ep, "InvalidParameter", w.status, w.code, message)
     }
 
-    /// A failure the engine decided, in JD's words.
-    fn failure(&self, f: &Failure, action: Action, image: &str) -> HttpResponse {
+    /// A failure the engine decided, in JD's words; `instance` is the instance the call names.
+    fn failure(&self, f: &Failure, action: Action, image: &str, instance: &str) -> HttpResponse {
         let w = P.spec().wire(f, action);
         let message = match f.kind {
+            ErrorKind::InstanceNotFound if !instance.is_empty() => Some(format!("Instance '{instance}' not found")),
             ErrorKind::NotFound | ErrorKind::CrossRegion if !image.is_empty() => {
                 Some(format!("Image '{image}' not found"))
             }
@@ -218,7 +302,7 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
         Ok(p) => p,
         Err(message) => return cx.invalid(ep, call.api, &message),
     };
-    let mut h = Handler { ep, cx, actor, call, params };
+    let mut h = Handler { ep, cx, actor, call, params, instance: String::new() };
     let (Ok(resp) | Err(resp)) = h.serve();
     h.ep.decide(&h.cx.outcome, h.cx.rule);
     resp
@@ -247,6 +331,9 @@ fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
     ep.decide(tag, None);
     cx.error(400, "INVALID_ARGUMENT", &message)
 }
+
+/// One `filters.N` as read from the query: its `name` and its numbered `values.M`.
+type FilterParts = (Option<String>, Vec<(usize, String)>);
 
 /// The request's parameters: the JSON body of a POST, or the query of a GET or DELETE.
 enum Params {
@@ -311,6 +398,54 @@ impl Params {
                 Ok(items.into_iter().map(|(_, v)| v).collect())
             }
         }
+    }
+
+    /// A nested object of a JSON body (`instanceSpec`); `null` is absent.
+    fn object(&self, name: &str) -> Result<Option<&Map<String, Value>>, String> {
+        match self {
+            Params::Query(_) => Ok(None),
+            Params::Body(m) => match m.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Object(o)) => Ok(Some(o)),
+                Some(_) => Err(format!("Invalid parameter {name}: expected an object")),
+            },
+        }
+    }
+
+    /// The query's `filters.N.name` / `filters.N.values.M`, as the SDK flattens its `Filter`
+    /// list, in `N` order; each name must be one of `allowed`. Indexes are 1-based numbers.
+    fn filters(&self, allowed: &[&str]) -> Result<Vec<(String, Vec<String>)>, String> {
+        let Params::Query(q) = self else { return Ok(vec![]) };
+        let mut by_index: std::collections::BTreeMap<usize, FilterParts> = std::collections::BTreeMap::new();
+        let index = |s: &str, key: &str| match s.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!("Invalid parameter {key}: filters are numbered filters.1, filters.2 …")),
+        };
+        for (k, v) in q {
+            let Some(rest) = k.strip_prefix("filters.") else { continue };
+            let (n, field) = rest.split_once('.').ok_or_else(|| format!("Invalid parameter {k}"))?;
+            let entry = by_index.entry(index(n, k)?).or_default();
+            match field.split_once('.') {
+                None if field == "name" => entry.0 = Some(v.clone()),
+                Some(("values", m)) => entry.1.push((index(m, k)?, v.clone())),
+                // `filters.N.operator` is `eq` or `in`; both mean "one of the values" here.
+                None if field == "operator" => {}
+                _ => return Err(format!("Invalid parameter {k}")),
+            }
+        }
+        let mut out = Vec::new();
+        for (n, (name, mut values)) in by_index {
+            let name = name.ok_or_else(|| format!("Invalid parameter filters.{n}.name: required"))?;
+            if !allowed.contains(&name.as_str()) {
+                return Err(format!(
+                    "Invalid parameter filters.{n}.name: `{name}` is not one of {}",
+                    allowed.join(", ")
+                ));
+            }
+            values.sort_by_key(|(m, _)| *m);
+            out.push((name, values.into_iter().map(|(_, v)| v).collect()));
+        }
+        Ok(out)
     }
 
     /// A boolean: `true`/`false` in any case (the Python SDK sends `True`).
@@ -393,6 +528,52 @@ fn owned_kind(v: &ImageView, shared: bool) -> (&'static str, &'static str) {
     }
 }
 
+/// An image or instance name: `min`..=32 Chinese characters, letters, digits, `_`, `-`, `.`
+/// (the rule CreateImage's and CopyImages' parameters state).
+fn valid_name(n: &str, min: usize) -> bool {
+    let ok_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    (min..=32).contains(&n.chars().count()) && n.chars().all(ok_char)
+}
+
+/// JD's instance status for the engine's state.
+fn instance_status(v: &InstanceView) -> &'static str {
+    if v.state == "stopped" { "stopped" } else { "running" }
+}
+
+/// An `Instance` as the SDK models it. Sizes, networks and zones are not modelled: the values
+/// are plausible constants.
+fn instance_json(v: &InstanceView) -> Value {
+    json!({
+        "instanceId": v.id,
+        "instanceName": v.id,
+        "hostname": v.id,
+        "instanceType": "g.n2.medium",
+        "imageId": v.image,
+        "status": instance_status(v),
+        "az": format!("{}a", v.region),
+        "launchTime": "",
+        "systemDisk": {
+            "diskCategory": "cloud",
+            "autoDelete": true,
+            "deviceName": "vda",
+            "status": "attached",
+            "cloudDisk": { "diskId": format!("vol-{}", v.id.trim_start_matches("i-")), "diskType": "ssd.gp1", "diskSizeGB": 40 },
+        },
+        "dataDisks": [],
+        "primaryNetworkInterface": null,
+        "secondaryNetworkInterfaces": [],
+        "privateIpAddress": "",
+        "elasticIpAddress": "",
+        "vpcId": "",
+        "subnetId": "",
+        "keyNames": [],
+        "charge": { "chargeMode": "postpaid_by_duration", "chargeStatus": "normal" },
+        "tags": [],
+        "description": "",
+        "faultDomain": "",
+    })
+}
+
 /// One request being served after authentication. Errors are finished responses.
 struct Handler<'a> {
     ep: &'a mut Endpoint,
@@ -400,6 +581,8 @@ struct Handler<'a> {
     actor: String,
     call: Call,
     params: Params,
+    /// The instance the request acts on, for the not-found message.
+    instance: String,
 }
 
 type Served = Result<HttpResponse, HttpResponse>;
@@ -414,6 +597,15 @@ impl Handler<'_> {
             Api::DescribeImage => self.describe_image(),
             Api::DeleteImage => self.delete(),
             Api::CopyImages => self.copy(),
+            Api::ModifyImageAttribute => self.modify(),
+            Api::CreateInstances => self.create_instances(),
+            Api::DescribeInstances => self.describe_instances(),
+            Api::DescribeInstance => self.describe_instance(),
+            Api::StopInstance => self.stop_or_delete(false),
+            Api::DeleteInstance => self.stop_or_delete(true),
+            Api::RebuildInstance => self.rebuild(),
+            Api::CreateImage => self.create_image(),
+            Api::DescribeQuotas => self.describe_quotas(),
         }
     }
 
@@ -433,7 +625,8 @@ impl Handler<'_> {
     }
 
     fn run_in(&mut self, region: &str, op: Operation, action: Action, image: &str) -> Result<Output, HttpResponse> {
-        self.cx.apply(self.ep, &self.actor, region, op).map_err(|f| self.cx.failure(&f, action, image))
+        let instance = self.instance.clone();
+        self.cx.apply(self.ep, &self.actor, region, op).map_err(|f| self.cx.failure(&f, action, image, &instance))
     }
 
     fn unexpected(&self, what: &str, out: &Output) -> HttpResponse {
@@ -450,7 +643,7 @@ impl Handler<'_> {
         if recipients.is_empty() {
             return Err(self.bad("Invalid parameter pins: name at least one PIN".into()));
         }
-        let image = self.call.image.clone();
+        let image = self.call.id.clone();
         let (op, action) = if add {
             (Operation::Share { images: vec![image.clone()], recipients, options: Default::default() }, Action::Share)
         } else {
@@ -461,7 +654,7 @@ impl Handler<'_> {
     }
 
     fn members(&mut self) -> Served {
-        let image = self.call.image.clone();
+        let image = self.call.id.clone();
         match self.run(Operation::ListShares { image: image.clone() }, Action::ListShares, &image)? {
             Output::Members { members } => {
                 let pins: Vec<String> = members.into_iter().map(|m| m.recipient).collect();
@@ -556,7 +749,7 @@ impl Handler<'_> {
     }
 
     fn describe_image(&mut self) -> Served {
-        let image = self.call.image.clone();
+        let image = self.call.id.clone();
         let view = match self.run(Operation::Describe { image: image.clone() }, Action::Describe, &image)? {
             Output::Image { image } => image,
             other => return Err(self.unexpected("Describe", &other)),
@@ -577,7 +770,7 @@ impl Handler<'_> {
     fn delete(&mut self) -> Served {
         // `deleteSnapshot` is checked but has no effect: snapshots are not modelled.
         self.param(self.params.flag("deleteSnapshot"))?;
-        let image = self.call.image.clone();
+        let image = self.call.id.clone();
         self.run(Operation::Delete { image: image.clone() }, Action::Delete, &image)?;
         Ok(self.cx.ok(None))
     }
@@ -642,6 +835,231 @@ impl Handler<'_> {
             }
         }
         Ok(self.cx.ok(Some(json!({ "copyImages": copies }))))
+    }
+}
+
+impl Handler<'_> {
+    fn modify(&mut self) -> Served {
+        let name = self.param(self.params.get("name"))?;
+        if let Some(n) = &name
+            && !valid_name(n, 2)
+        {
+            return Err(self.bad(format!(
+                "Invalid parameter name: `{n}` must be 2-32 letters, digits, Chinese characters, `_`, `-` or `.`"
+            )));
+        }
+        let description = self.param(self.params.get("description"))?;
+        if description.as_ref().is_some_and(|d| d.chars().count() > 256) {
+            return Err(self.bad("Invalid parameter description: at most 256 characters".into()));
+        }
+        let image = self.call.id.clone();
+        self.run(Operation::Modify { image: image.clone(), name, description }, Action::Modify, &image)?;
+        Ok(self.cx.ok(None))
+    }
+
+    /// Launches `maxCount` instances of `instanceSpec.imageId`; a refused one undoes the ones
+    /// launched before it, so the answer is all or nothing. The network, disk and charge parts
+    /// of the spec are not modelled.
+    fn create_instances(&mut self) -> Served {
+        let spec = self.params.object("instanceSpec").map(|o| o.cloned());
+        let spec = self.param(spec)?;
+        let Some(spec) = spec else {
+            return Err(self.bad("Invalid parameter instanceSpec: required".into()));
+        };
+        let text = |k: &str| match spec.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+            Some(_) => Err(format!("Invalid parameter instanceSpec.{k}: expected a non-empty string")),
+        };
+        let image = self.param(text("imageId"))?;
+        let name = self.param(text("name"))?;
+        let Some(name) = name else { return Err(self.bad("Invalid parameter instanceSpec.name: required".into())) };
+        if !(2..=128).contains(&name.chars().count()) {
+            return Err(self.bad("Invalid parameter instanceSpec.name: 2-128 characters".into()));
+        }
+        // sharesim has no instance templates, so the image must be named.
+        let Some(image) = image else {
+            return Err(self.bad("Invalid parameter instanceSpec.imageId: required".into()));
+        };
+        let count = self.param(self.params.number("maxCount", 1, 1..=MAX_COUNT))?;
+        let before = (count > 1).then(|| self.ep.engine().clone());
+        let mut ids = Vec::new();
+        for _ in 0..count {
+            let op = Operation::Launch { image: image.clone(), product: Product::Cvm };
+            match self.run(op, Action::Launch, &image) {
+                Ok(Output::Launched { instance }) => ids.push(instance),
+                other => {
+                    if let Some(before) = before {
+                        self.ep.replace_engine(before);
+                    }
+                    return Err(match other {
+                        Ok(out) => self.unexpected("Launch", &out),
+                        Err(resp) => resp,
+                    });
+                }
+            }
+        }
+        Ok(self.cx.ok(Some(json!({ "instanceIds": ids }))))
+    }
+
+    fn my_instances(&mut self) -> Result<Vec<InstanceView>, HttpResponse> {
+        match self.run(Operation::ListInstances, Action::ListInstances, "")? {
+            Output::Instances { instances } => Ok(instances),
+            other => Err(self.unexpected("ListInstances", &other)),
+        }
+    }
+
+    fn describe_instances(&mut self) -> Served {
+        let filters = self.param(self.params.filters(&INSTANCE_FILTERS))?;
+        for (name, values) in &filters {
+            if let Some(bad) = values.iter().find(|v| name == "status" && !INSTANCE_STATES.contains(&v.as_str())) {
+                return Err(self.bad(format!("Invalid parameter filters: status `{bad}` is not an instance status")));
+            }
+        }
+        let page_number = self.param(self.params.number("pageNumber", 1, 1..=u32::MAX as u64))?;
+        let (default, min, max) = PAGE_SIZE;
+        let page_size = self.param(self.params.number("pageSize", default, min..=max))?;
+        let mut rows = self.my_instances()?;
+        rows.retain(|v| {
+            filters.iter().all(|(name, values)| {
+                let field = match name.as_str() {
+                    "instanceId" | "name" => v.id.as_str(),
+                    "imageId" => v.image.as_str(),
+                    "status" => instance_status(v),
+                    _ => return true,
+                };
+                values.iter().any(|x| x == field)
+            })
+        });
+        let total = rows.len();
+        let skip = usize::try_from((page_number - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        let page: Vec<Value> = rows.iter().skip(skip).take(page_size as usize).map(instance_json).collect();
+        Ok(self.cx.ok(Some(json!({ "instances": page, "totalCount": total }))))
+    }
+
+    /// The caller's instance in the path's region; one it does not have there is JD's
+    /// not-found answer (the engine lists only the caller's live instances).
+    fn describe_instance(&mut self) -> Served {
+        let id = self.call.id.clone();
+        let found = self.my_instances()?.into_iter().find(|v| v.id == id);
+        match found {
+            Some(v) => Ok(self.cx.ok(Some(json!({ "instance": instance_json(&v) })))),
+            None => {
+                let f = Failure::plain(ErrorKind::InstanceNotFound, format!("instance `{id}` does not exist"));
+                let w = P.spec().wire(&f, Action::ListInstances);
+                Err(self.cx.refuse(
+                    self.ep,
+                    "InstanceNotFound",
+                    w.status,
+                    w.code,
+                    &format!("Instance '{id}' not found"),
+                ))
+            }
+        }
+    }
+
+    /// StopInstance (`chargeOnStopped`) or DeleteInstance (`deletePrimaryNetworkInterfaceAllElasticIp`):
+    /// the options concern billing and addresses, which are not modelled, and are checked for form.
+    fn stop_or_delete(&mut self, delete: bool) -> Served {
+        if delete {
+            self.param(self.params.flag("deletePrimaryNetworkInterfaceAllElasticIp"))?;
+        } else {
+            self.param(self.params.choice("chargeOnStopped", &["keepCharging", "stopCharging"]))?;
+        }
+        let instance = self.call.id.clone();
+        self.instance = instance.clone();
+        let (op, action) = if delete {
+            (Operation::DeleteInstance { instance }, Action::DeleteInstance)
+        } else {
+            (Operation::StopInstance { instance }, Action::StopInstance)
+        };
+        self.run(op, action, "")?;
+        Ok(self.cx.ok(None))
+    }
+
+    /// RebuildInstance: without `imageId`, or with the image the instance runs, the system
+    /// disk is rebuilt from its own image (`ReinitDisk`); with another image it is replaced
+    /// (`ReplaceSystemDisk`). Which image the instance runs is read from the caller's listing.
+    fn rebuild(&mut self) -> Served {
+        let image = self.param(self.params.get("imageId"))?.filter(|i| !i.trim().is_empty());
+        self.param(self.params.get("password"))?;
+        self.param(self.params.get("hostname"))?;
+        self.param(self.params.list("keyNames"))?;
+        let instance = self.call.id.clone();
+        self.instance = instance.clone();
+        let own = match &image {
+            None => true,
+            Some(i) => self.my_instances()?.iter().any(|v| v.id == instance && v.image == *i),
+        };
+        match image {
+            Some(image) if !own => {
+                let op = Operation::ReplaceSystemDisk { instance, image: image.clone() };
+                self.run(op, Action::ReplaceSystemDisk, &image)?;
+            }
+            _ => {
+                self.run(Operation::ReinitDisk { instance }, Action::ReinitDisk, image.as_deref().unwrap_or(""))?;
+            }
+        }
+        Ok(self.cx.ok(None))
+    }
+
+    /// CreateImage from the caller's instance in the path's region.
+    fn create_image(&mut self) -> Served {
+        let name = self.param(self.params.get("name"))?;
+        let Some(name) = name else { return Err(self.bad("Invalid parameter name: required".into())) };
+        if !valid_name(&name, 2) {
+            return Err(self.bad(format!(
+                "Invalid parameter name: `{name}` must be 2-32 letters, digits, Chinese characters, `_`, `-` or `.`"
+            )));
+        }
+        let description = self.param(self.params.get("description"))?.unwrap_or_default();
+        if description.chars().count() > 256 {
+            return Err(self.bad("Invalid parameter description: at most 256 characters".into()));
+        }
+        // Data disks are not modelled; the list is checked for form only.
+        if let Params::Body(m) = &self.params
+            && !matches!(m.get("dataDisks"), None | Some(Value::Null | Value::Array(_)))
+        {
+            return Err(self.bad("Invalid parameter dataDisks: expected a list".into()));
+        }
+        let instance = self.call.id.clone();
+        self.instance = instance.clone();
+        let new = NewImage {
+            name,
+            region: self.call.region.clone(),
+            description,
+            from: Some(instance),
+            ..Default::default()
+        };
+        match self.run(Operation::CreateImage(new), Action::CreateImage, "")? {
+            Output::ImageCreated { image, .. } => Ok(self.cx.ok(Some(json!({ "imageId": image })))),
+            other => Err(self.unexpected("CreateImage", &other)),
+        }
+    }
+
+    /// The `image` quota from the engine's `Quota` (which refuses when the provider reports
+    /// none: JD-NO-API); the other resource types are not modelled and are left out.
+    /// `imageShare` names an image, as the API requires.
+    fn describe_quotas(&mut self) -> Served {
+        let filters = self.param(self.params.filters(&["resourceTypes"]))?;
+        let types: Vec<String> = filters.into_iter().flat_map(|(_, v)| v).collect();
+        if let Some(bad) = types.iter().find(|t| !RESOURCE_TYPES.contains(&t.as_str())) {
+            return Err(self.bad(format!("Invalid parameter resourceTypes: `{bad}` is not a resource type")));
+        }
+        let image = self.param(self.params.get("imageId"))?;
+        if types.iter().any(|t| t == "imageShare") && image.is_none() {
+            return Err(self.bad("Invalid parameter imageId: required for the imageShare quota".into()));
+        }
+        let mut quotas = Vec::new();
+        if types.is_empty() || types.iter().any(|t| t == "image") {
+            match self.run(Operation::Quota, Action::Quota, "")? {
+                Output::Quota { used, limit } => {
+                    quotas.push(json!({ "resourceType": "image", "limit": limit, "used": used }));
+                }
+                other => return Err(self.unexpected("Quota", &other)),
+            }
+        }
+        Ok(self.cx.ok(Some(json!({ "quotas": quotas }))))
     }
 }
 

@@ -170,7 +170,7 @@ fn s(v: &str) -> String {
 
 #[test]
 fn routes() {
-    let r = |m: &str, p: &str| route(m, p).map(|c| (c.api, c.region, c.image));
+    let r = |m: &str, p: &str| route(m, p).map(|c| (c.api, c.region, c.id));
     let img = |api, id: &str| Some((api, s(HOME), s(id)));
     assert_eq!(r("POST", "/v1/regions/cn-north-1/images/img-1:share"), img(Api::ShareImage, "img-1"));
     assert_eq!(r("POST", "/v1/regions/cn-north-1/images/img-1%3Ashare"), img(Api::ShareImage, "img-1"));
@@ -181,12 +181,25 @@ fn routes() {
     assert_eq!(r("GET", "/v1/regions/cn-north-1/images/img-1"), img(Api::DescribeImage, "img-1"));
     assert_eq!(r("DELETE", "/v1/regions/cn-north-1/images/img-1"), img(Api::DeleteImage, "img-1"));
     assert_eq!(r("POST", "/v1/regions/cn-north-1/images%3AcopyImages"), img(Api::CopyImages, ""));
+    let modify = r("POST", "/v1/regions/cn-north-1/images/img-1:modifyImageAttribute");
+    assert_eq!(modify, img(Api::ModifyImageAttribute, "img-1"));
+    assert_eq!(r("POST", "/v1/regions/cn-north-1/instances"), img(Api::CreateInstances, ""));
+    assert_eq!(r("GET", "/v1/regions/cn-north-1/instances"), img(Api::DescribeInstances, ""));
+    assert_eq!(r("GET", "/v1/regions/cn-north-1/instances/i-1"), img(Api::DescribeInstance, "i-1"));
+    assert_eq!(r("DELETE", "/v1/regions/cn-north-1/instances/i-1"), img(Api::DeleteInstance, "i-1"));
+    assert_eq!(r("POST", "/v1/regions/cn-north-1/instances/i-1%3AstopInstance"), img(Api::StopInstance, "i-1"));
+    assert_eq!(r("POST", "/v1/regions/cn-north-1/instances/i-1:rebuildInstance"), img(Api::RebuildInstance, "i-1"));
+    assert_eq!(r("POST", "/v1/regions/cn-north-1/instances/i-1:createImage"), img(Api::CreateImage, "i-1"));
+    assert_eq!(r("GET", "/v1/regions/cn-north-1/quotas"), img(Api::DescribeQuotas, ""));
     for (m, p) in [
         ("GET", "/v1/regions/cn-north-1/images/img-1:share"),
         ("POST", "/v1/regions/cn-north-1/images/img-1:publish"),
         ("POST", "/v1/regions/cn-north-1/images/:share"),
         ("PUT", "/v1/regions/cn-north-1/images/img-1"),
-        ("GET", "/v1/regions/cn-north-1/instances"),
+        ("POST", "/v1/regions/cn-north-1/instances/i-1:reboot"),
+        ("POST", "/v1/regions/cn-north-1/instances/:stopInstance"),
+        ("PUT", "/v1/regions/cn-north-1/instances/i-1"),
+        ("POST", "/v1/regions/cn-north-1/quotas"),
         ("GET", "/v2/regions/cn-north-1/images"),
         ("GET", "/v1/regions"),
         ("GET", "/"),
@@ -392,7 +405,7 @@ fn the_go_sdks_escaped_action_works() {
 fn unknown_routes_answer_in_jds_format() {
     let (mut jd, img) = Jd::new();
     for (method, target) in [
-        ("GET", s("/v1/regions/cn-north-1/instances")),
+        ("POST", s("/v1/regions/cn-north-1/instances/i-1:reboot")),
         ("POST", format!("/v1/regions/cn-north-1/images/{img}:publish")),
         ("PUT", format!("/v1/regions/cn-north-1/images/{img}")),
         ("GET", s("/")),
@@ -646,4 +659,171 @@ fn the_captured_sdk_requests_are_served() {
             assert_eq!(body["error"]["message"], json!("Image 'img-m5s0abcd29' not found"), "capture {}", i + 1);
         }
     }
+}
+
+fn launch(jd: &mut Jd, actor: &str, image: &str) -> HttpResponse {
+    let body = json!({
+        "regionId": HOME,
+        "instanceSpec": { "imageId": image, "name": "vm-1", "instanceType": "g.n2.medium", "az": "cn-north-1a" },
+        "maxCount": 1,
+        "clientToken": null,
+    });
+    jd.call(actor, "POST", &format!("/v1/regions/{HOME}/instances"), Some(body))
+}
+
+fn instance_ids(result: &Value) -> Vec<String> {
+    result["instances"].as_array().unwrap().iter().map(|i| i["instanceId"].as_str().unwrap().to_string()).collect()
+}
+
+/// The use-half over JD's VM API: an image from an instance, shared, launched by the
+/// recipient and refused to a stranger; after the cancel the recipient's rebuild to it is
+/// refused while its instance stays listed; stop and delete work on one's own instance only.
+#[test]
+fn images_from_instances_and_the_instance_calls() {
+    let (mut jd, base) = Jd::new();
+    let alice = jd.pin("alice");
+    let r = ok(&launch(&mut jd, "owner", &base));
+    let build = r["instanceIds"][0].as_str().unwrap().to_string();
+
+    // CreateImage from the owner's instance.
+    let body = json!({ "regionId": HOME, "instanceId": build, "name": "golden", "description": "from build" });
+    let target = format!("/v1/regions/{HOME}/instances/{build}:createImage");
+    let golden = ok(&jd.call("owner", "POST", &target, Some(body.clone())))["imageId"].as_str().unwrap().to_string();
+    let d = ok(&jd.get("owner", &format!("/v1/regions/{HOME}/images/{golden}")));
+    assert_eq!(d["image"]["desc"], "from build");
+    // Someone else's instance, an unknown one and the wrong region are not found.
+    let (status, code, message) = err(&jd.call("alice", "POST", &target, Some(body.clone())));
+    assert_eq!((status, code.as_str(), message), (404, "NOT_FOUND", format!("Instance '{build}' not found")));
+    let nowhere = format!("/v1/regions/{HOME}/instances/i-nothere:createImage");
+    assert_eq!(err(&jd.call("owner", "POST", &nowhere, Some(body.clone()))).1, "NOT_FOUND");
+    let away = format!("/v1/regions/{AWAY}/instances/{build}:createImage");
+    assert_eq!(err(&jd.call("owner", "POST", &away, Some(body))).1, "NOT_FOUND");
+    for bad in [json!({ "name": "x" }), json!({}), json!({ "name": "a b" }), json!({ "name": "ok", "dataDisks": 3 })] {
+        assert_eq!(err(&jd.call("owner", "POST", &target, Some(bad))).1, "INVALID_ARGUMENT");
+    }
+
+    // ModifyImageAttribute: the owner renames; a recipient cannot.
+    let modify = format!("/v1/regions/{HOME}/images/{golden}:modifyImageAttribute");
+    ok(&jd.call("owner", "POST", &modify, Some(json!({ "name": "golden-2", "description": "d" }))));
+    assert_eq!(err(&jd.call("owner", "POST", &modify, Some(json!({ "name": "?" })))).1, "INVALID_ARGUMENT");
+
+    // Shared with alice, who launches; bob is refused.
+    ok(&jd.share("owner", HOME, &golden, std::slice::from_ref(&alice)));
+    let r = jd.call("alice", "POST", &modify, Some(json!({ "name": "mine" })));
+    assert_eq!(err(&r).1, "FAILED_PRECONDITION");
+    let inst = ok(&launch(&mut jd, "alice", &golden))["instanceIds"][0].as_str().unwrap().to_string();
+    let (status, code, message) = err(&launch(&mut jd, "bob", &golden));
+    assert_eq!((status, code.as_str(), message), (404, "NOT_FOUND", format!("Image '{golden}' not found")));
+
+    // DescribeInstances with the SDK's filters; DescribeInstance.
+    let listed = ok(
+        &jd.get("alice", &format!("/v1/regions/{HOME}/instances?filters.1.name=instanceId&filters.1.values.1={inst}"))
+    );
+    assert_eq!((instance_ids(&listed), listed["totalCount"].as_u64()), (vec![inst.clone()], Some(1)));
+    assert_eq!(listed["instances"][0]["imageId"], golden.as_str());
+    let by_image =
+        ok(&jd.get("owner", &format!("/v1/regions/{HOME}/instances?filters.1.name=imageId&filters.1.values.1={base}")));
+    assert_eq!(instance_ids(&by_image), vec![build.clone()]);
+    let one = ok(&jd.get("alice", &format!("/v1/regions/{HOME}/instances/{inst}")));
+    assert_eq!(one["instance"]["status"], "running");
+    let (status, code, _) = err(&jd.get("owner", &format!("/v1/regions/{HOME}/instances/{inst}")));
+    assert_eq!((status, code.as_str()), (404, "NOT_FOUND"));
+    for q in [
+        "filters.1.name=colour&filters.1.values.1=red",
+        "filters.0.name=status",
+        "filters.1.values.1=x",
+        "filters.1.name=status&filters.1.values.1=asleep",
+        "pageSize=5",
+        "pageNumber=0",
+    ] {
+        let r = jd.get("alice", &format!("/v1/regions/{HOME}/instances?{q}"));
+        assert_eq!(err(&r).1, "INVALID_ARGUMENT", "{q}");
+    }
+
+    // CreateInstances: bad specs and counts; a count the image cannot fill is all or nothing.
+    for bad in [
+        json!({}),
+        json!({ "instanceSpec": "vm" }),
+        json!({ "instanceSpec": { "name": "vm-1" } }),
+        json!({ "instanceSpec": { "imageId": golden } }),
+        json!({ "instanceSpec": { "imageId": golden, "name": "vm-1" }, "maxCount": 0 }),
+        json!({ "instanceSpec": { "imageId": golden, "name": "vm-1" }, "maxCount": 101 }),
+    ] {
+        assert_eq!(
+            err(&jd.call("alice", "POST", &format!("/v1/regions/{HOME}/instances"), Some(bad))).1,
+            "INVALID_ARGUMENT"
+        );
+    }
+    let three = json!({ "instanceSpec": { "imageId": golden, "name": "vm-3" }, "maxCount": 3 });
+    let r = ok(&jd.call("alice", "POST", &format!("/v1/regions/{HOME}/instances"), Some(three)));
+    assert_eq!(r["instanceIds"].as_array().map(Vec::len), Some(3));
+
+    // Rebuild while shared: to its own image (ReinitDisk) and to another (ReplaceSystemDisk).
+    let rebuild = format!("/v1/regions/{HOME}/instances/{inst}:rebuildInstance");
+    ok(&jd.call("alice", "POST", &rebuild, Some(json!({ "password": "Sharesim-1234" }))));
+    ok(&jd.call("alice", "POST", &rebuild, Some(json!({ "imageId": golden, "password": "Sharesim-1234" }))));
+    let r = jd.call("alice", "POST", &rebuild, Some(json!({ "imageId": base })));
+    assert_eq!(err(&r).1, "NOT_FOUND", "base is not shared with alice");
+    // The region is in the path: the instance is not in another one.
+    let elsewhere = format!("/v1/regions/{AWAY}/instances/{inst}:rebuildInstance");
+    for body in [json!({}), json!({ "imageId": golden })] {
+        let (status, code, message) = err(&jd.call("alice", "POST", &elsewhere, Some(body)));
+        assert_eq!((status, code.as_str(), message), (404, "NOT_FOUND", format!("Instance '{inst}' not found")));
+    }
+    let r =
+        jd.call("alice", "POST", &format!("/v1/regions/{HOME}/instances/i-nothere:rebuildInstance"), Some(json!({})));
+    assert_eq!(err(&r).2, "Instance 'i-nothere' not found");
+    assert_eq!(err(&jd.call("alice", "POST", &rebuild, Some(json!("x")))).1, "INVALID_ARGUMENT");
+
+    // After the cancel: rebuilding to the image is refused by JD-CANCEL; the instance stays.
+    ok(&jd.unshare("owner", &golden, std::slice::from_ref(&alice)));
+    for body in [json!({}), json!({ "imageId": golden })] {
+        let r = jd.call("alice", "POST", &rebuild, Some(body));
+        assert_eq!(err(&r).1, "NOT_FOUND");
+        assert_eq!(outcome(&r).1, Some("JD-CANCEL"));
+    }
+    let listed = ok(&jd.get("alice", &format!("/v1/regions/{HOME}/instances")));
+    assert!(instance_ids(&listed).contains(&inst), "her instance stays");
+
+    // Quotas: JD reports no image quota in this model (JD-NO-API); bad filters are refused.
+    let r =
+        jd.get("owner", &format!("/v1/regions/{HOME}/quotas?filters.1.name=resourceTypes&filters.1.values.1=image"));
+    assert_eq!(err(&r).1, "NOT_FOUND");
+    assert_eq!(outcome(&r), ("Unsupported", Some("JD-NO-API")));
+    let r = ok(
+        &jd.get("owner", &format!("/v1/regions/{HOME}/quotas?filters.1.name=resourceTypes&filters.1.values.1=keypair"))
+    );
+    assert_eq!(r["quotas"], json!([]));
+    for q in [
+        "filters.1.name=resourceTypes&filters.1.values.1=gpu",
+        "filters.1.name=resourceTypes&filters.1.values.1=imageShare",
+        "filters.1.name=zone",
+    ] {
+        assert_eq!(err(&jd.get("owner", &format!("/v1/regions/{HOME}/quotas?{q}"))).1, "INVALID_ARGUMENT", "{q}");
+    }
+
+    // Stop and delete: one's own instance only; a deleted one is gone.
+    let stop = format!("/v1/regions/{HOME}/instances/{inst}:stopInstance");
+    let delete = format!("/v1/regions/{HOME}/instances/{inst}");
+    let (status, code, message) = err(&jd.call("owner", "POST", &stop, Some(json!({}))));
+    assert_eq!((status, code.as_str(), message), (404, "NOT_FOUND", format!("Instance '{inst}' not found")));
+    assert_eq!(err(&jd.call("owner", "DELETE", &delete, None)).1, "NOT_FOUND");
+    let wrong_region = format!("/v1/regions/{AWAY}/instances/{inst}:stopInstance");
+    assert_eq!(err(&jd.call("alice", "POST", &wrong_region, Some(json!({})))).1, "NOT_FOUND");
+    let r = jd.call("alice", "POST", &stop, Some(json!({ "chargeOnStopped": "sometimes" })));
+    assert_eq!(err(&r).1, "INVALID_ARGUMENT");
+    ok(&jd.call("alice", "POST", &stop, Some(json!({ "chargeOnStopped": "keepCharging" }))));
+    let stopped =
+        ok(&jd.get("alice", &format!("/v1/regions/{HOME}/instances?filters.1.name=status&filters.1.values.1=stopped")));
+    assert_eq!(instance_ids(&stopped), vec![inst.clone()]);
+    assert_eq!(
+        err(&jd.call("alice", "DELETE", &format!("{delete}?deletePrimaryNetworkInterfaceAllElasticIp=maybe"), None)).1,
+        "INVALID_ARGUMENT"
+    );
+    ok(&jd.call("alice", "DELETE", &delete, None));
+    assert_eq!(err(&jd.call("alice", "POST", &stop, Some(json!({})))).1, "NOT_FOUND");
+    assert_eq!(err(&jd.get("alice", &format!("/v1/regions/{HOME}/instances/{inst}"))).1, "NOT_FOUND");
+    // A region JD does not have.
+    let (status, code, _) = err(&jd.get("alice", "/v1/regions/mars-1/instances"));
+    assert_eq!((status, code.as_str()), (400, "INVALID_ARGUMENT"));
 }

@@ -8,30 +8,47 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Value, json};
 
 use super::signature::{self, Algorithm, Signer};
-use crate::engine::{Action, Operation, Request};
+use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, Visibility};
 use crate::wire::call::{Caller, SeenError, Sent, Transport};
 use crate::wire::{HttpRequest, codec};
 
 /// Engine actions JD's API does not carry in sharesim, with the reason.
 pub const NOT_CARRIED: &[(Action, &str)] = &[
     (Action::SetVisibility, "JD has no call that makes a private image public"),
-    (Action::CreateImage, "JD makes private images from instances (CreateImage); sharesim serves no instance API"),
     (Action::Accept, "JD has no accept step (JD-NO-ACCEPT)"),
     (Action::Reject, "JD has no reject step (JD-NO-ACCEPT)"),
-    (Action::Modify, "ModifyImageAttribute is not served"),
-    (Action::Launch, "CreateInstances is not served: sharesim serves JD's image API only"),
-    (Action::ReinitDisk, "RebuildInstance is not served: sharesim serves JD's image API only"),
-    (Action::ReplaceSystemDisk, "RebuildInstance is not served: sharesim serves JD's image API only"),
 ];
+
+/// The password a rebuild sets, as the SDK's examples do.
+const PASSWORD: &str = "Sharesim-1234";
 
 /// Nonces must differ between requests signed in the same second.
 static NONCE: AtomicU64 = AtomicU64::new(0);
 
-/// Performs `req` over JD's image API.
+/// Performs `req` over JD's VM API.
 pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport) -> Result<Sent, String> {
     let spec = caller.directory.provider().spec();
-    let region = spec.regions.get(caller.region).map(|r| r.id).ok_or("the call's region is not JD's")?;
+    // The region is in the path: a call on an instance goes to the instance's region unless
+    // the step names one; an image made from an instance goes to the image's region.
+    let instance_region = match &req.op {
+        Operation::ReinitDisk { instance }
+        | Operation::ReplaceSystemDisk { instance, .. }
+        | Operation::StopInstance { instance }
+        | Operation::DeleteInstance { instance }
+            if req.region.is_none() =>
+        {
+            caller.directory.instance(instance).map(|i| i.region)
+        }
+        Operation::CreateImage(new) => caller.directory.resolve_region(&new.region),
+        _ => None,
+    };
+    let region = spec
+        .regions
+        .get(instance_region.unwrap_or(caller.region))
+        .map(|r| r.id)
+        .ok_or("the call's region is not JD's")?;
     let images = format!("/v1/regions/{region}/images");
+    let instances = format!("/v1/regions/{region}/instances");
     // IDs go into the path percent-encoded, as the SDK's URL builder does.
     let id = |s: &str| codec::encode(s);
     let (method, target, body) = match &req.op {
@@ -71,6 +88,76 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
                 body["name"] = json!(n);
             }
             ("POST", format!("{images}:copyImages"), Some(body))
+        }
+        Operation::Modify { image, name, description } => {
+            let mut body = json!({ "regionId": region, "imageId": image });
+            if let Some(n) = name {
+                body["name"] = json!(n);
+            }
+            if let Some(d) = description {
+                body["description"] = json!(d);
+            }
+            ("POST", format!("{images}/{}:modifyImageAttribute", id(image)), Some(body))
+        }
+        Operation::Launch { image, product: Product::Cvm } => {
+            let body = json!({
+                "regionId": region,
+                "instanceSpec": {
+                    "az": format!("{region}a"),
+                    "instanceType": "g.n2.medium",
+                    "imageId": image,
+                    "name": "sharesim-vm",
+                    "primaryNetworkInterface": { "networkInterface": { "subnetId": "subnet-sharesim" } },
+                    "systemDisk": { "diskCategory": "cloud" },
+                },
+                "maxCount": 1,
+            });
+            ("POST", instances.clone(), Some(body))
+        }
+        Operation::Launch { product: Product::Lighthouse, .. } => {
+            return Ok(Sent::Inexpressible { why: "JD CreateInstances has no Lighthouse product" });
+        }
+        // RebuildInstance without an image rebuilds from the instance's own.
+        Operation::ReinitDisk { instance } => (
+            "POST",
+            format!("{instances}/{}:rebuildInstance", id(instance)),
+            Some(json!({ "regionId": region, "instanceId": instance, "password": PASSWORD })),
+        ),
+        Operation::ReplaceSystemDisk { instance, image } => (
+            "POST",
+            format!("{instances}/{}:rebuildInstance", id(instance)),
+            Some(json!({ "regionId": region, "instanceId": instance, "imageId": image, "password": PASSWORD })),
+        ),
+        Operation::ListInstances => ("GET", format!("{instances}?pageSize=100"), None),
+        Operation::StopInstance { instance } => (
+            "POST",
+            format!("{instances}/{}:stopInstance", id(instance)),
+            Some(json!({ "regionId": region, "instanceId": instance })),
+        ),
+        Operation::DeleteInstance { instance } => ("DELETE", format!("{instances}/{}", id(instance)), None),
+        Operation::Quota => {
+            ("GET", format!("/v1/regions/{region}/quotas?filters.1.name=resourceTypes&filters.1.values.1=image"), None)
+        }
+        Operation::CreateImage(new) => {
+            let Some(instance) = &new.from else {
+                return Ok(Sent::Inexpressible {
+                    why: "JD CreateImage makes an image from an instance; the step names none",
+                });
+            };
+            if new.visibility != Visibility::Private
+                || new.encryption != EncryptionSpec::None
+                || new.kind != ImageKind::SystemDisk
+                || new.ready_after != 0
+            {
+                return Ok(Sent::Inexpressible {
+                    why: "CreateImage takes an instance, a name and a description: no visibility, encryption, kind or delay",
+                });
+            }
+            let mut body = json!({ "regionId": region, "instanceId": instance, "name": new.name });
+            if !new.description.is_empty() {
+                body["description"] = json!(new.description);
+            }
+            ("POST", format!("{instances}/{}:createImage", id(instance)), Some(body))
         }
         _ => return Ok(Sent::NoApi),
     };
@@ -118,7 +205,7 @@ fn error_of(envelope: &Value) -> Option<SeenError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ShareOptions, Validity};
+    use crate::engine::{NewImage, Output, ShareOptions, Validity};
     use crate::providers::Provider;
     use crate::testkit::Wire;
 
@@ -168,7 +255,9 @@ mod tests {
         let options = ShareOptions { validity: Some(Validity::Forever), ..Default::default() };
         let timed = Operation::Share { images: vec![image], recipients: vec![], options };
         assert!(matches!(w.perform(perform, "owner", 0, timed), Sent::Inexpressible { .. }));
-        assert_eq!(w.perform(perform, "owner", 0, Operation::Quota), Sent::NoApi);
+        assert_eq!(w.perform(perform, "owner", 0, Operation::Accept { images: vec![] }), Sent::NoApi);
+        let bare = NewImage { name: "n".into(), region: "home".into(), ..Default::default() };
+        assert!(matches!(w.perform(perform, "owner", 0, Operation::CreateImage(bare)), Sent::Inexpressible { .. }));
         assert!(w.sent.is_empty());
     }
 
@@ -208,6 +297,68 @@ mod tests {
         let nothing = Operation::Describe { image: "<web was not created>".into() };
         let Sent::Api { error: Some(e) } = w.perform(perform, "owner", 0, nothing) else { panic!("{:?}", w.sent) };
         assert_eq!(w.sent[0].path(), "/v1/regions/cn-north-1/images/%3Cweb%20was%20not%20created%3E");
+        assert_eq!((e.code.as_str(), e.status), ("NOT_FOUND", Some(404)));
+    }
+
+    /// The instance half goes out on JD's instance paths, in the instance's region, and the
+    /// engine decides each step as it would in process.
+    #[test]
+    fn instance_calls_use_jds_instance_paths() {
+        let (mut w, image) = world();
+        let launched =
+            w.perform(perform, "owner", 0, Operation::Launch { image: image.clone(), product: Default::default() });
+        assert_eq!(launched, Sent::Api { error: None });
+        assert_eq!((w.sent[0].method.as_str(), w.sent[0].path()), ("POST", "/v1/regions/cn-north-1/instances"));
+        let instance = w.ep.engine().state().instances[0].id.clone();
+        let new = NewImage {
+            name: "golden".into(),
+            region: "home".into(),
+            from: Some(instance.clone()),
+            ..Default::default()
+        };
+        let cases = [
+            (Operation::CreateImage(new), "POST", format!("/v1/regions/cn-north-1/instances/{instance}:createImage")),
+            (
+                Operation::ReinitDisk { instance: instance.clone() },
+                "POST",
+                format!("/v1/regions/cn-north-1/instances/{instance}:rebuildInstance"),
+            ),
+            (
+                Operation::ReplaceSystemDisk { instance: instance.clone(), image: image.clone() },
+                "POST",
+                format!("/v1/regions/cn-north-1/instances/{instance}:rebuildInstance"),
+            ),
+            (
+                Operation::Modify { image: image.clone(), name: Some("renamed".into()), description: None },
+                "POST",
+                format!("/v1/regions/cn-north-1/images/{image}:modifyImageAttribute"),
+            ),
+            (Operation::ListInstances, "GET", "/v1/regions/cn-north-1/instances".to_string()),
+            (
+                Operation::StopInstance { instance: instance.clone() },
+                "POST",
+                format!("/v1/regions/cn-north-1/instances/{instance}:stopInstance"),
+            ),
+            (
+                Operation::DeleteInstance { instance: instance.clone() },
+                "DELETE",
+                format!("/v1/regions/cn-north-1/instances/{instance}"),
+            ),
+        ];
+        for (op, method, path) in cases {
+            w.sent.clear();
+            assert_eq!(w.perform(perform, "owner", 0, op.clone()), Sent::Api { error: None }, "{op:?}");
+            assert_eq!((w.sent[0].method.as_str(), w.sent[0].path()), (method, path.as_str()));
+        }
+        assert!(
+            matches!(w.ep.engine().clone().apply(&Request::new("owner", Operation::ListInstances)), Ok(Output::Instances { instances }) if instances.is_empty())
+        );
+        // JD reports no image quota (JD-NO-API): the quota call answers JD's refusal.
+        w.sent.clear();
+        let Sent::Api { error: Some(e) } = w.perform(perform, "owner", 0, Operation::Quota) else {
+            panic!("{:?}", w.sent)
+        };
+        assert_eq!(w.sent[0].path(), "/v1/regions/cn-north-1/quotas");
         assert_eq!((e.code.as_str(), e.status), ("NOT_FOUND", Some(404)));
     }
 }

@@ -18,6 +18,9 @@ const INVALID: WireError = WireError::new(400, "INVALID_ARGUMENT", "Invalid para
 
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        // The generic return code (instances.md §1.2); the adapter's message names the instance
+        // (`Instance 'i-…' not found`), inferred after `Image 'xx' not found`. Unknown, deleted,
+        // someone else's and another region's instances alike.
         (K::InstanceNotFound, _) => WireError::new(404, "NOT_FOUND", "Instance not found"),
         // The region is in every path: an image of another region is simply not there.
         (K::NotFound | K::CrossRegion | K::RecipientInOtherRegion, _) => NOT_FOUND,
