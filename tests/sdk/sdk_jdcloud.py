@@ -158,7 +158,9 @@ def workflow(owner, alice):
     s.refused("alice's rebuild from its own image is refused too", lambda: alice.rebuild(inst), "NOT_FOUND", status)
     one = s.run("alice's instance stays (describeInstance)", lambda: alice.instance(inst))
     s.check("and still runs", one is not None and one.get("status") == "running", f"got {one}")
-    s.refused("the image quota: JD reports none in this model (JD-NO-API)", owner.quotas, "NOT_FOUND", status)
+    quotas = s.run("owner reads its image quota (describeQuotas)", owner.quotas)
+    image = [q for q in (quotas or []) if q.get("resourceType") == "image"]
+    s.check("the image quota answers with used and limit (JD-IMAGE-QUOTA)", len(image) == 1 and image[0].get("limit") == 20 and image[0].get("used", 0) >= 1, f"got {quotas}")
     s.refused("owner cannot stop alice's instance", lambda: owner.stop(inst), "NOT_FOUND", status)
     s.refused("owner cannot delete alice's instance", lambda: owner.delete_instance(inst), "NOT_FOUND", status)
     s.run("alice stops her instance", lambda: alice.stop(inst))

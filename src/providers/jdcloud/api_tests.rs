@@ -785,11 +785,12 @@ fn images_from_instances_and_the_instance_calls() {
     let listed = ok(&jd.get("alice", &format!("/v1/regions/{HOME}/instances")));
     assert!(instance_ids(&listed).contains(&inst), "her instance stays");
 
-    // Quotas: JD reports no image quota in this model (JD-NO-API); bad filters are refused.
+    // Quotas: the image quota (JD-IMAGE-QUOTA); bad filters are refused.
     let r =
-        jd.get("owner", &format!("/v1/regions/{HOME}/quotas?filters.1.name=resourceTypes&filters.1.values.1=image"));
-    assert_eq!(err(&r).1, "NOT_FOUND");
-    assert_eq!(outcome(&r), ("Unsupported", Some("JD-NO-API")));
+        ok(&jd
+            .get("owner", &format!("/v1/regions/{HOME}/quotas?filters.1.name=resourceTypes&filters.1.values.1=image")));
+    assert_eq!(r["quotas"][0]["resourceType"], "image");
+    assert_eq!(r["quotas"][0]["limit"], 20);
     let r = ok(
         &jd.get("owner", &format!("/v1/regions/{HOME}/quotas?filters.1.name=resourceTypes&filters.1.values.1=keypair"))
     );

@@ -284,15 +284,46 @@ pub static RULES: &[Rule] = &[
         effect: NoEncryptedCopy { cross_region_only: false },
     },
     Rule {
+        id: "JD-IMAGE-QUOTA",
+        topic: Quota,
+        text: "An account holds at most 20 private images per region.",
+        short: "20 / region",
+        basis: Assumed,
+        source: "API reference: describeQuotas reports resource type `image` (limit, used); createImage lists 429 QUOTA_EXCEEDED. The figure is not in our sources",
+        notes: "The call and the refusal are documented, the default figure is not; 20 is assumed, as \
+                Tencent's and Alibaba's figures are. Set `image_quota` in a world to change it. The \
+                `imageShare` resource type of the same call is the per-image share limit, JD-LIMIT-10.",
+        effect: ImageQuota { max: 20 },
+    },
+    Rule {
+        id: "JD-NO-QUOTA",
+        topic: Quota,
+        text: "Images shared with other users do not occupy the sharer's own image quota.",
+        short: "owner: free",
+        basis: Assumed,
+        source: "not documented: the seed and the API reference say nothing of shares and quota",
+        notes: "Chosen because a share is a permission on the owner's one image, not a copy; Tencent's \
+                and Alibaba's seeds say so of the sharer's quota, and nothing says otherwise for JD.",
+        effect: OwnerQuotaFree,
+    },
+    Rule {
+        id: "JD-RECIPIENT-QUOTA",
+        topic: Quota,
+        text: "An image shared with an account does not count against that account's image quota.",
+        short: "recipient: free",
+        basis: Assumed,
+        source: "not documented",
+        notes: "The recipient holds no copy of the image; nothing says a share uses its quota.",
+        effect: RecipientQuotaFree,
+    },
+    Rule {
         id: "JD-NO-API",
         topic: Api,
-        text: "JD Cloud VM has no key grants, no share options (validity, description, permission), no way to change a share, no Lighthouse and no image-quota report in this model.",
-        short: "keys, share options, quota",
+        text: "JD Cloud VM has no key grants, no share options (validity, description, permission), no way to change a share and no Lighthouse.",
+        short: "keys, share options",
         basis: ApiReference,
         source: "API reference: ShareImage takes only `pins` (and `loginNames`)",
-        notes: "DescribeQuotas does exist (resource types `image` and `imageShare`), but our sources give no \
-                private-image quota figure, so the simulator models no image quota and offers no `quota` call; \
-                the `imageShare` quota is JD-LIMIT-10.",
+        notes: "",
         effect: NoApi {
             actions: &[
                 A::AuthorizeKey,
@@ -301,7 +332,6 @@ pub static RULES: &[Rule] = &[
                 A::ModifyShare,
                 A::ShareToLighthouse,
                 A::ShareToCvm,
-                A::Quota,
                 A::SetValidity,
                 A::SetDescription,
                 A::SetPermission,

@@ -619,22 +619,27 @@ fn no_share_options(#[case] options: ShareOptions) {
     options: ShareOptions::default(),
 })]
 #[case::lighthouse(Operation::ShareToLighthouse { image: "img-0000000000".into() })]
-#[case::quota(Operation::Quota)]
 fn operations_without_an_api(#[case] op: Operation) {
     let mut w = world();
     assert_eq!(refused(w.run("owner", op)), (K::Unsupported, "JD-NO-API"));
 }
 
 #[test]
-fn no_image_quota_is_modelled() {
-    // Without an image quota, creating and copying never run out.
+fn the_image_quota_counts_own_images_only() {
+    // "JD-IMAGE-QUOTA": 20 per region by default (assumed); "JD-NO-QUOTA" and
+    // "JD-RECIPIENT-QUOTA": shares use neither side's quota.
     let mut w = world();
-    for _ in 0..30 {
+    let first = w.image("owner");
+    w.share("owner", &first, &["alice"]).unwrap();
+    assert!(matches!(w.run("owner", Operation::Quota), Ok(Output::Quota { used: 1, limit: 20 })));
+    assert!(matches!(w.run("alice", Operation::Quota), Ok(Output::Quota { used: 0, limit: 20 })));
+    for _ in 1..20 {
         w.image("owner");
     }
     let new = NewImage { name: "one-more".into(), region: "home".into(), ..Default::default() };
-    assert!(w.run("owner", Operation::CreateImage(new)).is_ok());
-    assert!(P.policy().image_quota.is_none());
+    assert_eq!(refused(w.run("owner", Operation::CreateImage(new.clone()))), (K::QuotaExceeded, "JD-IMAGE-QUOTA"));
+    let away = NewImage { region: "away".into(), ..new };
+    assert!(w.run("owner", Operation::CreateImage(away)).is_ok(), "the quota is per region");
 }
 
 // ----- wire errors ----------------------------------------------------------------------------
