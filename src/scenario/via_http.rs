@@ -188,6 +188,12 @@ impl HttpDoor {
                 Operation::CreateImage(new) => new.from.as_ref(),
                 _ => None,
             };
+            // An image made without an instance is made in the region the step names.
+            if let Operation::CreateImage(new) = &req.op
+                && new.from.is_none()
+            {
+                return e.resolve_region(&new.region).ok();
+            }
             let from_instance = instance
                 .and_then(|id| state.index.instance_by_id.get(id))
                 .and_then(|&n| state.instances.get(n))

@@ -83,6 +83,12 @@ class Cvm:
         r.InstanceIds = [instance]
         self.c.TerminateInstances(r)
 
+    def import_image(self, name):
+        r = models.ImportImageRequest()
+        r.Architecture, r.OsType, r.OsVersion, r.ImageName = "x86_64", "TencentOS", "3.1", name
+        r.ImageUrl = "https://sharesim-1250000000.cos.ap-guangzhou.myqcloud.com/%s.qcow2" % name
+        return self.c.ImportImage(r).ImageId
+
     def quota(self):
         return self.c.DescribeImageQuota(models.DescribeImageQuotaRequest()).ImageNumQuota
 
@@ -127,6 +133,12 @@ def workflow():
     s.refused("bob cannot terminate owner's instance", lambda: bob.terminate(vm), "InvalidInstanceId.NotFound", code)
     quota = s.run("owner reads its image quota", owner.quota)
     s.check("the quota is a positive number", isinstance(quota, int) and quota > 0, f"got {quota}")
+
+    imported = s.run("owner imports an image from COS (ImportImage)", lambda: owner.import_image("from-cos"))
+    s.check("the imported image has an ID", isinstance(imported, str) and imported.startswith("img-"), f"got {imported}")
+    s.run("owner shares the imported image with alice", lambda: owner.share(imported, [alice_id]))
+    seen = s.run("alice lists SHARED_IMAGE", lambda: alice.images("SHARED_IMAGE"))
+    s.check("alice sees the imported image", seen is not None and imported in seen, f"got {seen}")
 
     s.section("Lighthouse takes a CVM image (TC-LIGHTHOUSE)")
     lh = Lighthouse("owner", HOME)

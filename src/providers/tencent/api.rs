@@ -62,6 +62,7 @@ pub const CVM: Service = Service {
         ("RunInstances", run_instances),
         ("ResetInstance", reset_instance),
         ("CreateImage", super::instances::create_image),
+        ("ImportImage", super::instances::import_image),
         ("DescribeImageQuota", super::instances::describe_image_quota),
         ("DescribeInstances", super::instances::describe_instances),
         ("TerminateInstances", super::instances::terminate_instances),

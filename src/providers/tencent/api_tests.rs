@@ -911,7 +911,7 @@ fn transport_refusals_use_the_envelope() {
 #[test]
 fn the_adapter_serves_every_action_it_names() {
     let names: Vec<&str> = super::api::actions().collect();
-    assert_eq!(names.len(), 12);
+    assert_eq!(names.len(), 13);
     let (mut c, _, _) = Cloud::new(0);
     for name in names {
         let resp = c.post("owner", name, json!({}));
@@ -968,6 +968,16 @@ fn the_whole_workflow_makes_an_image_from_an_instance_and_uses_it() {
     assert_eq!(ok(c.post("alice", "DescribeInstances", json!({})))["TotalCount"], 0);
     // The quota call answers the account's figure.
     assert_eq!(ok(c.post("owner", "DescribeImageQuota", json!({})))["ImageNumQuota"], 500);
+    // An image imported from COS has no instance behind it; it is shared like any other.
+    let import = json!({"Architecture": "x86_64", "OsType": "TencentOS", "OsVersion": "3.1",
+        "ImageUrl": "https://b-1250000000.cos.ap-guangzhou.myqcloud.com/web.qcow2", "ImageName": "imported"});
+    let dry = json!({"DryRun": true}).as_object().unwrap().clone();
+    let mut dry_import = import.clone();
+    dry_import.as_object_mut().unwrap().extend(dry);
+    assert_eq!(error(&c.post("owner", "ImportImage", dry_import)), "DryRunOperation");
+    let imported = ok(c.post("owner", "ImportImage", import))["ImageId"].as_str().unwrap().to_string();
+    ok(c.share(&imported, &[c.id("alice")]));
+    assert!(c.shared_with("alice", "ap-guangzhou").contains(&imported));
 }
 
 #[test]
@@ -998,6 +1008,31 @@ fn new_calls_refuse_bad_input_in_tencent_terms() {
         ("TerminateInstances", json!({"InstanceIds": "ins-00000000"}), "InvalidParameter"),
         ("TerminateInstances", json!({"InstanceIds": ["ins-00000000"]}), "InvalidInstanceId.NotFound"),
         ("StopInstances", json!({"InstanceIds": ["ins-00000000"]}), "InvalidAction"),
+        (
+            "ImportImage",
+            json!({"OsType": "CentOS", "OsVersion": "7", "ImageUrl": "https://b.cos/x", "ImageName": "x"}),
+            "MissingParameter",
+        ),
+        (
+            "ImportImage",
+            json!({"Architecture": "sparc", "OsType": "CentOS", "OsVersion": "7", "ImageUrl": "https://b.cos/x", "ImageName": "x"}),
+            "InvalidParameterValue",
+        ),
+        (
+            "ImportImage",
+            json!({"Architecture": "x86_64", "OsType": "CentOS", "OsVersion": "7", "ImageUrl": "ftp://x", "ImageName": "x"}),
+            "InvalidParameterValue",
+        ),
+        (
+            "ImportImage",
+            json!({"Architecture": "x86_64", "OsType": "CentOS", "OsVersion": "7", "ImageUrl": "https://b.cos/x"}),
+            "MissingParameter",
+        ),
+        (
+            "ImportImage",
+            json!({"Architecture": "x86_64", "OsType": "", "OsVersion": "7", "ImageUrl": "https://b.cos/x", "ImageName": "x"}),
+            "InvalidParameterValue",
+        ),
     ];
     for (action, body, code) in cases {
         assert_eq!(error(&c.post("owner", action, body.clone())), code, "{action} {body}");

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::{api, client, signature};
 use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, ShareOptions, Visibility};
-use crate::wire::HttpResponse;
 use crate::wire::call::{Caller, SeenError, Sent, Transport};
+use crate::wire::{HttpResponse, codec};
 
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
@@ -133,10 +133,27 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
                 && new.kind == ImageKind::SystemDisk
                 && new.ready_after == 0;
             match &new.from {
-                None => Call::Inexpressible("CVM CreateImage makes an image from an instance; the step names none"),
-                Some(_) if !plain => Call::Inexpressible(
-                    "CVM CreateImage makes a private, unencrypted system-disk image, ready when made",
+                _ if !plain => Call::Inexpressible(
+                    "CVM CreateImage and ImportImage make a private, unencrypted system-disk image, ready when made",
                 ),
+                // An image with no instance behind it is an imported one: a file in COS.
+                None => {
+                    let region = super::SPEC.regions.get(caller.region).map(|r| r.id).unwrap_or_default();
+                    let mut body = json!({
+                        "Architecture": "x86_64",
+                        "OsType": "TencentOS",
+                        "OsVersion": "3.1",
+                        "ImageUrl": format!(
+                            "https://sharesim-1250000000.cos.{region}.myqcloud.com/{}.qcow2",
+                            codec::encode(&new.name)
+                        ),
+                        "ImageName": new.name,
+                    });
+                    if !new.description.is_empty() {
+                        body["ImageDescription"] = json!(new.description);
+                    }
+                    api("ImportImage", body)
+                }
                 Some(instance) => with_instance(caller, instance, || {
                     let mut body = json!({ "ImageName": new.name, "InstanceId": instance });
                     if !new.description.is_empty() {
@@ -323,8 +340,15 @@ mod tests {
         let new = NewImage { name: "golden".into(), from: Some(vm.clone()), ..Default::default() };
         assert_eq!(c.perform("owner", Operation::CreateImage(new)), ok());
         assert_eq!(c.last("owner"), ("CreateImage".into(), json!({ "ImageName": "golden", "InstanceId": vm })));
-        let unnamed = NewImage { name: "x".into(), region: "home".into(), ..Default::default() };
-        assert!(matches!(c.perform("owner", Operation::CreateImage(unnamed)), Sent::Inexpressible { .. }));
+        let imported = NewImage { name: "x".into(), region: "home".into(), ..Default::default() };
+        assert_eq!(c.perform("owner", Operation::CreateImage(imported)), ok());
+        let (action, body) = c.last("owner");
+        assert_eq!(
+            (action.as_str(), &body["ImageName"], &body["Architecture"]),
+            ("ImportImage", &json!("x"), &json!("x86_64"))
+        );
+        let public = NewImage { name: "p".into(), visibility: Visibility::Public, ..Default::default() };
+        assert!(matches!(c.perform("owner", Operation::CreateImage(public)), Sent::Inexpressible { .. }));
 
         assert_eq!(c.perform("owner", Operation::Quota), ok());
         assert_eq!(c.last("owner").0, "DescribeImageQuota");

@@ -1,6 +1,7 @@
 //! CVM's calls around a shared image (providers: instances.md §2): making an image from an
-//! instance (`CreateImage`), the image quota (`DescribeImageQuota`), and looking at and
-//! releasing one's instances (`DescribeInstances`, `TerminateInstances`). `RunInstances` and
+//! instance (`CreateImage`) or from a file in COS (`ImportImage`), the image quota
+//! (`DescribeImageQuota`), and looking at and releasing one's instances (`DescribeInstances`,
+//! `TerminateInstances`). `RunInstances` and
 //! `ResetInstance` are in `api.rs`. Each decision is an engine operation's.
 
 use serde_json::{Map, Value, json};
@@ -76,6 +77,51 @@ pub(super) fn create_image(c: &mut Call<'_>) -> Reply {
     c.params.string("ImageFamily")?;
     let dry_run = c.params.flag("DryRun")?;
     let new = NewImage { name, region: c.region.clone(), description, from: Some(instance), ..Default::default() };
+    let mut outs = c.run_all(vec![Operation::CreateImage(new)], dry_run)?;
+    match outs.pop() {
+        Some(Output::ImageCreated { image, .. }) => Ok(Map::from_iter([("ImageId".to_string(), json!(image))])),
+        Some(other) => Err(unexpected(&other)),
+        None => Err(unexpected(&Output::Done)),
+    }
+}
+
+/// `ImportImage`'s architectures (the SDK's documented values).
+const ARCHITECTURES: [&str; 3] = ["x86_64", "i386", "arm_64"];
+
+/// `ImportImage`: an image made from a file the owner put in COS, with no instance behind it.
+/// The engine decides it as any image the owner makes; the answer names the new image.
+pub(super) fn import_image(c: &mut Call<'_>) -> Reply {
+    let architecture = c.params.required_string("Architecture")?;
+    if !ARCHITECTURES.contains(&architecture.as_str()) {
+        return Err(ApiError::bad_value("Architecture", &architecture, "it must be x86_64, i386 or arm_64"));
+    }
+    for name in ["OsType", "OsVersion"] {
+        if c.params.required_string(name)?.trim().is_empty() {
+            return Err(ApiError::bad_value(name, "", "it must not be empty"));
+        }
+    }
+    // A COS object URL; the exact check CVM makes is not published (inferred: an http(s) URL).
+    let url = c.params.required_string("ImageUrl")?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
+        return Err(ApiError::bad_value("ImageUrl", &url, "it must be the http(s) URL of a COS object"));
+    }
+    let name = c.params.required_string("ImageName")?;
+    if name.trim().is_empty() || name.chars().count() > MAX_IMAGE_NAME {
+        return Err(ApiError::bad_value("ImageName", &name, "it must be 1 to 60 characters"));
+    }
+    let description = c.params.string("ImageDescription")?.unwrap_or_default();
+    if description.chars().count() > MAX_IMAGE_DESCRIPTION {
+        return Err(ApiError::parameter(
+            "InvalidParameterValue.TooLong",
+            format!("The value of parameter `ImageDescription` is longer than {MAX_IMAGE_DESCRIPTION} characters."),
+        ));
+    }
+    c.params.boolean("Force")?;
+    c.params.string("LicenseType")?;
+    c.params.string("BootMode")?;
+    c.params.string("ImageFamily")?;
+    let dry_run = c.params.flag("DryRun")?;
+    let new = NewImage { name, region: c.region.clone(), description, ..Default::default() };
     let mut outs = c.run_all(vec![Operation::CreateImage(new)], dry_run)?;
     match outs.pop() {
         Some(Output::ImageCreated { image, .. }) => Ok(Map::from_iter([("ImageId".to_string(), json!(image))])),
