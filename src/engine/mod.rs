@@ -1344,13 +1344,14 @@ impl Engine {
         Ok(Output::Done)
     }
 
-    /// Hands the owner's image to its other product: a CVM image to Lighthouse, or a
-    /// Lighthouse image to CVM. Both stay within the account.
-    fn hand_over(&mut self, actor: AccountIx, region: Option<usize>, id: &str, to: Product) -> Outcome {
-        let action = match to {
-            Product::Lighthouse => Action::ShareToLighthouse,
-            Product::Cvm => Action::ShareToCvm,
-        };
+    /// The image and the Lighthouse rule, for the hand-over in either direction.
+    fn reach_lighthouse(
+        &self,
+        actor: AccountIx,
+        region: Option<usize>,
+        id: &str,
+        action: Action,
+    ) -> Result<(ImageIx, &'static crate::rules::Rule), Failure> {
         let (ix, _) = self.reach(actor, id, region, action)?;
         let Some(rule) = self.policy.lighthouse else {
             return Err(Failure::maybe(
@@ -1359,6 +1360,17 @@ impl Engine {
                 format!("{} has no Lighthouse", self.spec.title),
             ));
         };
+        Ok((ix, rule))
+    }
+
+    /// Hands the owner's image to its other product: a CVM image to Lighthouse, or a
+    /// Lighthouse image to CVM. Both stay within the account.
+    fn hand_over(&mut self, actor: AccountIx, region: Option<usize>, id: &str, to: Product) -> Outcome {
+        let action = match to {
+            Product::Lighthouse => Action::ShareToLighthouse,
+            Product::Cvm => Action::ShareToCvm,
+        };
+        let (ix, rule) = self.reach_lighthouse(actor, region, id, action)?;
         // Lighthouse's API reference: an image that has been shared cannot be shared again.
         if self.image(ix).usable_in(to) {
             let there = match to {
@@ -1380,14 +1392,7 @@ impl Engine {
     /// built from it stay; new ones need the hand-over again.
     fn take_back_from_lighthouse(&mut self, actor: AccountIx, region: Option<usize>, id: &str) -> Outcome {
         let action = Action::ShareToLighthouse;
-        let (ix, _) = self.reach(actor, id, region, action)?;
-        let Some(rule) = self.policy.lighthouse else {
-            return Err(Failure::maybe(
-                K::Unsupported,
-                self.policy.no_api_rule(action),
-                format!("{} has no Lighthouse", self.spec.title),
-            ));
-        };
+        let (ix, rule) = self.reach_lighthouse(actor, region, id, action)?;
         let img = &mut self.state.images[ix as usize];
         if img.home == Product::Lighthouse || !img.lighthouse {
             return Err(deny(K::NotShared, rule, format!("image `{id}` is not shared to Lighthouse")));

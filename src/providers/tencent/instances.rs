@@ -38,8 +38,9 @@ fn string_flag(c: &Call<'_>, name: &str) -> Result<(), ApiError> {
     }
 }
 
-/// `CreateImage` from one of the caller's instances in the call's region.
-pub(super) fn create_image(c: &mut Call<'_>) -> Reply {
+/// `ImageName` (1 to 60 characters) and `ImageDescription` (at most 256), as both image-making
+/// calls take them.
+fn name_and_description(c: &Call<'_>) -> Result<(String, String), ApiError> {
     let name = c.params.required_string("ImageName")?;
     if name.trim().is_empty() || name.chars().count() > MAX_IMAGE_NAME {
         return Err(ApiError::bad_value("ImageName", &name, "it must be 1 to 60 characters"));
@@ -51,6 +52,12 @@ pub(super) fn create_image(c: &mut Call<'_>) -> Reply {
             format!("The value of parameter `ImageDescription` is longer than {MAX_IMAGE_DESCRIPTION} characters."),
         ));
     }
+    Ok((name, description))
+}
+
+/// `CreateImage` from one of the caller's instances in the call's region.
+pub(super) fn create_image(c: &mut Call<'_>) -> Reply {
+    let (name, description) = name_and_description(c)?;
     let instance = c.params.string("InstanceId")?.map(instance_id).transpose()?;
     let snapshots = c.params.strings("SnapshotIds")?.filter(|s| !s.is_empty());
     let instance = match (instance, snapshots) {
@@ -105,17 +112,7 @@ pub(super) fn import_image(c: &mut Call<'_>) -> Reply {
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
         return Err(ApiError::bad_value("ImageUrl", &url, "it must be the http(s) URL of a COS object"));
     }
-    let name = c.params.required_string("ImageName")?;
-    if name.trim().is_empty() || name.chars().count() > MAX_IMAGE_NAME {
-        return Err(ApiError::bad_value("ImageName", &name, "it must be 1 to 60 characters"));
-    }
-    let description = c.params.string("ImageDescription")?.unwrap_or_default();
-    if description.chars().count() > MAX_IMAGE_DESCRIPTION {
-        return Err(ApiError::parameter(
-            "InvalidParameterValue.TooLong",
-            format!("The value of parameter `ImageDescription` is longer than {MAX_IMAGE_DESCRIPTION} characters."),
-        ));
-    }
+    let (name, description) = name_and_description(c)?;
     c.params.boolean("Force")?;
     c.params.string("LicenseType")?;
     c.params.string("BootMode")?;
