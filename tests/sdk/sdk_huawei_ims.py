@@ -263,6 +263,24 @@ def workflow():
     grants = s.run("owner lists the key's grants again", lambda: kms_owner.grants(key))
     s.check("no grantee is left", grants is not None and grants.total == 0, f"got {grants}")
 
+    s.section("IMS: an image imported from an OBS file, shared")
+    body = CreateImageRequestBody(name="imported", image_url="sharesim-images:imported.qcow2", min_disk=40,
+                                  os_version="Ubuntu 22.04 server 64bit", type="ECS", is_quick_import=False)
+    r = s.run("owner imports an image from OBS (CreateImage with image_url)",
+              lambda: owner.c.create_image(CreateImageRequest(body=body)))
+    job = s.run("owner polls the import job", lambda: owner.job(r.job_id)) if r else None
+    imported = job.entities.image_id if ok_job(job) and job.entities else None
+    s.check("the job names the imported image", imported is not None, f"got {show_job(job)}")
+    info = s.run("owner shows it", lambda: owner.show(imported))
+    s.check("it is owner's private image", info is not None and info.name == "imported" and info.visibility == "private", f"got {info}")
+    bad = CreateImageRequestBody(name="bad", image_url="sharesim-images:imported.qcow2", min_disk=8)
+    s.refused("an import below 40 GB", lambda: owner.c.create_image(CreateImageRequest(body=bad)), "IMG.0055", code)
+    job = s.run("owner shares the imported image with alice", lambda: owner.add([imported], [project("alice")]))
+    s.check("the share job succeeds", ok_job(job), f"got {show_job(job)}")
+    s.run("alice accepts", lambda: alice.answer([imported], project("alice"), "accepted"))
+    accepted = s.run("alice lists accepted shares", lambda: alice.shared("accepted"))
+    s.check("the imported image is accepted", imported in (accepted or []), f"got {accepted}")
+
     s.section("ECS: delete")
     job = s.run("alice deletes her server", lambda: ecs_alice.delete(vm))
     s.check("the delete job succeeds", ok_job(job), f"got {show_job(job)}")

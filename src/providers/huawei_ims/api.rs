@@ -100,7 +100,7 @@ enum Route {
     },
     ShowImageQuota,
     KeystoneListProjects,
-    /// IMS CreateImage (`/v2/cloudimages/action`): an image from a server.
+    /// IMS CreateImage (`/v2/cloudimages/action`): an image from a server or from an OBS file.
     CreateImage,
     /// ECS CreatePostPaidServers (`/v1/`) and CreateServers (`/v1.1/`).
     CreateServers {
@@ -1340,6 +1340,100 @@ mod tests {
         }
     }
 
+    /// An import from OBS as huaweicloudsdkims sends it.
+    fn import_body(name: &str) -> Value {
+        json!({
+            "name": name, "image_url": "sharesim-images:golden.qcow2", "min_disk": 40,
+            "os_version": "Ubuntu 22.04 server 64bit", "description": "imported", "type": "ECS",
+            "is_quick_import": false, "architecture": "x86",
+        })
+    }
+
+    #[test]
+    fn an_obs_import_is_an_image_the_owner_shares_and_the_recipient_accepts() {
+        let mut t = world(0);
+        let alice = t.pid("alice", HOME);
+        let (_, job) = t.job_of("owner", "POST", "/v2/cloudimages/action", &import_body("imported").to_string());
+        assert_eq!((job["status"].as_str(), job["job_type"].as_str()), (Some("SUCCESS"), Some("createImageByFile")));
+        assert_eq!(job["entities"]["image_name"], "imported");
+        let img = job["entities"]["image_id"].as_str().unwrap().to_string();
+        let shown = t.call("owner", "GET", &format!("/v2/images/{img}"), "");
+        let shown = shown.json_body().unwrap();
+        assert_eq!((shown["name"].as_str(), shown["__description"].as_str()), (Some("imported"), Some("imported")));
+        let state = t.ep.engine().state();
+        let made = &state.images[state.index.image_by_id[&img] as usize];
+        assert_eq!(made.region, HOME, "made in the region of the call");
+        // The owner shares it, alice accepts it and sees it.
+        assert_eq!(t.share(&img, std::slice::from_ref(&alice))["status"], "SUCCESS");
+        let accept = json!({ "images": [img], "project_id": alice, "status": "accepted" }).to_string();
+        assert_eq!(t.job("alice", &alice, "PUT", "/v1/cloudimages/members", &accept)["status"], "SUCCESS");
+        assert_eq!(t.shared_ids("alice", &alice, "accepted"), vec![img.clone()]);
+        // In the other region's project, the image is made there.
+        let away = t.pid("owner", AWAY);
+        let resp = t.call_in("owner", &away, "POST", "/v2/cloudimages/action", &import_body("far").to_string());
+        assert_eq!(resp.status, 200, "{}", text(&resp));
+        let state = t.ep.engine().state();
+        assert_eq!(state.images.last().map(|i| (i.name.as_str(), i.region)), Some(("far", AWAY)));
+    }
+
+    #[test]
+    fn an_obs_import_must_say_what_ims_requires() {
+        let mut t = world(0);
+        let count = t.ep.engine().state().images.len();
+        let without = |key: &str| {
+            let mut b = import_body("x");
+            b.as_object_mut().unwrap().remove(key);
+            b
+        };
+        let with = |key: &str, v: Value| {
+            let mut b = import_body("x");
+            b[key] = v;
+            b
+        };
+        let cases = [
+            (without("name"), "IMG.0001"),
+            // Neither a server nor a file: the ECS ID is missing.
+            (without("image_url"), "IMG.0012"),
+            (without("min_disk"), "IMG.0001"),
+            (with("min_disk", json!("40")), "IMG.0001"),
+            (with("min_disk", json!(39)), "IMG.0055"),
+            (with("min_disk", json!(1025)), "IMG.0055"),
+            (with("image_url", json!("no-file-named")), "IMG.0057"),
+            (with("image_url", json!("sharesim-images:")), "IMG.0057"),
+            (with("image_url", json!("Upper_Case:f.qcow2")), "IMG.0057"),
+            (with("instance_id", json!("some-server")), "IMG.0001"),
+            (with("is_quick_import", json!(true)).tap_remove("os_version"), "IMG.0001"),
+            (with("os_type", json!("BeOS")), "IMG.0056"),
+            (with("type", json!("VM")), "IMG.0001"),
+            (with("architecture", json!("mips")), "IMG.0001"),
+            // The engine makes an encrypted image's key itself: a named key cannot be its key.
+            (with("cmk_id", json!("0d0466b0-e727-4d9c-b35d-f84bb474a37f")), "IMG.0105"),
+        ];
+        for (body, code) in cases {
+            let r = t.call("owner", "POST", "/v2/cloudimages/action", &body.to_string());
+            assert_eq!((r.status, ims_code(&r)), (400, code.to_string()), "{body}");
+        }
+        // A project that is not the caller's: the gateway's refusal.
+        let alice = t.pid("alice", HOME);
+        let r = t.call_in("owner", &alice, "POST", "/v2/cloudimages/action", &import_body("x").to_string());
+        assert_eq!((r.status, gateway_code(&r)), (401, "APIGW.0301".into()), "{}", text(&r));
+        assert_eq!(t.ep.engine().state().images.len(), count, "nothing was made");
+    }
+
+    /// Removes a key from a JSON object in an expression.
+    trait TapRemove {
+        fn tap_remove(self, key: &str) -> Self;
+    }
+
+    impl TapRemove for Value {
+        fn tap_remove(mut self, key: &str) -> Self {
+            if let Some(m) = self.as_object_mut() {
+                m.remove(key);
+            }
+            self
+        }
+    }
+
     #[test]
     fn ecs_servers_and_images_from_them_follow_the_share() {
         let mut t = world(0);
@@ -1362,7 +1456,7 @@ mod tests {
         let r = t.call("owner", "POST", "/v2/cloudimages/action", "{\"name\": \"x\"}");
         assert_eq!((r.status, ims_code(&r)), (400, "IMG.0012".into()));
         let r = t.call("owner", "POST", "/v2/cloudimages/action", "{\"name\": \"x\", \"image_url\": \"b:f\"}");
-        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0105".into()));
+        assert_eq!((r.status, ims_code(&r)), (400, "IMG.0057".into()), "a bucket name is 3 to 63 characters");
 
         // Shared but pending: the recipient's create-server job fails (HI-ACCEPT).
         assert_eq!(t.share(&img, std::slice::from_ref(&alice))["status"], "SUCCESS");

@@ -7,7 +7,8 @@
 //! result, so the client queries the job as the SDK scripts do.
 //!
 //! Launches, OS reinstalls and changes, server listings and deletions go through ECS's API
-//! (huaweicloudsdkecs), images from a server through IMS's CreateImage, and key grants through
+//! (huaweicloudsdkecs), images from a server and images without one (imported from an OBS
+//! file) through IMS's CreateImage, and key grants through
 //! KMS (huaweicloudsdkkms), all on the same listener; ECS's and IMS's calls are jobs too.
 
 use serde_json::{Value, json};
@@ -98,27 +99,45 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
         }
         Operation::Quota => ("GET", "/v1/cloudimages/quota".to_string(), None),
         Operation::CreateImage(new) => {
-            let Some(server) = &new.from else {
-                return Ok(Sent::Inexpressible {
-                    why: "IMS CreateImage makes an image from a server; the step names none",
-                });
+            let (body, why) = match &new.from {
+                Some(server) => (
+                    json!({ "name": new.name, "instance_id": server, "description": new.description }),
+                    "IMS CreateImage from a server takes no encryption, visibility, kind or creation time",
+                ),
+                // No server: an image imported from an OBS file. The file is not modelled, so
+                // any well-formed `<bucket>:<file>` names it.
+                None => (
+                    json!({
+                        "name": new.name, "description": new.description,
+                        "image_url": format!("{IMPORT_BUCKET}:{}.qcow2", new.name),
+                        "min_disk": 40, "os_version": IMPORT_OS, "type": "ECS",
+                    }),
+                    "an IMS import from OBS makes a private system-disk image, ready when its job ends; \
+                     a key it names (cmk_id) cannot become the key the engine makes",
+                ),
             };
             if new.encryption != EncryptionSpec::None
                 || new.visibility != Visibility::Private
                 || new.kind != ImageKind::SystemDisk
                 || new.ready_after > 0
             {
-                return Ok(Sent::Inexpressible {
-                    why: "IMS CreateImage from a server takes no encryption, visibility, kind or creation time",
-                });
+                return Ok(Sent::Inexpressible { why });
             }
-            // The image is made where the step says, by the project of that region.
-            let region = caller.directory.resolve_region(&new.region).unwrap_or(region);
+            // The image is made where the step says, by the project of that region. An import
+            // has no server whose region could stand in for one the provider does not have.
+            let region = match caller.directory.resolve_region(&new.region) {
+                Some(r) => r,
+                None if new.from.is_some() => region,
+                None => {
+                    return Ok(Sent::Inexpressible {
+                        why: "an IMS import is made in the region of its project; the step names no region IMS has",
+                    });
+                }
+            };
             let project = caller
                 .directory
                 .identity(caller.actor, IdentityKind::ProjectId, Some(region))
                 .ok_or_else(|| format!("`{}` has no project in region {region}", caller.actor))?;
-            let body = json!({ "name": new.name, "instance_id": server, "description": new.description });
             return Call { caller, project }.job(transport, "POST", "/v2/cloudimages/action", &body);
         }
         Operation::Launch { image, product } => {
@@ -181,6 +200,10 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
     let resp = call.send(transport, method, &target, body.as_ref())?;
     Ok(Sent::Api { error: seen_error(&resp)? })
 }
+
+/// The OBS bucket an image without a server is imported from (`image_url`), and its OS.
+const IMPORT_BUCKET: &str = "sharesim-images";
+const IMPORT_OS: &str = "Ubuntu 22.04 server 64bit";
 
 /// The password a reinstall or OS change sets (ECS requires a password or a key pair).
 const ADMIN_PASS: &str = "Sharesim@2026";
@@ -401,8 +424,8 @@ mod tests {
         let Sent::Api { error: Some(e) } = perform_as(&mut t, "bob", 0, op) else { panic!("refused") };
         assert_eq!(e.status, None, "reported by the job: {e:?}");
         // What ECS/IMS cannot say.
-        let none = crate::engine::NewImage { from: None, ..new };
-        assert!(matches!(perform_as(&mut t, "owner", 0, Operation::CreateImage(none)), Sent::Inexpressible { .. }));
+        let full = crate::engine::NewImage { kind: ImageKind::FullServer, ..new };
+        assert!(matches!(perform_as(&mut t, "owner", 0, Operation::CreateImage(full)), Sent::Inexpressible { .. }));
         let lh = Operation::Launch { image: img.clone(), product: Product::Lighthouse };
         assert!(matches!(perform_as(&mut t, "owner", 0, lh), Sent::Inexpressible { .. }));
         // Listing and deleting.
@@ -412,6 +435,43 @@ mod tests {
         assert_eq!(perform_as(&mut t, "owner", 0, delete.clone()), Sent::Api { error: None });
         let sent = perform_as(&mut t, "owner", 0, delete);
         assert_eq!(sent, Sent::Api { error: Some(SeenError { code: "Ecs.0114".into(), status: Some(404) }) });
+    }
+
+    #[test]
+    fn an_image_without_a_server_is_imported_from_obs() {
+        let (mut t, _, _) = world();
+        let away = pid(&t, "owner", 1);
+        let new = crate::engine::NewImage {
+            name: "golden".into(),
+            region: "away".into(),
+            description: "no server".into(),
+            ..Default::default()
+        };
+        assert_eq!(perform_as(&mut t, "owner", 0, Operation::CreateImage(new.clone())), Sent::Api { error: None });
+        let [import, job] = t.sent.as_slice() else { panic!("{:?}", t.sent) };
+        assert_eq!(import.target, "/v2/cloudimages/action");
+        assert_eq!(import.get("X-Project-Id").as_deref(), Some(away.as_str()), "the project of the step's region");
+        let b = body(import);
+        assert_eq!(
+            (b["image_url"].as_str(), b["min_disk"].as_u64(), b.get("instance_id")),
+            (Some("sharesim-images:golden.qcow2"), Some(40), None)
+        );
+        assert!(job.target.starts_with(&format!("/v1/{away}/jobs/")), "{}", job.target);
+        let made = t.ep.engine().state().images.last().map(|i| (i.name.clone(), i.region, i.description.clone()));
+        assert_eq!(made, Some(("golden".into(), 1, "no server".into())));
+        // What the import cannot say: nothing is sent.
+        let unsayable = [
+            crate::engine::NewImage { encryption: EncryptionSpec::CustomKey, ..new.clone() },
+            crate::engine::NewImage { encryption: EncryptionSpec::DefaultKey, ..new.clone() },
+            crate::engine::NewImage { visibility: Visibility::Public, ..new.clone() },
+            crate::engine::NewImage { kind: ImageKind::FullServer, ..new.clone() },
+            crate::engine::NewImage { ready_after: 60, ..new.clone() },
+            crate::engine::NewImage { region: "mars".into(), ..new },
+        ];
+        for n in unsayable {
+            assert!(matches!(perform_as(&mut t, "owner", 0, Operation::CreateImage(n)), Sent::Inexpressible { .. }));
+        }
+        assert!(t.sent.is_empty());
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl Cx<'_> {
             entities.insert("sub_jobs".into(), Value::Array(sub_jobs));
         } else if job.failure.is_none() {
             entities.insert("process_percent".into(), json!(1.0));
-            if matches!(job.kind, JobKind::Copy | JobKind::CopyInRegion | JobKind::CreateImage) {
+            if matches!(job.kind, JobKind::Copy | JobKind::CopyInRegion | JobKind::CreateImage | JobKind::ImportImage) {
                 if let Some(&ix) = job.images.first() {
                     entities.insert("image_name".into(), json!(state.images[ix as usize].name));
                 }
@@ -164,6 +164,8 @@ pub(super) enum JobKind {
     CopyInRegion,
     /// IMS CreateImage from a server.
     CreateImage,
+    /// IMS CreateImage from an OBS file (`image_url`).
+    ImportImage,
     /// ECS jobs.
     CreateServers,
     ReinstallOs,
@@ -180,6 +182,8 @@ impl JobKind {
             JobKind::Copy => "copyImageCrossRegion",
             JobKind::CopyInRegion => "copyImageInRegion",
             JobKind::CreateImage => "createImageByInstance",
+            // Not published for imports; named as the create-from-server job is (inferred).
+            JobKind::ImportImage => "createImageByFile",
             // ECS job types are not published (instances.md §6); these are inferred.
             JobKind::CreateServers => "createServer",
             JobKind::ReinstallOs => "reinstallServerOS",
@@ -208,7 +212,7 @@ impl JobKind {
             JobKind::Accept => Action::Accept,
             JobKind::Reject => Action::Reject,
             JobKind::Copy | JobKind::CopyInRegion => Action::Copy,
-            JobKind::CreateImage => Action::CreateImage,
+            JobKind::CreateImage | JobKind::ImportImage => Action::CreateImage,
             JobKind::CreateServers => Action::Launch,
             JobKind::ReinstallOs => Action::ReinitDisk,
             JobKind::ChangeOs => Action::ReplaceSystemDisk,
