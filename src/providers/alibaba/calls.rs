@@ -392,6 +392,46 @@ mod tests {
         assert_eq!(c.perform("alice", Operation::Describe { image: base }), unseen);
     }
 
+    /// A `create_image` without an instance goes out as ImportImage with the image's region,
+    /// and the engine makes the image as in process; what the call cannot say stays unsent.
+    #[test]
+    fn an_image_from_no_instance_is_imported() {
+        let mut c = Cloud::new();
+        let new =
+            NewImage { name: "golden".into(), region: "away".into(), description: "gold".into(), ..Default::default() };
+        assert_eq!(c.perform("owner", Operation::CreateImage(new)), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!(action, "ImportImage");
+        let wanted = [
+            ("RegionId", "cn-shanghai"),
+            ("ImageName", "golden"),
+            ("Description", "gold"),
+            ("DiskDeviceMapping.1.OSSBucket", "sharesim-images"),
+            ("DiskDeviceMapping.1.OSSObject", "golden.qcow2"),
+        ];
+        for (k, v) in wanted {
+            assert_eq!(param(&params, k), Some(v), "{k}");
+        }
+        let made = c.w.ep.engine().state().images.iter().find(|i| i.name == "golden").map(|i| i.region);
+        assert_eq!(made, Some(1), "made in `away`");
+        let plain = NewImage { name: "golden".into(), region: "home".into(), ..Default::default() };
+        let cases = [
+            NewImage { visibility: Visibility::Public, ..plain.clone() },
+            NewImage { encryption: EncryptionSpec::CustomKey, ..plain.clone() },
+            NewImage { kind: ImageKind::FullServer, ..plain.clone() },
+            NewImage { ready_after: 60, ..plain.clone() },
+            NewImage { name: "aliyun-image".into(), ..plain.clone() },
+            NewImage { name: "x".into(), ..plain.clone() },
+            NewImage { description: "d".into(), ..plain.clone() },
+            NewImage { region: "nowhere".into(), ..plain },
+        ];
+        for new in cases {
+            let out = c.perform("owner", Operation::CreateImage(new.clone()));
+            assert!(matches!(out, Sent::Inexpressible { .. }), "{new:?}: {out:?}");
+        }
+        assert!(c.w.sent.is_empty());
+    }
+
     #[test]
     fn what_the_api_cannot_say_is_not_sent() {
         let mut c = Cloud::new();

@@ -319,6 +319,39 @@ mod tests {
         assert!(w.sent.is_empty());
     }
 
+    /// A `create_image` without an instance goes out as ImportImage in the image's region, and
+    /// the engine makes the image as in process; what the call cannot say stays unsent.
+    #[test]
+    fn an_image_from_no_instance_is_imported() {
+        let (mut w, _) = world();
+        let new =
+            NewImage { name: "golden".into(), region: "away".into(), description: "d".into(), ..Default::default() };
+        assert_eq!(w.perform(perform, "owner", 0, Operation::CreateImage(new)), Sent::Api { error: None });
+        let sent = &w.sent[0];
+        assert_eq!((sent.method.as_str(), sent.path()), ("POST", "/v1/regions/cn-east-2/images:import"));
+        let body: Value = serde_json::from_slice(&sent.body).unwrap();
+        assert_eq!((body["imageName"].as_str(), body["description"].as_str()), (Some("golden"), Some("d")));
+        assert_eq!(body["regionId"], "cn-east-2");
+        let made = w.ep.engine().state().images.iter().find(|i| i.name == "golden").map(|i| i.region);
+        assert_eq!(made, Some(1), "made in `away`");
+        w.sent.clear();
+        let plain = NewImage { name: "golden".into(), region: "home".into(), ..Default::default() };
+        let cases = [
+            NewImage { visibility: Visibility::Public, ..plain.clone() },
+            NewImage { encryption: EncryptionSpec::CustomKey, ..plain.clone() },
+            NewImage { kind: ImageKind::FullServer, ..plain.clone() },
+            NewImage { ready_after: 60, ..plain.clone() },
+            NewImage { name: "has space".into(), ..plain.clone() },
+            NewImage { description: "d".repeat(257), ..plain.clone() },
+            NewImage { region: "nowhere".into(), ..plain },
+        ];
+        for new in cases {
+            let sent = w.perform(perform, "owner", 0, Operation::CreateImage(new.clone()));
+            assert!(matches!(sent, Sent::Inexpressible { .. }), "{new:?}: {sent:?}");
+        }
+        assert!(w.sent.is_empty());
+    }
+
     #[test]
     fn listings_and_copies_use_jds_paths() {
         let (mut w, image) = world();
