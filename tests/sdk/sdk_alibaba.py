@@ -22,6 +22,7 @@ from aliyunsdkecs.request.v20140526 import (
     DescribeImageSharePermissionRequest,
     DescribeImagesRequest,
     DescribeInstancesRequest,
+    ImportImageRequest,
     ModifyImageSharePermissionRequest,
     ReInitDiskRequest,
     ReplaceSystemDiskRequest,
@@ -101,6 +102,11 @@ class Tea:
     def create_image(self, instance, name):
         r = self.c.create_image(m.CreateImageRequest(region_id=self.region, instance_id=instance, image_name=name, description="from an instance"))
         return r.body.image_id
+
+    def import_image(self, name):
+        disk = m.ImportImageRequestDiskDeviceMapping(ossbucket="sharesim-images", ossobject=f"{name}.qcow2", format="QCOW2", disk_image_size=40)
+        r = self.c.import_image(m.ImportImageRequest(region_id=self.region, image_name=name, description="imported from a file", ostype="linux", platform="Others Linux", architecture="x86_64", disk_device_mapping=[disk]))
+        return r.body.image_id, r.body.task_id
 
     def instances(self, image=None, status=None, ids=None):
         req = m.DescribeInstancesRequest(region_id=self.region, image_id=image, status=status, page_size=100)
@@ -196,6 +202,17 @@ class Core:
         r.set_InstanceId(instance)
         r.set_ImageName(name)
         return self._do(r)["ImageId"]
+
+    def import_image(self, name):
+        r = ImportImageRequest.ImportImageRequest()
+        r.set_ImageName(name)
+        r.set_Description("imported from a file")
+        r.set_OSType("linux")
+        r.set_Platform("Others Linux")
+        r.set_Architecture("x86_64")
+        r.set_DiskDeviceMappings([{"OSSBucket": "sharesim-images", "OSSObject": f"{name}.qcow2", "Format": "QCOW2", "DiskImageSize": 40}])
+        b = self._do(r)
+        return b["ImageId"], b["TaskId"]
 
     def instances(self, image=None, status=None, ids=None):
         r = DescribeInstancesRequest.DescribeInstancesRequest()
@@ -296,6 +313,12 @@ def use(name, client):
     if not golden:
         return
     s.refused("alice cannot make an image from owner's instance", lambda: alice.create_image(build, "mine"), "InvalidInstanceId.NotFound", alice.code)
+    imported = s.run("owner imports an image from OSS (ImportImage)", lambda: owner.import_image("imported"))
+    s.check("the answer names the image and its task", bool(imported and imported[0] and imported[1]), f"got {imported}")
+    if imported:
+        s.run("owner shares the imported image with alice", lambda: owner.share(imported[0], add=[alice_id]))
+        seen = s.run("alice lists images shared with her", alice.shared_with_me)
+        s.check("alice sees the imported image", seen is not None and imported[0] in seen, f"got {seen}")
     quota = s.run("owner reads the image quota (DescribeAccountAttributes)", owner.quota)
     s.check("the quota counts owner's images", quota is not None and quota.get("used-custom-image-count", 0) >= 2 and quota.get("max-custom-image-count", 0) >= quota.get("used-custom-image-count", 0), f"got {quota}")
     s.run("owner shares it with alice", lambda: owner.share(golden, add=[alice_id]))

@@ -15,6 +15,7 @@ from jdcloud_sdk.services.vm.apis.DeleteInstanceRequest import DeleteInstancePar
 from jdcloud_sdk.services.vm.apis.DescribeInstanceRequest import DescribeInstanceParameters, DescribeInstanceRequest
 from jdcloud_sdk.services.vm.apis.DescribeInstancesRequest import DescribeInstancesParameters, DescribeInstancesRequest
 from jdcloud_sdk.services.vm.apis.DescribeQuotasRequest import DescribeQuotasParameters, DescribeQuotasRequest
+from jdcloud_sdk.services.vm.apis.ImportImageRequest import ImportImageParameters, ImportImageRequest
 from jdcloud_sdk.services.vm.apis.ModifyImageAttributeRequest import ModifyImageAttributeParameters, ModifyImageAttributeRequest
 from jdcloud_sdk.services.vm.apis.RebuildInstanceRequest import RebuildInstanceParameters, RebuildInstanceRequest
 from jdcloud_sdk.services.vm.apis.StopInstanceRequest import StopInstanceParameters, StopInstanceRequest
@@ -121,6 +122,13 @@ class Vm:
         p.setDescription("made from an instance")
         return self.send(CreateImageRequest(p))["imageId"]
 
+    def import_image(self, name, region=HOME):
+        url = f"https://sharesim-images.s3.{region}.jdcloud-oss.com/{name}.qcow2"
+        p = ImportImageParameters(region, "x86_64", "linux", "Other Linux", "qcow2", 40, url, name)
+        p.setDescription("imported from a file")
+        p.setClientToken(f"sharesim-import-{name}")
+        return self.send(ImportImageRequest(p))
+
     def rename(self, image, name, region=HOME):
         p = ModifyImageAttributeParameters(region, image)
         p.setName(name)
@@ -205,6 +213,18 @@ def main():
         s.run("owner shares the copy in its region", lambda: owner.share(copy, [alice_pin], AWAY))
         there = s.run("alice lists in that region", lambda: alice.shared_with_me(AWAY))
         s.check("alice sees the copy there", there == [copy], f"got {there}")
+
+    s.section("an imported image, shared")
+    imported = s.run("owner imports an image (importImage)", lambda: owner.import_image("imported"))
+    s.check("the answer names the image and its task", bool(imported and imported.get("imageId") and imported.get("importTaskId")), f"got {imported}")
+    if imported and imported.get("imageId"):
+        img = imported["imageId"]
+        got = s.run("owner describes the imported image", lambda: owner.describe(img))
+        s.check("it is owner's private image", got is not None and got.get("name") == "imported" and got.get("imageSource") == "private", f"got {got}")
+        s.run("owner shares it with alice", lambda: owner.share(img, [alice_pin]))
+        mine = s.run("alice lists imageSource=shared", alice.shared_with_me)
+        s.check("alice sees the imported image", mine is not None and img in mine, f"got {mine}")
+    s.refused("a 30 GB system disk is refused", lambda: owner.send(ImportImageRequest(ImportImageParameters(HOME, "x86_64", "linux", "Other Linux", "qcow2", 30, "https://b.s3.jdcloud-oss.com/x.qcow2", "bad-size"))), "INVALID_ARGUMENT", status)
 
     workflow(owner, alice)
 

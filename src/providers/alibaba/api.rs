@@ -13,6 +13,7 @@
 //! | DescribeImageSharePermission | `ListShares` |
 //! | DescribeImages | `Describe` for each `ImageId`; else `ListImages` (self), `ListSharedWithMe` + `Describe` (others), both when empty |
 //! | DeleteImage / CopyImage / ModifyImageAttribute / CreateImage | `Delete` / `Copy` / `Modify` / `CreateImage` |
+//! | ImportImage | `CreateImage` from no instance (the file in OSS is checked for form, not kept) |
 //! | RunInstances | `Launch`, `Amount` times, all or nothing |
 //! | ReplaceSystemDisk | `ReplaceSystemDisk` |
 //! | ReInitDisk, ResetDisk | `ReinitDisk` (a system disk `d-X` belongs to instance `i-X`) |
@@ -385,6 +386,7 @@ fn serve(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> Reply {
         Route::CopyImage => copy_image(ep, &cx),
         Route::ModifyImageAttribute => modify_image_attribute(ep, &cx),
         Route::CreateImage => create_image(ep, &cx),
+        Route::ImportImage => import_image(ep, &cx),
         Route::RunInstances => run_instances(ep, &cx),
         Route::ReplaceSystemDisk => replace_system_disk(ep, &cx),
         Route::ReInitDisk => reinit_disk(ep, &cx),
@@ -406,6 +408,7 @@ enum Route {
     CopyImage,
     ModifyImageAttribute,
     CreateImage,
+    ImportImage,
     RunInstances,
     ReplaceSystemDisk,
     /// ReInitDisk, and ResetDisk taken as a re-initialization (snapshots are not modelled).
@@ -447,6 +450,7 @@ impl Route {
             "CopyImage" => Route::CopyImage,
             "ModifyImageAttribute" => Route::ModifyImageAttribute,
             "CreateImage" => Route::CreateImage,
+            "ImportImage" => Route::ImportImage,
             "RunInstances" => Route::RunInstances,
             "ReplaceSystemDisk" => Route::ReplaceSystemDisk,
             "ReInitDisk" | "ResetDisk" => Route::ReInitDisk,
@@ -819,6 +823,165 @@ fn create_image(ep: &mut Endpoint, cx: &Cx) -> Reply {
             return Err(unexpected());
         };
         Ok(object(json!({ "ImageId": image })))
+    })
+}
+
+/// ImportImage's `DiskDeviceMapping.N`: N = 1 is the system disk, 2 to 17 data disks.
+const MAX_DISK_MAPPINGS: u32 = 17;
+/// ImportImage's `Platform` values (ImportImageRequest).
+const IMPORT_PLATFORMS: [&str; 27] = [
+    "Aliyun",
+    "Anolis",
+    "CentOS",
+    "Ubuntu",
+    "CoreOS",
+    "SUSE",
+    "Debian",
+    "OpenSUSE",
+    "FreeBSD",
+    "RedHat",
+    "Kylin",
+    "UOS",
+    "Fedora",
+    "Fedora CoreOS",
+    "CentOS Stream",
+    "AlmaLinux",
+    "Rocky Linux",
+    "Gentoo",
+    "Customized Linux",
+    "Others Linux",
+    "Windows Server 2022",
+    "Windows Server 2019",
+    "Windows Server 2016",
+    "Windows Server 2012",
+    "Windows Server 2008",
+    "Windows Server 2003",
+    "Other Windows",
+];
+
+/// One `DiskDeviceMapping.N` of ImportImage: the file in OSS and what it holds.
+#[derive(Debug, Default)]
+struct DiskMapping {
+    bucket: Option<String>,
+    object: Option<String>,
+}
+
+/// ImportImage's `DiskDeviceMapping.N.*`, in N order. Each mapping names its OSS bucket and
+/// object; `Format` is RAW, VHD, QCOW2 or VMDK (any case: the SDK examples send lowercase),
+/// `DiskImageSize` (and the older `DiskImSize`) 1 to 2048 GiB; `Device` is deprecated and
+/// ignored. Without a mapping there is no file to import (MissingParameter, inferred: ECS
+/// documents the list as required in practice, not as a required parameter).
+fn disk_mappings(p: &Params) -> Result<Vec<DiskMapping>, Refusal> {
+    let mut by_index: std::collections::BTreeMap<u32, DiskMapping> = std::collections::BTreeMap::new();
+    for (k, v) in &p.0 {
+        let Some(rest) = k.strip_prefix("DiskDeviceMapping.") else { continue };
+        let (n, field) = rest.split_once('.').ok_or_else(|| Refusal::invalid(k))?;
+        let n =
+            n.parse::<u32>().ok().filter(|n| (1..=MAX_DISK_MAPPINGS).contains(n)).ok_or_else(|| Refusal::invalid(k))?;
+        let entry = by_index.entry(n).or_default();
+        let v = v.trim();
+        match field {
+            "OSSBucket" => entry.bucket = Some(v.to_string()).filter(|v| !v.is_empty()),
+            "OSSObject" => entry.object = Some(v.to_string()).filter(|v| !v.is_empty()),
+            "Format" if v.is_empty() || ["RAW", "VHD", "QCOW2", "VMDK"].iter().any(|f| f.eq_ignore_ascii_case(v)) => {}
+            "DiskImageSize" | "DiskImSize"
+                if v.is_empty() || v.parse::<u32>().is_ok_and(|g| (1..=2048).contains(&g)) => {}
+            "Device" => {}
+            _ => return Err(Refusal::invalid(k)),
+        }
+    }
+    if by_index.is_empty() {
+        return Err(Refusal::missing("DiskDeviceMapping.1.OSSBucket"));
+    }
+    let mut out = Vec::new();
+    for (n, m) in by_index {
+        if m.bucket.is_none() {
+            return Err(Refusal::missing(&format!("DiskDeviceMapping.{n}.OSSBucket")));
+        }
+        if m.object.is_none() {
+            return Err(Refusal::missing(&format!("DiskDeviceMapping.{n}.OSSObject")));
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// An ECS image name: 2 to 128 characters, starting with a letter or a Chinese character, not
+/// with `aliyun` or `acs:`, without `http://` or `https://`, and otherwise letters, digits,
+/// `.`, `:`, `_` and `-` (ImportImageRequest's `ImageName`).
+pub fn valid_image_name(n: &str) -> bool {
+    let lower = n.to_ascii_lowercase();
+    (2..=128).contains(&n.chars().count())
+        && n.chars().next().is_some_and(char::is_alphabetic)
+        && !lower.starts_with("aliyun")
+        && !lower.starts_with("acs:")
+        && !lower.contains("http://")
+        && !lower.contains("https://")
+        && n.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | ':' | '_' | '-'))
+}
+
+/// ImportImage: a private image from files in OSS, made in `RegionId`. The files, format, OS
+/// and boot fields describe content sharesim does not keep: they are checked against the
+/// values ImportImageRequest documents and not stored. The import task is not modelled: the
+/// image is made at once and `TaskId` is derived from its ID. `ClientToken` is checked for form
+/// only (a repeated token makes another image); `Tag.N`, `ResourceGroupId`, `RoleName`,
+/// `Features.*` and `StorageLocationArn` are accepted and not kept.
+///
+/// Error codes: MissingParameter and InvalidParameter are ECS's generic ones; the
+/// `InvalidImageName.Malformed` and `InvalidDescription.Malformed` codes are CreateImage's,
+/// assumed to hold for ImportImage too. Without `ImageName` (optional in ECS) the image is
+/// named `import-image`, as CreateImage here names an unnamed one `custom-image` (inferred).
+fn import_image(ep: &mut Endpoint, cx: &Cx) -> Reply {
+    let p = cx.p;
+    let name = p.get("ImageName").map(str::trim).unwrap_or("import-image").to_string();
+    if !valid_image_name(&name) {
+        return Err(Refusal::new(
+            400,
+            "InvalidImageName.Malformed",
+            "Specified image name is not valid.",
+            "InvalidParameter",
+        ));
+    }
+    let description = p.get("Description").unwrap_or("").to_string();
+    let d_lower = description.to_ascii_lowercase();
+    if !description.is_empty()
+        && (!(2..=256).contains(&description.chars().count())
+            || d_lower.starts_with("http://")
+            || d_lower.starts_with("https://"))
+    {
+        return Err(Refusal::new(
+            400,
+            "InvalidDescription.Malformed",
+            "Specified description is not valid.",
+            "InvalidParameter",
+        ));
+    }
+    let arch = p.choice("Architecture", &["i386", "x86_64", "arm64"])?.unwrap_or_else(|| "x86_64".into());
+    let os = p.choice("OSType", &["windows", "linux"])?.unwrap_or_else(|| "linux".into());
+    if let Some(platform) = p.choice("Platform", &IMPORT_PLATFORMS)?
+        && platform.contains("Windows") != (os == "windows")
+    {
+        // Inferred: a platform of the other OS family is refused rather than stored inconsistent.
+        return Err(Refusal::invalid("Platform"));
+    }
+    // "If `Architecture=arm64` … only UEFI can be specified."
+    if p.choice("BootMode", &["BIOS", "UEFI"])?.is_some_and(|b| arch == "arm64" && b == "BIOS") {
+        return Err(Refusal::invalid("BootMode"));
+    }
+    p.choice("LicenseType", &["Aliyun", "BYOL"])?;
+    p.choice("DetectionStrategy", &["Standard"])?;
+    if p.get("ClientToken").is_some_and(|t| t.len() > 64 || !t.is_ascii()) {
+        return Err(Refusal::invalid("ClientToken"));
+    }
+    disk_mappings(p)?;
+    let dry = p.dry_run()?;
+    let new = NewImage { name, region: cx.region.to_string(), description, ..Default::default() };
+    transaction(ep, dry, 1, |ep| {
+        let Output::ImageCreated { image, .. } = cx.run(ep, Operation::CreateImage(new))? else {
+            return Err(unexpected());
+        };
+        let task = format!("t-{}", suffix(&image));
+        Ok(object(json!({ "ImageId": image, "TaskId": task, "RegionId": cx.region })))
     })
 }
 

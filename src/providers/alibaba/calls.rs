@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use super::api::{QUOTA_LIMIT_ATTRIBUTE, QUOTA_USED_ATTRIBUTE, disk_of};
 use super::client;
-use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, ShareOptions, Visibility};
+use crate::engine::{
+    Action, EncryptionSpec, ImageKind, NewImage, Operation, Product, Request, ShareOptions, Visibility,
+};
 use crate::wire::HttpResponse;
 use crate::wire::call::{Caller, SeenError, Sent, Transport};
 
@@ -79,16 +81,22 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
     };
     match &req.op {
         Operation::CreateImage(new) => {
+            // The image inherits the instance's disk (or the file's content), encryption
+            // included; neither CreateImage nor ImportImage has a parameter that makes it
+            // public, encrypted, a full-server image or slow to create.
+            let plain = new.visibility == Visibility::Private
+                && new.encryption == EncryptionSpec::None
+                && new.kind == ImageKind::SystemDisk
+                && new.ready_after == 0;
             let Some(instance) = &new.from else {
-                return Call::Inexpressible("ECS CreateImage makes an image from an instance; the step names none");
+                if !plain {
+                    return Call::Inexpressible(
+                        "ImportImage takes a file, a name and a description: no visibility, encryption, kind or delay",
+                    );
+                }
+                return import(new, caller);
             };
-            // The image inherits the instance's disk, encryption included; CreateImage has no
-            // parameter that makes it public, encrypted, a full-server image or slow to create.
-            if new.visibility != Visibility::Private
-                || new.encryption != EncryptionSpec::None
-                || new.kind != ImageKind::SystemDisk
-                || new.ready_after != 0
-            {
+            if !plain {
                 return Call::Inexpressible(
                     "CreateImage takes an instance, a name and a description: no visibility, encryption, kind or delay",
                 );
@@ -183,6 +191,45 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::AdvanceClock { .. }
         | Operation::SetVisibility { .. } => Call::NoApi,
     }
+}
+
+/// An image from no instance is an imported one: ImportImage with the step's name and
+/// description and plausible fixed values for what the step does not say (a Linux QCOW2 file
+/// in a sharesim bucket, named after the image). `RegionId` is added by `perform`. A name or
+/// description ECS would refuse before the engine is asked, or a region ECS does not have,
+/// cannot be said.
+fn import(new: &NewImage, caller: &Caller<'_>) -> Call {
+    if !super::api::valid_image_name(&new.name) {
+        return Call::Inexpressible(
+            "ImportImage's ImageName is 2-128 characters from a letter, without `aliyun`/`acs:`; the step's name is not",
+        );
+    }
+    let d = new.description.to_ascii_lowercase();
+    if !new.description.is_empty()
+        && (!(2..=256).contains(&new.description.chars().count())
+            || d.starts_with("http://")
+            || d.starts_with("https://"))
+    {
+        return Call::Inexpressible("ImportImage's Description is 2-256 characters, not a link; the step's is not");
+    }
+    if caller.directory.resolve_region(&new.region).is_none() {
+        return Call::Inexpressible("ImportImage needs a RegionId; the step names no region ECS has");
+    }
+    let object = format!("{}.qcow2", new.name);
+    let mut params = vec![
+        ("ImageName", new.name.as_str()),
+        ("OSType", "linux"),
+        ("Platform", "Others Linux"),
+        ("Architecture", "x86_64"),
+        ("DiskDeviceMapping.1.OSSBucket", "sharesim-images"),
+        ("DiskDeviceMapping.1.OSSObject", object.as_str()),
+        ("DiskDeviceMapping.1.Format", "QCOW2"),
+        ("DiskDeviceMapping.1.DiskImageSize", "40"),
+    ];
+    if !new.description.is_empty() {
+        params.push(("Description", new.description.as_str()));
+    }
+    Call::Api { action: "ImportImage", params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() }
 }
 
 /// The password the SDK examples set when a system disk is rebuilt; ECS requires none.
@@ -343,6 +390,46 @@ mod tests {
         assert_eq!((action.as_str(), param(&params, "ImageId")), ("DescribeImages", Some(base.as_str())));
         let unseen = Sent::Api { error: Some(SeenError { code: "empty Images".into(), status: Some(200) }) };
         assert_eq!(c.perform("alice", Operation::Describe { image: base }), unseen);
+    }
+
+    /// A `create_image` without an instance goes out as ImportImage with the image's region,
+    /// and the engine makes the image as in process; what the call cannot say stays unsent.
+    #[test]
+    fn an_image_from_no_instance_is_imported() {
+        let mut c = Cloud::new();
+        let new =
+            NewImage { name: "golden".into(), region: "away".into(), description: "gold".into(), ..Default::default() };
+        assert_eq!(c.perform("owner", Operation::CreateImage(new)), ok());
+        let (action, params) = c.last("owner");
+        assert_eq!(action, "ImportImage");
+        let wanted = [
+            ("RegionId", "cn-shanghai"),
+            ("ImageName", "golden"),
+            ("Description", "gold"),
+            ("DiskDeviceMapping.1.OSSBucket", "sharesim-images"),
+            ("DiskDeviceMapping.1.OSSObject", "golden.qcow2"),
+        ];
+        for (k, v) in wanted {
+            assert_eq!(param(&params, k), Some(v), "{k}");
+        }
+        let made = c.w.ep.engine().state().images.iter().find(|i| i.name == "golden").map(|i| i.region);
+        assert_eq!(made, Some(1), "made in `away`");
+        let plain = NewImage { name: "golden".into(), region: "home".into(), ..Default::default() };
+        let cases = [
+            NewImage { visibility: Visibility::Public, ..plain.clone() },
+            NewImage { encryption: EncryptionSpec::CustomKey, ..plain.clone() },
+            NewImage { kind: ImageKind::FullServer, ..plain.clone() },
+            NewImage { ready_after: 60, ..plain.clone() },
+            NewImage { name: "aliyun-image".into(), ..plain.clone() },
+            NewImage { name: "x".into(), ..plain.clone() },
+            NewImage { description: "d".into(), ..plain.clone() },
+            NewImage { region: "nowhere".into(), ..plain },
+        ];
+        for new in cases {
+            let out = c.perform("owner", Operation::CreateImage(new.clone()));
+            assert!(matches!(out, Sent::Inexpressible { .. }), "{new:?}: {out:?}");
+        }
+        assert!(c.w.sent.is_empty());
     }
 
     #[test]

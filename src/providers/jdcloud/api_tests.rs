@@ -828,3 +828,114 @@ fn images_from_instances_and_the_instance_calls() {
     let (status, code, _) = err(&jd.get("alice", "/v1/regions/mars-1/instances"));
     assert_eq!((status, code.as_str()), (400, "INVALID_ARGUMENT"));
 }
+
+/// An ImportImage body as the SDK's `ImportImageParameters` sends it, every required field set.
+fn import_body(name: &str) -> Value {
+    json!({
+        "regionId": HOME,
+        "architecture": "x86_64",
+        "osType": "linux",
+        "platform": "Ubuntu",
+        "diskFormat": "qcow2",
+        "systemDiskSizeGB": 40,
+        "imageUrl": format!("https://bucket.s3.cn-north-1.jdcloud-oss.com/{name}.qcow2"),
+        "imageName": name,
+        "osVersion": null,
+        "description": "imported",
+        "forceImport": null,
+        "dataDisks": null,
+        "clientToken": null,
+        "bootMode": null,
+    })
+}
+
+/// ImportImage makes a private image of the caller's in the path's region (CreateImage from
+/// no instance), which the owner then shares and the recipient launches.
+#[test]
+fn an_imported_image_is_the_callers_to_share() {
+    let (mut jd, _) = Jd::new();
+    let alice = jd.pin("alice");
+    let target = format!("/v1/regions/{HOME}/images:import");
+    assert_eq!(route("POST", &target).map(|c| c.api), Some(Api::ImportImage));
+    assert_eq!(route("GET", &target).map(|c| c.api), None);
+    let r = ok(&jd.call("owner", "POST", &target, Some(import_body("imported"))));
+    let image = r["imageId"].as_str().unwrap().to_string();
+    assert!(r["importTaskId"].as_u64().is_some_and(|t| (100_000..1_000_000).contains(&t)), "{r}");
+    let d = ok(&jd.get("owner", &format!("/v1/regions/{HOME}/images/{image}")));
+    assert_eq!((d["image"]["name"].as_str(), d["image"]["desc"].as_str()), (Some("imported"), Some("imported")));
+    assert_eq!(d["image"]["launchPermission"], "ownerOnly");
+    ok(&jd.share("owner", HOME, &image, std::slice::from_ref(&alice)));
+    assert!(jd.shared_with("alice", HOME).contains(&image));
+    ok(&launch(&mut jd, "alice", &image));
+    // The image lives in the path's region only.
+    let away = format!("/v1/regions/{AWAY}/images:import");
+    let other =
+        ok(&jd.call("owner", "POST", &away, Some(import_body("elsewhere"))))["imageId"].as_str().unwrap().to_string();
+    assert_eq!(err(&jd.get("owner", &format!("/v1/regions/{HOME}/images/{other}"))).1, "NOT_FOUND");
+}
+
+#[test]
+fn a_bad_import_is_invalid_argument_and_the_quota_refuses_the_21st() {
+    let (mut jd, _) = Jd::new();
+    let target = format!("/v1/regions/{HOME}/images:import");
+    let without = |key: &str| {
+        let mut b = import_body("imported");
+        b.as_object_mut().unwrap().remove(key);
+        b
+    };
+    let with = |key: &str, v: Value| {
+        let mut b = import_body("imported");
+        b[key] = v;
+        b
+    };
+    let mut bad: Vec<(String, Value)> =
+        ["imageName", "imageUrl", "architecture", "osType", "platform", "diskFormat", "systemDiskSizeGB"]
+            .iter()
+            .map(|k| (format!("no {k}"), without(k)))
+            .collect();
+    for (key, v) in [
+        ("imageName", json!("a b")),
+        ("imageName", json!("x")),
+        ("imageUrl", json!("bucket/object")),
+        ("imageUrl", json!("https://host-only")),
+        ("imageUrl", json!("")),
+        ("architecture", json!("sparc")),
+        ("osType", json!("mac")),
+        ("platform", json!("Windows Server")),
+        ("diskFormat", json!("iso")),
+        ("systemDiskSizeGB", json!(30)),
+        ("systemDiskSizeGB", json!(45)),
+        ("systemDiskSizeGB", json!(510)),
+        ("systemDiskSizeGB", json!("forty")),
+        ("description", json!("d".repeat(257))),
+        ("forceImport", json!("maybe")),
+        ("bootMode", json!("coreboot")),
+        ("clientToken", json!("t".repeat(65))),
+        ("dataDisks", json!("disk")),
+    ] {
+        bad.push((format!("{key}={v}"), with(key, v)));
+    }
+    bad.push(("not an object".into(), json!(["x"])));
+    for (why, body) in bad {
+        let r = jd.call("owner", "POST", &target, Some(body));
+        let (status, code, _) = err(&r);
+        assert_eq!((status, code.as_str(), outcome(&r).0), (400, "INVALID_ARGUMENT", "InvalidParameter"), "{why}");
+    }
+    // A region JD does not have.
+    let r = jd.call("owner", "POST", "/v1/regions/mars-1/images:import", Some(import_body("imported")));
+    assert_eq!((err(&r).1.as_str(), outcome(&r).0), ("INVALID_ARGUMENT", "UnknownRegion"));
+    // JD-IMAGE-QUOTA: 20 images a region; `base` is the first.
+    for i in 2..=20 {
+        ok(&jd.call("owner", "POST", &target, Some(import_body(&format!("img-{i}")))));
+    }
+    let r = jd.call("owner", "POST", &target, Some(import_body("img-21")));
+    let (status, code, _) = err(&r);
+    assert_eq!(
+        (status, code.as_str(), outcome(&r)),
+        (429, "QUOTA_EXCEEDED", ("QuotaExceeded", Some("JD-IMAGE-QUOTA")))
+    );
+    // Another region has its own quota.
+    let mut away = import_body("img-21");
+    away["regionId"] = json!(AWAY);
+    ok(&jd.call("owner", "POST", &format!("/v1/regions/{AWAY}/images:import"), Some(away)));
+}

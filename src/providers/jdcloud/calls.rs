@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Value, json};
 
 use super::signature::{self, Algorithm, Signer};
-use crate::engine::{Action, EncryptionSpec, ImageKind, Operation, Product, Request, Visibility};
+use crate::engine::{Action, EncryptionSpec, ImageKind, NewImage, Operation, Product, Request, Visibility};
 use crate::wire::call::{Caller, SeenError, Sent, Transport};
 use crate::wire::{HttpRequest, codec};
 
@@ -139,20 +139,30 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             ("GET", format!("/v1/regions/{region}/quotas?filters.1.name=resourceTypes&filters.1.values.1=image"), None)
         }
         Operation::CreateImage(new) => {
-            let Some(instance) = &new.from else {
-                return Ok(Sent::Inexpressible {
-                    why: "JD CreateImage makes an image from an instance; the step names none",
-                });
-            };
             if new.visibility != Visibility::Private
                 || new.encryption != EncryptionSpec::None
                 || new.kind != ImageKind::SystemDisk
                 || new.ready_after != 0
             {
                 return Ok(Sent::Inexpressible {
-                    why: "CreateImage takes an instance, a name and a description: no visibility, encryption, kind or delay",
+                    why: match new.from {
+                        Some(_) => {
+                            "CreateImage takes an instance, a name and a description: no visibility, encryption, kind or delay"
+                        }
+                        None => {
+                            "ImportImage takes a file, a name and a description: no visibility, encryption, kind or delay"
+                        }
+                    },
                 });
             }
+            let Some(instance) = &new.from else {
+                // An image from no instance is an imported one: a file in object storage.
+                if let Some(why) = unsayable_import(new, caller) {
+                    return Ok(Sent::Inexpressible { why });
+                }
+                let body = import_body(new, region);
+                return finish(caller, region, "POST", &format!("{images}:import"), Some(body), transport);
+            };
             let mut body = json!({ "regionId": region, "instanceId": instance, "name": new.name });
             if !new.description.is_empty() {
                 body["description"] = json!(new.description);
@@ -161,7 +171,55 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
         }
         _ => return Ok(Sent::NoApi),
     };
-    let http = signed(caller, region, method, &target, body);
+    finish(caller, region, method, &target, body, transport)
+}
+
+/// Why an image from no instance cannot go out as ImportImage, if it cannot: the call takes a
+/// name of 2-32 letters, digits, `_`, `-` or `.`, a description of at most 256 characters and
+/// a region JD has; anything else would be refused before the engine is asked.
+fn unsayable_import(new: &NewImage, caller: &Caller<'_>) -> Option<&'static str> {
+    let ok_char = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if !(2..=32).contains(&new.name.chars().count()) || !new.name.chars().all(ok_char) {
+        return Some("ImportImage's imageName is 2-32 letters, digits, `_`, `-` or `.`; the step's name is not");
+    }
+    if new.description.chars().count() > 256 {
+        return Some("ImportImage's description is at most 256 characters");
+    }
+    if caller.directory.resolve_region(&new.region).is_none() {
+        return Some("ImportImage's region is in its path; the step names none JD has");
+    }
+    None
+}
+
+/// ImportImage's body: the step's name and description, and plausible fixed values for what the
+/// step does not say (a Linux qcow2 file named after the image in a sharesim bucket).
+fn import_body(new: &NewImage, region: &str) -> Value {
+    let mut body = json!({
+        "regionId": region,
+        "architecture": "x86_64",
+        "osType": "linux",
+        "platform": "Other Linux",
+        "diskFormat": "qcow2",
+        "systemDiskSizeGB": 40,
+        "imageUrl": format!("https://sharesim-images.s3.{region}.jdcloud-oss.com/{}.qcow2", new.name),
+        "imageName": new.name,
+    });
+    if !new.description.is_empty() {
+        body["description"] = json!(new.description);
+    }
+    body
+}
+
+/// Signs and sends one request, and reads JD's envelope back.
+fn finish(
+    caller: &Caller<'_>,
+    region: &str,
+    method: &str,
+    target: &str,
+    body: Option<Value>,
+    transport: &mut dyn Transport,
+) -> Result<Sent, String> {
+    let http = signed(caller, region, method, target, body);
     let resp = transport.send(http)?;
     let envelope: Value = serde_json::from_slice(&resp.body)
         .map_err(|e| format!("{method} {target}: the answer is not JD's JSON envelope: {e}"))?;
@@ -258,6 +316,39 @@ mod tests {
         assert_eq!(w.perform(perform, "owner", 0, Operation::Accept { images: vec![] }), Sent::NoApi);
         let bare = NewImage { name: "n".into(), region: "home".into(), ..Default::default() };
         assert!(matches!(w.perform(perform, "owner", 0, Operation::CreateImage(bare)), Sent::Inexpressible { .. }));
+        assert!(w.sent.is_empty());
+    }
+
+    /// A `create_image` without an instance goes out as ImportImage in the image's region, and
+    /// the engine makes the image as in process; what the call cannot say stays unsent.
+    #[test]
+    fn an_image_from_no_instance_is_imported() {
+        let (mut w, _) = world();
+        let new =
+            NewImage { name: "golden".into(), region: "away".into(), description: "d".into(), ..Default::default() };
+        assert_eq!(w.perform(perform, "owner", 0, Operation::CreateImage(new)), Sent::Api { error: None });
+        let sent = &w.sent[0];
+        assert_eq!((sent.method.as_str(), sent.path()), ("POST", "/v1/regions/cn-east-2/images:import"));
+        let body: Value = serde_json::from_slice(&sent.body).unwrap();
+        assert_eq!((body["imageName"].as_str(), body["description"].as_str()), (Some("golden"), Some("d")));
+        assert_eq!(body["regionId"], "cn-east-2");
+        let made = w.ep.engine().state().images.iter().find(|i| i.name == "golden").map(|i| i.region);
+        assert_eq!(made, Some(1), "made in `away`");
+        w.sent.clear();
+        let plain = NewImage { name: "golden".into(), region: "home".into(), ..Default::default() };
+        let cases = [
+            NewImage { visibility: Visibility::Public, ..plain.clone() },
+            NewImage { encryption: EncryptionSpec::CustomKey, ..plain.clone() },
+            NewImage { kind: ImageKind::FullServer, ..plain.clone() },
+            NewImage { ready_after: 60, ..plain.clone() },
+            NewImage { name: "has space".into(), ..plain.clone() },
+            NewImage { description: "d".repeat(257), ..plain.clone() },
+            NewImage { region: "nowhere".into(), ..plain },
+        ];
+        for new in cases {
+            let sent = w.perform(perform, "owner", 0, Operation::CreateImage(new.clone()));
+            assert!(matches!(sent, Sent::Inexpressible { .. }), "{new:?}: {sent:?}");
+        }
         assert!(w.sent.is_empty());
     }
 
