@@ -107,6 +107,18 @@ class Lighthouse:
         r.ImageId, r.Permission = image, permission
         self.c.ModifyImageSharePermission(r)
 
+    def create_instance(self, blueprint):
+        r = lh_models.CreateInstancesRequest()
+        p = lh_models.InstanceChargePrepaid()
+        p.Period = 1
+        r.BundleId, r.BlueprintId, r.InstanceChargePrepaid = "bundle_starter_mc_promo_med2_02", blueprint, p
+        return self.c.CreateInstances(r).InstanceIdSet[0]
+
+    def reset(self, instance):
+        r = lh_models.ResetInstanceRequest()
+        r.InstanceId = instance
+        self.c.ResetInstance(r)
+
     def to_share(self):
         r = lh_models.DescribeImagesToShareRequest()
         return [i.ImageId for i in self.c.DescribeImagesToShare(r).ImageSet]
@@ -146,6 +158,9 @@ def workflow():
     s.check("golden is among them", listed is not None and golden in listed, f"got {listed}")
     s.run("owner hands golden to its Lighthouse", lambda: lh.hand_over(golden))
     s.refused("a second hand-over is refused", lambda: lh.hand_over(golden), "UnsupportedOperation.ImageAlreadyShared", code)
+    lh_vm = s.run("owner creates a Lighthouse instance from it", lambda: lh.create_instance(golden))
+    s.run("owner resets that Lighthouse instance", lambda: lh.reset(lh_vm))
+    s.refused("alice cannot build a Lighthouse instance from it", lambda: Lighthouse("alice", HOME).create_instance(golden), "InvalidImageId.NotFound", code)
     s.refused("alice cannot hand over owner's image", lambda: Lighthouse("alice", HOME).hand_over(golden), "ResourceNotFound.ImageIdNotFound", code)
     s.run("owner takes it back", lambda: lh.hand_over(golden, "CANCEL"))
 

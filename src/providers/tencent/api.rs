@@ -76,6 +76,9 @@ pub const LIGHTHOUSE: Service = Service {
     actions: &[
         ("ModifyImageSharePermission", super::lighthouse::modify_image_share_permission),
         ("DescribeImagesToShare", super::lighthouse::describe_images_to_share),
+        ("CreateInstances", super::lighthouse::create_instances),
+        ("ResetInstance", super::lighthouse::reset_instance),
+        ("CreateBlueprint", super::lighthouse::create_blueprint),
     ],
 };
 

@@ -1055,6 +1055,39 @@ fn lighthouse_takes_the_owners_cvm_image_and_gives_it_back() {
     assert_eq!(error(&again), "UnsupportedOperation.ImageAlreadyShared");
     let listed = ok(lighthouse_post(&mut c, "owner", "DescribeImagesToShare", json!({"ImageIds": [base]})));
     assert_eq!(listed["ImageSet"][0]["ImageId"], base.as_str());
+    // Lighthouse instances from the handed-over image: the owner's only.
+    let create = json!({"BundleId": "bundle_starter", "BlueprintId": base, "InstanceChargePrepaid": {"Period": 1}});
+    let made = ok(lighthouse_post(&mut c, "owner", "CreateInstances", create.clone()));
+    let lh = made["InstanceIdSet"][0].as_str().unwrap().to_string();
+    let theirs = lighthouse_post(&mut c, "alice", "CreateInstances", create.clone());
+    assert_eq!(error(&theirs), "InvalidImageId.NotFound");
+    ok(lighthouse_post(&mut c, "owner", "ResetInstance", json!({"InstanceId": lh})));
+    let stranger = lighthouse_post(&mut c, "alice", "ResetInstance", json!({"InstanceId": lh}));
+    assert_eq!(error(&stranger), "ResourceNotFound.InstanceIdNotFound");
+    // Its image is a Lighthouse image (a blueprint), which CVM cannot launch until handed back.
+    let bp =
+        ok(lighthouse_post(&mut c, "owner", "CreateBlueprint", json!({"BlueprintName": "site", "InstanceId": lh})));
+    let blueprint = bp["BlueprintId"].as_str().unwrap().to_string();
+    let cvm = c.post("owner", "RunInstances", json!({"ImageId": blueprint}));
+    assert_eq!(error(&cvm), "UnauthorizedOperation.ImageNotBelongToAccount");
+    for (body, code) in [
+        (json!({"BlueprintId": base, "InstanceChargePrepaid": {"Period": 1}}), "MissingParameter"),
+        (json!({"BundleId": "b", "BlueprintId": base}), "MissingParameter"),
+        (
+            json!({"BundleId": "b", "BlueprintId": base, "InstanceChargePrepaid": {"Period": 1}, "InstanceCount": 31}),
+            "InvalidParameterValue",
+        ),
+        (
+            json!({"BundleId": "b", "BlueprintId": base, "InstanceChargePrepaid": {"Period": 1}, "Zones": ["ap-shanghai-2"]}),
+            "InvalidParameterValue.ZoneInvalid",
+        ),
+        (
+            json!({"BundleId": "b", "BlueprintId": "lhbp-x", "InstanceChargePrepaid": {"Period": 1}}),
+            "InvalidParameterValue.InvalidImageIdMalformed",
+        ),
+    ] {
+        assert_eq!(error(&lighthouse_post(&mut c, "owner", "CreateInstances", body.clone())), code, "{body}");
+    }
     let cancel = json!({"ImageId": base, "Permission": "CANCEL"});
     ok(lighthouse_post(&mut c, "owner", "ModifyImageSharePermission", cancel.clone()));
     assert_eq!(

@@ -118,8 +118,23 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
             let zone = super::SPEC.regions.get(caller.region).map(|r| format!("{}-1", r.id));
             api("RunInstances", json!({ "ImageId": image, "InstanceCount": 1, "Placement": { "Zone": zone } }))
         }),
-        Operation::Launch { product: Product::Lighthouse, .. } => {
-            Call::Inexpressible("CVM RunInstances cannot launch a Lighthouse instance")
+        // Lighthouse's own instance calls; a handed-over CVM image is named by its ID (inferred).
+        Operation::Launch { image, product: Product::Lighthouse } => with_image(image, || Call::Lighthouse {
+            action: "CreateInstances",
+            body: json!({
+                "BundleId": "bundle_starter_mc_promo_med2_02",
+                "BlueprintId": image,
+                "InstanceChargePrepaid": { "Period": 1 },
+            }),
+        }),
+        Operation::ReinitDisk { instance } if is_lighthouse(caller, instance) => {
+            Call::Lighthouse { action: "ResetInstance", body: json!({ "InstanceId": instance }) }
+        }
+        Operation::ReplaceSystemDisk { instance, image } if is_lighthouse(caller, instance) => {
+            with_image(image, || Call::Lighthouse {
+                action: "ResetInstance",
+                body: json!({ "InstanceId": instance, "BlueprintId": image }),
+            })
         }
         Operation::ReinitDisk { instance } => {
             with_instance(caller, instance, || api("ResetInstance", json!({ "InstanceId": instance })))
@@ -153,6 +168,13 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
                         body["ImageDescription"] = json!(new.description);
                     }
                     api("ImportImage", body)
+                }
+                Some(instance) if is_lighthouse(caller, instance) => {
+                    let mut body = json!({ "BlueprintName": new.name, "InstanceId": instance });
+                    if !new.description.is_empty() {
+                        body["Description"] = json!(new.description);
+                    }
+                    Call::Lighthouse { action: "CreateBlueprint", body }
                 }
                 Some(instance) => with_instance(caller, instance, || {
                     let mut body = json!({ "ImageName": new.name, "InstanceId": instance });
@@ -205,6 +227,10 @@ fn is_id(s: &str, prefix: &str) -> bool {
 
 fn with_image(image: &str, call: impl FnOnce() -> Call) -> Call {
     if is_id(image, "img-") { call() } else { Call::Inexpressible(UNNAMED) }
+}
+
+fn is_lighthouse(caller: &Caller<'_>, instance: &str) -> bool {
+    caller.directory.instance(instance).is_some_and(|i| i.product == Product::Lighthouse)
 }
 
 /// CVM's `ResetInstance` reaches CVM instances only; a Lighthouse instance is reset through

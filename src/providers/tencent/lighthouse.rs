@@ -2,12 +2,13 @@
 //! instances.md §2.3): `ModifyImageSharePermission` of Lighthouse's API (version 2020-03-24,
 //! signed for service `lighthouse`) shares the caller's own CVM custom image into its own
 //! Lighthouse, or cancels that; it names no accounts. `DescribeImagesToShare` lists the CVM
-//! images the caller could hand over.
+//! images the caller could hand over; `CreateInstances` and `ResetInstance` build and rebuild
+//! Lighthouse instances from a handed-over image.
 
 use serde_json::{Map, Value, json};
 
 use super::api::{ApiError, Call, id_shaped, image_json, unexpected};
-use crate::engine::{Operation, Output, Visibility};
+use crate::engine::{Operation, Output, Product, Visibility};
 
 type Reply = Result<Map<String, Value>, ApiError>;
 
@@ -91,4 +92,107 @@ pub(super) fn describe_images_to_share(c: &mut Call<'_>) -> Reply {
     let total = selected.len();
     let page: Vec<Value> = selected.into_iter().skip(offset as usize).take(limit as usize).collect();
     Ok(Map::from_iter([("TotalCount".to_string(), json!(total)), ("ImageSet".to_string(), Value::Array(page))]))
+}
+
+/// `CreateInstances`: Lighthouse instances from a blueprint. A CVM image the owner handed to its
+/// Lighthouse is named here by its CVM image ID (inferred: no source says which blueprint ID a
+/// handed-over image takes in Lighthouse). The engine decides whether the caller may build a
+/// Lighthouse instance from it (TC-LIGHTHOUSE).
+pub(super) fn create_instances(c: &mut Call<'_>) -> Reply {
+    if c.params.required_string("BundleId")?.trim().is_empty() {
+        return Err(ApiError::bad_value("BundleId", "", "it must name a bundle"));
+    }
+    let image = cvm_image(c.params.required_string("BlueprintId")?)?;
+    match c.params.get("InstanceChargePrepaid") {
+        Some(Value::Object(p)) if p.get("Period").is_some_and(Value::is_i64) => {}
+        Some(_) => {
+            return Err(ApiError::parameter(
+                "InvalidParameter",
+                "The parameter `InstanceChargePrepaid` must be an object with an Integer `Period`.",
+            ));
+        }
+        None => return Err(ApiError::missing("InstanceChargePrepaid")),
+    }
+    let count = c.params.integer("InstanceCount")?.unwrap_or(1);
+    if !(1..=30).contains(&count) {
+        return Err(ApiError::bad_value("InstanceCount", count, "it must be 1 to 30"));
+    }
+    if let Some(zones) = c.params.strings("Zones")?
+        && let Some(z) = zones.iter().find(|z| super::api::region_of_zone(z) != Some(c.region.as_str()))
+    {
+        return Err(ApiError::parameter(
+            "InvalidParameterValue.ZoneInvalid",
+            format!("The zone `{z}` is not in the region `{}`.", c.region),
+        ));
+    }
+    c.params.string("InstanceName")?;
+    c.params.string("ClientToken")?;
+    let dry_run = c.params.flag("DryRun")?;
+    let ops = (0..count).map(|_| Operation::Launch { image: image.clone(), product: Product::Lighthouse }).collect();
+    let mut ids = Vec::new();
+    for out in c.run_all(ops, dry_run)? {
+        match out {
+            Output::Launched { instance } => ids.push(Value::String(instance)),
+            other => return Err(unexpected(&other)),
+        }
+    }
+    Ok(Map::from_iter([("InstanceIdSet".to_string(), Value::Array(ids))]))
+}
+
+/// `ResetInstance`: rebuilds a Lighthouse instance from its own blueprint, or from another one
+/// named by `BlueprintId`.
+pub(super) fn reset_instance(c: &mut Call<'_>) -> Reply {
+    let instance = c.params.required_string("InstanceId")?;
+    let image = c.params.string("BlueprintId")?.map(cvm_image).transpose()?;
+    // Only the caller's own Lighthouse instance in this region is found here.
+    let region_ix = super::SPEC.regions.iter().position(|r| r.id == c.region);
+    let current = {
+        let state = c.ep.engine().state();
+        let actor = state.index.account_by_name.get(&c.actor).copied();
+        state
+            .index
+            .instance_by_id
+            .get(&instance)
+            .and_then(|&n| state.instances.get(n))
+            .filter(|i| Some(i.owner) == actor && i.deleted_at.is_none() && i.product == Product::Lighthouse)
+            .filter(|i| Some(i.region) == region_ix)
+            .and_then(|i| state.images.get(i.image as usize))
+            .map(|img| img.id.clone())
+    };
+    let Some(current) = current else {
+        return Err(ApiError::parameter(
+            "ResourceNotFound.InstanceIdNotFound",
+            format!("The instance `{instance}` does not exist."),
+        ));
+    };
+    let op = match image {
+        Some(img) if img != current => Operation::ReplaceSystemDisk { instance, image: img },
+        _ => Operation::ReinitDisk { instance },
+    };
+    c.run(op)?;
+    Ok(Map::new())
+}
+
+/// `CreateBlueprint`: a Lighthouse image of a Lighthouse instance (the way from Lighthouse back
+/// to CVM starts here; TC-LIGHTHOUSE). The answer's `BlueprintId` is the engine's image ID
+/// (inferred: real blueprint IDs are `lhbp-…`; sharesim names every Tencent image alike).
+pub(super) fn create_blueprint(c: &mut Call<'_>) -> Reply {
+    let name = c.params.required_string("BlueprintName")?;
+    if name.trim().is_empty() || name.chars().count() > 60 {
+        return Err(ApiError::bad_value("BlueprintName", &name, "it must be 1 to 60 characters"));
+    }
+    let description = c.params.string("Description")?.unwrap_or_default();
+    let instance = c.params.required_string("InstanceId")?;
+    c.params.boolean("ForcePowerOff")?;
+    let new = crate::engine::NewImage {
+        name,
+        region: c.region.clone(),
+        description,
+        from: Some(instance),
+        ..Default::default()
+    };
+    match c.run(Operation::CreateImage(new))? {
+        Output::ImageCreated { image, .. } => Ok(Map::from_iter([("BlueprintId".to_string(), json!(image))])),
+        other => Err(unexpected(&other)),
+    }
 }
