@@ -815,7 +815,22 @@ fn modify_image_attribute(ep: &mut Endpoint, cx: &Cx) -> Reply {
 fn create_image(ep: &mut Endpoint, cx: &Cx) -> Reply {
     let name = cx.p.get("ImageName").unwrap_or("custom-image").to_string();
     let description = cx.p.get("Description").unwrap_or("").to_string();
-    let from = cx.p.get("InstanceId").map(|i| i.trim().to_string());
+    let from = cx.p.get("InstanceId").map(|i| i.trim().to_string()).filter(|i| !i.is_empty());
+    // ECS makes an image from an instance, a snapshot or a disk mapping. sharesim models no
+    // snapshots; an image from a file is ImportImage.
+    let from = match from {
+        Some(instance) => Some(instance),
+        None if cx.p.get("SnapshotId").is_some()
+            || (1..=MAX_DISK_MAPPINGS).any(|n| cx.p.get(&format!("DiskDeviceMapping.{n}.SnapshotId")).is_some()) =>
+        {
+            let f = Failure::plain(
+                ErrorKind::Unsupported,
+                "sharesim makes ECS images from instances (InstanceId) or files (ImportImage); it models no snapshots",
+            );
+            return Err(Refusal::from_wire(Provider::Alibaba.spec().wire(&f, Action::CreateImage), "Unsupported"));
+        }
+        None => return Err(Refusal::missing("InstanceId")),
+    };
     let dry = cx.p.dry_run()?;
     let new = NewImage { name, region: cx.region.to_string(), description, from, ..Default::default() };
     transaction(ep, dry, 1, |ep| {

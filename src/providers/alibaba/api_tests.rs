@@ -694,8 +694,20 @@ fn send(ep: &mut Endpoint, req: HttpRequest) -> HttpResponse {
 const HZ: (&str, &str) = ("RegionId", "cn-hangzhou");
 const SH: (&str, &str) = ("RegionId", "cn-shanghai");
 
+/// An image of the owner's made from a file (ImportImage), with no instance behind it.
 fn create(ep: &mut Endpoint, owner: &Sdk, name: &str) -> String {
-    let b = assert_ok(&send(ep, owner.acs3("CreateImage", &[HZ, ("ImageName", name)])));
+    import_in(ep, owner, HZ, name)
+}
+
+fn import_in(ep: &mut Endpoint, owner: &Sdk, region: (&str, &str), name: &str) -> String {
+    let object = format!("{name}.qcow2");
+    let params = [
+        region,
+        ("ImageName", name),
+        ("DiskDeviceMapping.1.OSSBucket", "sharesim-images"),
+        ("DiskDeviceMapping.1.OSSObject", &object),
+    ];
+    let b = assert_ok(&send(ep, owner.acs3("ImportImage", &params)));
     b["ImageId"].as_str().unwrap().to_string()
 }
 
@@ -943,7 +955,7 @@ fn instances_disks_and_attributes() {
     let mut ep = api_world();
     let (owner, alice) = (Sdk::for_account(&ep, "owner"), Sdk::for_account(&ep, "alice"));
     let alice_id = id_of(&ep, "alice");
-    let (a, b) = (create(&mut ep, &owner, "a"), create(&mut ep, &owner, "b"));
+    let (a, b) = (create(&mut ep, &owner, "image-a"), create(&mut ep, &owner, "image-b"));
     assert_ok(&share(&mut ep, &owner, HZ, &a, std::slice::from_ref(&alice_id), &[]));
 
     // DryRun in any case runs nothing.
@@ -1018,7 +1030,7 @@ fn instances_disks_and_attributes() {
         403,
         "ImageUseShared",
     );
-    let c = create(&mut ep, &owner, "c");
+    let c = create(&mut ep, &owner, "image-c");
     assert_refused(
         &send(&mut ep, owner.acs3("DeleteImage", &[HZ, ("ImageId", &c), ("DryRun", "True")])),
         400,
@@ -1035,7 +1047,7 @@ fn sharing_parameters_and_errors() {
     let mut ep = api_world();
     let owner = Sdk::for_account(&ep, "owner");
     let alice = Sdk::for_account(&ep, "alice");
-    let image = create(&mut ep, &owner, "x");
+    let image = create(&mut ep, &owner, "image-x");
     let (alice_id, owner_id) = (id_of(&ep, "alice"), id_of(&ep, "owner"));
     type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
     let cases: Vec<Case> = vec![
@@ -1153,7 +1165,7 @@ fn only_ecs_s_api_version_is_served() {
 fn form_bodies_get_and_odd_requests() {
     let mut ep = api_world();
     let owner = Sdk::for_account(&ep, "owner");
-    let image = create(&mut ep, &owner, "x");
+    let image = create(&mut ep, &owner, "image-x");
     // v1 with every parameter in a form body.
     let pairs = owner.v1_pairs("POST", "DescribeImages", &[HZ, ("ImageId", &image)]);
     let req = HttpRequest::new("POST", "/")
@@ -1259,10 +1271,7 @@ fn instance_calls_without_region_id_take_the_instance_s_region() {
     let mut ep = api_world();
     let (owner, alice) = (Sdk::for_account(&ep, "owner"), Sdk::for_account(&ep, "alice"));
     let alice_id = id_of(&ep, "alice");
-    let away = {
-        let b = assert_ok(&send(&mut ep, owner.acs3("CreateImage", &[SH, ("ImageName", "far")])));
-        b["ImageId"].as_str().unwrap().to_string()
-    };
+    let away = import_in(&mut ep, &owner, SH, "far");
     assert_ok(&share(&mut ep, &owner, SH, &away, std::slice::from_ref(&alice_id), &[]));
     let r = send(&mut ep, alice.acs3("RunInstances", &[SH, ("ImageId", &away)]));
     let inst = assert_ok(&r)["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_string();
@@ -1638,4 +1647,17 @@ fn the_image_quota_refuses_an_import() {
     let mut sh = import_params("three");
     sh[0].1 = "cn-shanghai".into();
     assert_ok(&import(&mut ep, &owner, &sh));
+}
+
+/// CreateImage makes an image from something: an instance here (a file is ImportImage's).
+#[test]
+fn create_image_needs_an_instance() {
+    let mut ep = api_world();
+    let owner = Sdk::for_account(&ep, "owner");
+    let before = ep.engine().state().images.len();
+    let none = send(&mut ep, owner.acs3("CreateImage", &[HZ, ("ImageName", "nothing")]));
+    assert_eq!((none.status, code(&none)), (400, "MissingParameter".to_string()), "{none:?}");
+    let snapshot = send(&mut ep, owner.acs3("CreateImage", &[HZ, ("ImageName", "snap"), ("SnapshotId", "s-1")]));
+    assert_eq!(snapshot.header("x-sharesim-outcome"), Some("Unsupported"));
+    assert_eq!(ep.engine().state().images.len(), before, "no image was made");
 }
