@@ -487,9 +487,11 @@ impl Engine {
     // ----- operations ---------------------------------------------------------------------
 
     fn create_image(&mut self, actor: AccountIx, new: &NewImage) -> Outcome {
-        // An image made from an instance may leave the region out: it is the instance's.
-        let region = match &new.from {
-            Some(instance) if new.region.is_empty() => self.state.instances[self.own_instance(actor, instance)?].region,
+        // An image made from an instance lives where the instance does, in its product; it may
+        // leave the region out.
+        let from = new.from.as_ref().map(|i| self.own_instance(actor, i).map(|n| (i, n))).transpose()?;
+        let region = match from {
+            Some((_, n)) if new.region.is_empty() => self.state.instances[n].region,
             _ => self.resolve_region(&new.region)?,
         };
         if new.name.trim().is_empty() {
@@ -510,10 +512,8 @@ impl Engine {
                 format!("{} images have no creating state to wait for (ready_after)", self.spec.title),
             ));
         }
-        // An image made from an instance lives where the instance does, in its product.
-        let (region, home) = match &new.from {
-            Some(instance) => {
-                let n = self.own_instance(actor, instance)?;
+        let (region, home) = match from {
+            Some((instance, n)) => {
                 let inst = &self.state.instances[n];
                 if inst.region != region {
                     return Err(Failure::plain(

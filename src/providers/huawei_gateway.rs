@@ -306,6 +306,22 @@ pub fn project_id(engine: &Engine, account: &str, region: usize) -> Option<Strin
         .map(|i| i.value.clone())
 }
 
+/// Adds the gateway's request ID and reports the decision (`Endpoint::decide` sets its
+/// headers): how IMS and SWR finish every answer.
+pub fn finish(
+    ep: &mut crate::wire::Endpoint,
+    mut resp: HttpResponse,
+    request_id: &str,
+    outcome: &str,
+    rule: Option<&'static str>,
+) -> HttpResponse {
+    if resp.header("X-Request-Id").is_none() {
+        resp = resp.with_header("X-Request-Id", request_id);
+    }
+    ep.decide(outcome, rule);
+    resp
+}
+
 /// Signs `req` as the SDKs do: sets `X-Sdk-Date` from `now` and `Authorization` over the
 /// headers named in `signed` (`x-sdk-date` included). A signed header missing from the request
 /// leaves it unsigned, and the gateway refuses it, as it would a real client's mistake.

@@ -239,9 +239,7 @@ impl Door for HttpDoor {
 
     fn apply(&mut self, req: &Request) -> (Outcome, Option<String>) {
         if std::mem::take(&mut self.stale) {
-            let mut directory = std::mem::replace(&mut self.directory, Directory::empty(self.provider));
-            self.look(|e| directory.refresh(e));
-            self.directory = directory;
+            self.directory.refresh(server::lock(&self.endpoint).engine());
         }
         self.stale = req.op.action().changes_state();
         let (Some(region), Some((key_id, secret))) = (self.call_region(req), self.keys.get(&req.actor).cloned()) else {

@@ -39,11 +39,6 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// A directory that knows nothing yet, to be refreshed.
-    pub fn empty(provider: Provider) -> Directory {
-        Directory { provider, accounts: HashMap::new(), images: HashMap::new(), instances: HashMap::new(), now: 0 }
-    }
-
     pub fn new(engine: &Engine) -> Directory {
         let accounts = engine.state().accounts.iter().map(|a| (a.name.clone(), a.identities.clone())).collect();
         let mut d = Directory {

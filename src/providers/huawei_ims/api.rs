@@ -323,28 +323,13 @@ pub(super) fn ok(body: Value) -> HttpResponse {
     HttpResponse::json(200, JSON, &body)
 }
 
-/// Adds the request ID and reports the decision (`Endpoint::decide` sets its headers).
-fn finish(
-    ep: &mut Endpoint,
-    mut resp: HttpResponse,
-    request_id: &str,
-    outcome: &str,
-    rule: Option<&'static str>,
-) -> HttpResponse {
-    if resp.header("X-Request-Id").is_none() {
-        resp = resp.with_header("X-Request-Id", request_id);
-    }
-    ep.decide(outcome, rule);
-    resp
-}
-
 fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
     let request_id = gateway::request_id(ep);
     let (status, label) = match why {
         Rejection::BodyTooLarge { .. } => (413, "body-too-large"),
         Rejection::Unreadable(_) => (400, "unreadable"),
     };
-    finish(ep, ims_error(status, FORMAT_CODE, FORMAT_MESSAGE), &request_id, label, None)
+    gateway::finish(ep, ims_error(status, FORMAT_CODE, FORMAT_MESSAGE), &request_id, label, None)
 }
 
 fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
@@ -352,12 +337,13 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
         return reject(ep, &Rejection::BodyTooLarge { limit: MAX_BODY_BYTES });
     }
     let request_id = gateway::request_id(ep);
-    let denied = |ep: &mut Endpoint, d: Denial| finish(ep, d.response(&request_id), &request_id, d.label, None);
+    let denied =
+        |ep: &mut Endpoint, d: Denial| gateway::finish(ep, d.response(&request_id), &request_id, d.label, None);
     let Some(route) = Route::parse(&req.method, req.path()) else {
         return denied(ep, Denial::unknown_route());
     };
     let service = route.service();
-    let not_yours = |ep: &mut Endpoint| finish(ep, service.not_yours(), &request_id, "project", None);
+    let not_yours = |ep: &mut Endpoint| gateway::finish(ep, service.not_yours(), &request_id, "project", None);
     ep.note_api(route.api());
     let caller = match gateway::verify(ep.keys(), req, now, ep.verify_signatures()) {
         Ok(c) => c,
@@ -391,7 +377,7 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
         Cx { ep, account: caller.account, account_ix, project, region, service, outcome: "ok".into(), rule: None };
     let resp = cx.serve(&route, req).unwrap_or_else(|e| e);
     let (outcome, rule) = (std::mem::take(&mut cx.outcome), cx.rule);
-    finish(cx.ep, resp, &request_id, &outcome, rule)
+    gateway::finish(cx.ep, resp, &request_id, &outcome, rule)
 }
 
 fn region_of_host(req: &HttpRequest) -> Option<usize> {

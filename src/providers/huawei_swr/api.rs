@@ -203,21 +203,6 @@ fn swr_error(status: u16, code: &str, message: &str) -> HttpResponse {
     HttpResponse::json(status, JSON, &body)
 }
 
-/// Adds the request ID and reports the decision (`Endpoint::decide` sets its headers).
-fn finish(
-    ep: &mut Endpoint,
-    mut resp: HttpResponse,
-    request_id: &str,
-    outcome: &str,
-    rule: Option<&'static str>,
-) -> HttpResponse {
-    if resp.header("X-Request-Id").is_none() {
-        resp = resp.with_header("X-Request-Id", request_id);
-    }
-    ep.decide(outcome, rule);
-    resp
-}
-
 fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
     let request_id = gateway::request_id(ep);
     let (status, label, message) = match why {
@@ -228,7 +213,7 @@ fn reject(ep: &mut Endpoint, why: &Rejection) -> HttpResponse {
             (400, "unreadable", format!("Invalid parameter: the request could not be read: {e}"))
         }
     };
-    finish(ep, swr_error(status, INVALID, &message), &request_id, label, None)
+    gateway::finish(ep, swr_error(status, INVALID, &message), &request_id, label, None)
 }
 
 fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
@@ -236,7 +221,8 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
         return reject(ep, &Rejection::BodyTooLarge { limit: MAX_BODY_BYTES });
     }
     let request_id = gateway::request_id(ep);
-    let denied = |ep: &mut Endpoint, d: Denial| finish(ep, d.response(&request_id), &request_id, d.label, None);
+    let denied =
+        |ep: &mut Endpoint, d: Denial| gateway::finish(ep, d.response(&request_id), &request_id, d.label, None);
     let Some(call) = route(&req.method, req.path()) else {
         return denied(ep, Denial::unknown_route());
     };
@@ -258,7 +244,7 @@ fn handle(ep: &mut Endpoint, req: &HttpRequest, now: u64) -> HttpResponse {
     let mut cx = Cx { ep, account: caller.account, account_ix, region, outcome: "ok".into(), rule: None };
     let resp = cx.serve(&call, req).unwrap_or_else(|e| e);
     let (outcome, rule) = (std::mem::take(&mut cx.outcome), cx.rule);
-    finish(cx.ep, resp, &request_id, &outcome, rule)
+    gateway::finish(cx.ep, resp, &request_id, &outcome, rule)
 }
 
 // ----- request parameters -------------------------------------------------------------------

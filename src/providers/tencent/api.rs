@@ -830,33 +830,38 @@ fn reset_instance(c: &mut Call<'_>) -> Result<Map<String, Value>, ApiError> {
     }
     let image = c.params.string("ImageId")?.map(image_id).transpose()?;
     // The caller's instance: its current image decides between a reinstall from the same image
-    // and a system disk replaced by another one. An instance in another region is not found
-    // there (the engine does not scope instances by the call's region).
-    let current = {
-        let state = c.ep.engine().state();
-        let actor_ix = state.index.account_by_name.get(&c.actor).copied();
-        state
-            .index
-            .instance_by_id
-            .get(&instance)
-            .map(|&n| &state.instances[n])
-            .filter(|inst| Some(inst.owner) == actor_ix)
-            .map(|inst| (inst.region, state.images[inst.image as usize].id.clone()))
-    };
-    let region_ix = super::SPEC.regions.iter().position(|r| r.id == c.region);
-    if let Some((r, _)) = &current
-        && Some(*r) != region_ix
-    {
-        let f = Failure::plain(
-            ErrorKind::InstanceNotFound,
-            format!("instance `{instance}` is in {}, not {}", super::SPEC.regions[*r].id, c.region),
-        );
-        return Err(ApiError::engine(&f, Action::ReinitDisk));
-    }
-    let op = match (current, image) {
-        (Some((_, cur)), Some(img)) if img != cur => Operation::ReplaceSystemDisk { instance, image: img },
-        _ => Operation::ReinitDisk { instance },
-    };
+    // and a system disk replaced by another one. The engine refuses an instance of another
+    // region or account.
+    let op = reset_operation(c, instance, image, |_| true);
     c.run(op)?;
     Ok(Map::new())
+}
+
+/// The caller's own live instance that `accept` admits: its region and the image it was last
+/// built from.
+pub(super) fn own_instance(
+    c: &Call<'_>,
+    instance: &str,
+    accept: impl Fn(&crate::engine::Instance) -> bool,
+) -> Option<(usize, String)> {
+    let state = c.ep.engine().state();
+    let actor = state.index.account_by_name.get(&c.actor).copied();
+    let inst = state.index.instance_by_id.get(instance).and_then(|&n| state.instances.get(n))?;
+    (Some(inst.owner) == actor && inst.deleted_at.is_none() && accept(inst))
+        .then(|| state.images.get(inst.image as usize).map(|img| (inst.region, img.id.clone())))
+        .flatten()
+}
+
+/// A reset names the image to rebuild from, or none: the instance's own image is a reinstall,
+/// another one replaces the system disk. Both CVM's and Lighthouse's `ResetInstance` mean this.
+pub(super) fn reset_operation(
+    c: &Call<'_>,
+    instance: String,
+    image: Option<String>,
+    accept: impl Fn(&crate::engine::Instance) -> bool,
+) -> Operation {
+    match (own_instance(c, &instance, accept), image) {
+        (Some((_, cur)), Some(img)) if img != cur => Operation::ReplaceSystemDisk { instance, image: img },
+        _ => Operation::ReinitDisk { instance },
+    }
 }

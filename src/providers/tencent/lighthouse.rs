@@ -144,31 +144,17 @@ pub(super) fn create_instances(c: &mut Call<'_>) -> Reply {
 pub(super) fn reset_instance(c: &mut Call<'_>) -> Reply {
     let instance = c.params.required_string("InstanceId")?;
     let image = c.params.string("BlueprintId")?.map(cvm_image).transpose()?;
-    // Only the caller's own Lighthouse instance in this region is found here.
+    // Only the caller's own Lighthouse instance in this region is found here, in Lighthouse's
+    // words; CVM's instances are not Lighthouse's.
     let region_ix = super::SPEC.regions.iter().position(|r| r.id == c.region);
-    let current = {
-        let state = c.ep.engine().state();
-        let actor = state.index.account_by_name.get(&c.actor).copied();
-        state
-            .index
-            .instance_by_id
-            .get(&instance)
-            .and_then(|&n| state.instances.get(n))
-            .filter(|i| Some(i.owner) == actor && i.deleted_at.is_none() && i.product == Product::Lighthouse)
-            .filter(|i| Some(i.region) == region_ix)
-            .and_then(|i| state.images.get(i.image as usize))
-            .map(|img| img.id.clone())
-    };
-    let Some(current) = current else {
+    let lighthouse = |i: &crate::engine::Instance| i.product == Product::Lighthouse && Some(i.region) == region_ix;
+    if super::api::own_instance(c, &instance, lighthouse).is_none() {
         return Err(ApiError::parameter(
             "ResourceNotFound.InstanceIdNotFound",
             format!("The instance `{instance}` does not exist."),
         ));
-    };
-    let op = match image {
-        Some(img) if img != current => Operation::ReplaceSystemDisk { instance, image: img },
-        _ => Operation::ReinitDisk { instance },
-    };
+    }
+    let op = super::api::reset_operation(c, instance, image, lighthouse);
     c.run(op)?;
     Ok(Map::new())
 }
