@@ -288,6 +288,11 @@ pub enum Effect {
     FixedName,
     /// The provider has no API for these actions.
     NoApi { actions: &'static [Action] },
+    /// A registry holds the repositories' content: each blob (layer) pushed is at most
+    /// `max_bytes` (a world's `blob_limit` can lower or raise it).
+    LayerSize { max_bytes: u64 },
+    /// A repository holds at most a world's `repository_limit` bytes (no limit unless set).
+    RepositorySize,
     /// Documented behaviour with nothing for the engine to decide.
     Informational,
 }
@@ -345,6 +350,9 @@ pub struct Policy {
     pub recipient_quota_free: Option<&'static Rule>,
     pub owner_quota_free: Option<&'static Rule>,
     pub image_quota: Option<(&'static Rule, u32)>,
+    /// The provider has a registry: content is pushed and pulled, each blob at most this big.
+    pub layer_size: Option<(&'static Rule, u64)>,
+    pub repository_size: Option<&'static Rule>,
     pub delete_while_shared: Option<(&'static Rule, DeleteShared)>,
     pub lose_access_on_unshare: Option<&'static Rule>,
     pub lose_access_on_delete: Option<&'static Rule>,
@@ -436,6 +444,8 @@ impl Policy {
                 Effect::ModifyShare => set_once(&mut p.modify_share, r, id, one)?,
                 Effect::FixedName => set_once(&mut p.fixed_name, r, id, one)?,
                 Effect::NoApi { actions } => p.no_api.push((r, actions)),
+                Effect::LayerSize { max_bytes } => set_once(&mut p.layer_size, (r, max_bytes), id, |x| x.0.id)?,
+                Effect::RepositorySize => set_once(&mut p.repository_size, r, id, one)?,
                 Effect::Informational => {}
             }
         }

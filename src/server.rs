@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use crate::providers::Provider;
 use crate::wire::admin::{self, MAX_ADMIN_BODY_BYTES};
 use crate::wire::store::{StateFile, StoreError};
-use crate::wire::{Endpoint, HttpRequest, HttpResponse, MAX_BODY_BYTES, Rejection};
+use crate::wire::{Door, Endpoint, HttpRequest, HttpResponse, MAX_BODY_BYTES, Rejection, adapters};
 use crate::world::{World, WorldError};
 
 /// Request heads larger than this (request line and headers) are refused in the provider's
@@ -129,6 +129,9 @@ pub type Endpoints = BTreeMap<Provider, Arc<Mutex<Endpoint>>>;
 /// A running server: its addresses, endpoints and a way to stop it.
 pub struct Running {
     pub addrs: BTreeMap<Provider, SocketAddr>,
+    /// The container registries, for the providers that have one (SWR), on listeners of their
+    /// own over the same endpoint.
+    pub registries: BTreeMap<Provider, SocketAddr>,
     pub endpoints: Endpoints,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -140,7 +143,7 @@ pub fn wall_clock() -> u64 {
 }
 
 fn into_response(resp: HttpResponse) -> Response<Full<Bytes>> {
-    let mut out = Response::new(Full::new(Bytes::from(resp.body)));
+    let mut out = Response::new(Full::new(resp.body));
     *out.status_mut() = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in resp.headers {
         if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
@@ -160,6 +163,7 @@ pub fn lock(ep: &Mutex<Endpoint>) -> std::sync::MutexGuard<'_, Endpoint> {
 struct Conn {
     ep: Arc<Mutex<Endpoint>>,
     limits: Limits,
+    door: Door,
 }
 
 /// Why the server refuses a request head it has read, before any adapter sees it.
@@ -178,25 +182,29 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
     let method = parts.method.as_str().to_string();
     let target = parts.uri.path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
     if let Some(why) = head_problem(&parts, &target) {
-        return into_response(lock(&conn.ep).reject(&method, &target, &Rejection::Unreadable(why)));
+        return into_response(lock(&conn.ep).reject_at(conn.door, &method, &target, &Rejection::Unreadable(why)));
     }
-    let limit = if admin::is_admin(&target) { MAX_ADMIN_BODY_BYTES } else { MAX_BODY_BYTES };
+    let limit = match conn.door {
+        _ if admin::is_admin(&target) => MAX_ADMIN_BODY_BYTES,
+        Door::Registry => crate::wire::MAX_REGISTRY_BODY_BYTES,
+        Door::Api => MAX_BODY_BYTES,
+    };
     let body = match collect_within(conn.limits.body_timeout, Limited::new(body, limit).collect()).await {
-        Ok(Ok(b)) => b.to_bytes().to_vec(),
+        Ok(Ok(b)) => Vec::from(b.to_bytes()),
         Ok(Err(e)) => {
             let why = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
                 Rejection::BodyTooLarge { limit }
             } else {
                 Rejection::Unreadable(e.to_string())
             };
-            return into_response(lock(&conn.ep).reject(&method, &target, &why));
+            return into_response(lock(&conn.ep).reject_at(conn.door, &method, &target, &why));
         }
         Err(_) => {
             let why = Rejection::Unreadable(format!(
                 "the body did not arrive within {} s",
                 conn.limits.body_timeout.as_secs_f64()
             ));
-            let mut resp = into_response(lock(&conn.ep).reject(&method, &target, &why));
+            let mut resp = into_response(lock(&conn.ep).reject_at(conn.door, &method, &target, &why));
             // The rest of the body may never come: the connection is not reused.
             resp.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
             return resp;
@@ -209,7 +217,7 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
         .collect();
     let request = HttpRequest { method, target, headers, body };
     let now = wall_clock();
-    let resp = lock_async(&conn.ep).await.handle(&request, now);
+    let resp = lock_async(&conn.ep).await.handle_at(conn.door, &request, now);
     into_response(resp)
 }
 
@@ -362,33 +370,52 @@ pub async fn listen_with(
     port: u16,
     limits: Limits,
 ) -> Result<Running, ServeError> {
-    if port != 0 && port as usize + endpoints.len() > 65536 {
-        return Err(ServeError::PortsDoNotFit { port, count: endpoints.len() });
+    let doors: Vec<(Provider, Door)> = endpoints
+        .iter()
+        .map(|(p, _)| (*p, Door::Api))
+        .chain(endpoints.iter().filter(|(p, _)| adapters::registry(*p).is_some()).map(|(p, _)| (*p, Door::Registry)))
+        .collect();
+    if port != 0 && port as usize + doors.len() > 65536 {
+        return Err(ServeError::PortsDoNotFit { port, count: doors.len() });
     }
     let (stop, stopped) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut addrs = BTreeMap::new();
+    let mut registries = BTreeMap::new();
     let mut shared = BTreeMap::new();
     let mut tasks = Vec::new();
-    for (i, (p, ep)) in endpoints.into_iter().enumerate() {
-        let ep = Arc::new(Mutex::new(ep));
+    for (p, ep) in endpoints {
+        shared.insert(p, Arc::new(Mutex::new(ep)));
+    }
+    // Providers take the first ports in order, registries the ones after them.
+    for (i, (p, door)) in doors.into_iter().enumerate() {
+        let Some(ep) = shared.get(&p).cloned() else { continue };
         let port = if port == 0 { 0 } else { port + i as u16 };
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
-        let conn = Conn { ep: ep.clone(), limits };
+        let conn = Conn { ep: ep.clone(), limits, door };
         tasks.push(tokio::spawn(accept_loop(listener, conn, limits, slots.clone(), stopped.clone())));
-        addrs.insert(p, local);
-        shared.insert(p, ep);
+        match door {
+            Door::Api => addrs.insert(p, local),
+            Door::Registry => {
+                lock(&ep).set_registry_host(format!("{local}"));
+                registries.insert(p, local)
+            }
+        };
     }
-    Ok(Running { addrs, endpoints: shared, stop, tasks })
+    Ok(Running { addrs, registries, endpoints: shared, stop, tasks })
 }
 
 impl Running {
     /// The one JSON line `sharesim serve` prints once every listener is up.
     pub fn banner(&self) -> Value {
-        let endpoints: serde_json::Map<String, Value> =
-            self.addrs.iter().map(|(p, a)| (p.name().to_string(), json!(format!("http://{a}")))).collect();
+        let endpoints: serde_json::Map<String, Value> = self
+            .addrs
+            .iter()
+            .map(|(p, a)| (p.name().to_string(), json!(format!("http://{a}"))))
+            .chain(self.registries.iter().map(|(p, a)| (adapters::registry_name(*p), json!(format!("http://{a}")))))
+            .collect();
         let providers: serde_json::Map<String, Value> =
             self.endpoints.iter().map(|(p, ep)| (p.name().to_string(), lock(ep).world().clone())).collect();
         json!({ "endpoints": endpoints, "providers": providers })

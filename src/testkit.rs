@@ -29,7 +29,12 @@ pub fn refused(o: Outcome) -> (ErrorKind, &'static str) {
 impl World {
     /// A world with `owner`, `alice`, `bob` and `n` generated accounts `user1`…`userN`.
     pub fn new(p: Provider, n: usize) -> World {
-        let mut engine = Engine::new(p, 7);
+        World::with_settings(p, n, crate::engine::Settings::default())
+    }
+
+    /// [`World::new`] with a world's settings.
+    pub fn with_settings(p: Provider, n: usize, settings: crate::engine::Settings) -> World {
+        let mut engine = Engine::with_settings(p, 7, settings);
         for a in ["owner", "alice", "bob"] {
             engine.add_account(a).expect("fixed names are valid");
         }

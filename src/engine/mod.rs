@@ -12,13 +12,16 @@ mod tests;
 mod validate;
 
 pub use op::{
-    Action, EncryptionSpec, ImageKind, NewImage, Operation, Product, Request, ShareOptions, Validity, Visibility,
+    Action, BlobRef, EncryptionSpec, ImageKind, NewImage, Operation, Product, PushedManifest, Request, ShareOptions,
+    Validity, Visibility,
 };
 pub use outcome::{
     ErrorKind, Failure, ImageView, InstanceView, MemberView, MySharedView, Outcome, Output, ShareStatus,
     SharedImageView,
 };
-pub use state::{Account, AccountIx, DirEntry, Image, ImageIx, Instance, Share, State};
+pub use state::{Account, AccountIx, Content, DirEntry, Image, ImageIx, Instance, ManifestEntry, Share, State};
+
+pub mod content;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +44,12 @@ pub struct Settings {
     /// Overrides the per-account, per-region image quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_quota: Option<u32>,
+    /// Overrides the largest blob a registry takes, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob_limit: Option<u64>,
+    /// The most bytes one repository may hold (no limit unless set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_limit: Option<u64>,
 }
 
 /// Why a dump could not be loaded.
@@ -75,7 +84,13 @@ struct Dump {
 enum Role<'a> {
     Owner,
     Recipient(&'a Share),
+    /// Anyone, using a public image.
+    Anyone,
 }
+
+/// The caller of a registry's anonymous pull: no account. Only pulls take it (a public
+/// repository is pulled without logging in); it never owns or holds anything.
+const ANONYMOUS: AccountIx = AccountIx::MAX;
 
 /// `a` or `an` before a noun phrase.
 fn a(noun: &str) -> String {
@@ -224,7 +239,9 @@ impl Engine {
 
     /// Applies one operation; never panics on any input.
     pub fn apply(&mut self, req: &Request) -> Outcome {
-        let actor = self.actor(&req.actor)?;
+        let anonymous_pull =
+            req.actor.is_empty() && self.policy.layer_size.is_some() && req.op.action() == Action::Launch;
+        let actor = if anonymous_pull { ANONYMOUS } else { self.actor(&req.actor)? };
         let region = req.region.as_deref().map(|r| self.resolve_region(r)).transpose()?;
         let action = req.op.action();
         if let Some(rule) = self.policy.no_api_rule(action) {
@@ -272,6 +289,11 @@ impl Engine {
             Operation::ListKeyGrants { image } => self.list_key_grants(actor, region, image),
             Operation::AdvanceClock { seconds } => Ok(Output::Clock { now: self.advance_clock(*seconds) }),
             Operation::SetVisibility { image, visibility } => self.set_visibility(actor, region, image, *visibility),
+            Operation::Push { image, blobs, manifest, tag } => {
+                let ix = self.push(actor, region, image, blobs, manifest.as_ref(), tag.as_deref())?;
+                let digest = manifest.as_ref().map(|m| m.digest.clone());
+                Ok(Output::Pushed { image: self.image(ix).id.clone(), tag: tag.clone(), digest })
+            }
         }
     }
 
@@ -322,6 +344,9 @@ impl Engine {
             Role::Owner
         } else if let Some(share) = img.shares.get(&actor) {
             Role::Recipient(share)
+        } else if img.visibility == Visibility::Public && action == Action::Launch {
+            // Public means anyone may use it (SWR: "all users can pull a public image").
+            Role::Anyone
         } else if img.former_members.contains(&actor) {
             return Err(Failure::maybe(
                 K::NotFound,
@@ -548,6 +573,7 @@ impl Engine {
             lighthouse: false,
             home,
             cvm: false,
+            content: Content::default(),
         });
         self.state.index.image_by_id.insert(id.clone(), ix);
         self.state.index.owned.entry(actor).or_default().insert(ix);
@@ -1051,6 +1077,8 @@ impl Engine {
         let img = self.image(ix);
         let same = dest == img.region;
         match role {
+            // Only a pull reaches an image as anyone's.
+            Role::Anyone => return Err(Failure::plain(K::NotFound, format!("image `{id}` does not exist"))),
             Role::Owner => {
                 if let Some((rule, scope)) = p.owner_copy {
                     let ok = if same { scope.same_region } else { scope.other_region };
@@ -1126,6 +1154,7 @@ impl Engine {
             lighthouse: false,
             home: Product::Cvm,
             cvm: false,
+            content: Content::default(),
         });
         self.state.index.image_by_id.insert(new_id.clone(), new_ix);
         self.state.index.owned.entry(actor).or_default().insert(new_ix);
@@ -1170,6 +1199,115 @@ impl Engine {
             deleted_at: None,
         });
         Ok(Output::Launched { instance: inst_id })
+    }
+
+    /// Puts content into a repository: links `blobs` and, with a manifest, records it (and its
+    /// tag). Only the owner pushes (a recipient's share is pull only); each blob and the whole
+    /// repository stay within their size limits. Content is held by digest, so pushing what the
+    /// repository already has changes nothing.
+    fn push(
+        &mut self,
+        actor: AccountIx,
+        region: Option<usize>,
+        id: &str,
+        blobs: &[BlobRef],
+        manifest: Option<&PushedManifest>,
+        tag: Option<&str>,
+    ) -> Result<ImageIx, Failure> {
+        let p = self.policy;
+        let Some((layer_rule, layer_max)) = p.layer_size else {
+            return Err(Failure::maybe(
+                K::Unsupported,
+                p.no_api_rule(Action::Push),
+                format!("{} has no registry to push to", self.spec.title),
+            ));
+        };
+        let (ix, role) = self.reach(actor, id, region, Action::Push)?;
+        if !matches!(role, Role::Owner) {
+            return Err(Failure::maybe(K::PermissionDenied, p.pull_only, "only the repository's owner can push to it"));
+        }
+        let invalid = |what: String| Failure::plain(K::InvalidParameter, what);
+        let max_blob = self.settings.blob_limit.unwrap_or(layer_max);
+        for b in blobs {
+            if !content::valid_digest(&b.digest) {
+                return Err(invalid(format!("`{}` is not a sha256 digest", b.digest)));
+            }
+            if b.size > max_blob {
+                return Err(deny(
+                    K::QuotaExceeded,
+                    layer_rule,
+                    format!("blob {} is {} bytes; a layer may be at most {max_blob}", b.digest, b.size),
+                ));
+            }
+        }
+        if let Some(tag) = tag {
+            if manifest.is_none() {
+                return Err(invalid(format!("tag `{tag}` names no manifest")));
+            }
+            if !content::valid_tag(tag) {
+                return Err(invalid(format!("`{tag}` is not a valid tag")));
+            }
+        }
+        if let Some(m) = manifest {
+            if !content::valid_digest(&m.digest) {
+                return Err(invalid(format!("`{}` is not a sha256 digest", m.digest)));
+            }
+            if m.media_type.is_empty() || m.media_type.len() > 255 {
+                return Err(invalid("a manifest needs a media type of at most 255 characters".into()));
+            }
+            if let Some(b) = m.blobs.iter().find(|b| !blobs.contains(b)) {
+                return Err(invalid(format!("the manifest's blob {} is not among the blobs pushed with it", b.digest)));
+            }
+        }
+        let content = &self.image(ix).content;
+        let added = blobs
+            .iter()
+            .filter(|b| !content.blobs.contains_key(&b.digest))
+            .map(|b| b.size)
+            .chain(manifest.filter(|m| !content.manifests.contains_key(&m.digest)).map(|m| m.size))
+            .fold(0u64, u64::saturating_add);
+        if let (Some(rule), Some(limit)) = (p.repository_size, self.settings.repository_limit) {
+            let total = content.size().saturating_add(added);
+            if total > limit {
+                return Err(deny(
+                    K::QuotaExceeded,
+                    rule,
+                    format!("the repository would hold {total} bytes; this world allows {limit}"),
+                ));
+            }
+        }
+        let content = &mut self.state.images[ix as usize].content;
+        for b in blobs {
+            content.blobs.insert(b.digest.clone(), b.size);
+        }
+        if let Some(m) = manifest {
+            content.manifests.insert(
+                m.digest.clone(),
+                ManifestEntry {
+                    media_type: m.media_type.clone(),
+                    size: m.size,
+                    blobs: m.blobs.iter().map(|b| b.digest.clone()).collect(),
+                },
+            );
+            if let Some(tag) = tag {
+                content.tags.insert(tag.to_string(), m.digest.clone());
+            }
+        }
+        Ok(ix)
+    }
+
+    /// The largest blob a push may carry, and the rule that says so, where the provider has a
+    /// registry: a registry refuses an upload growing past it before holding all of it.
+    pub fn blob_limit(&self) -> Option<(&'static Rule, u64)> {
+        self.policy.layer_size.map(|(rule, max)| (rule, self.settings.blob_limit.unwrap_or(max)))
+    }
+
+    /// What a registry holds for an image (repository), by reference, whoever asks: callers
+    /// ask the engine whether the caller may pull first.
+    pub fn content(&self, id: &str) -> Option<&Content> {
+        let ix = *self.state.index.image_by_id.get(id)?;
+        let img = self.image(ix);
+        (!img.is_deleted()).then_some(&img.content)
     }
 
     /// The caller's own live instance: someone else's, a deleted one and an unknown ID are all

@@ -46,6 +46,8 @@ pub enum Action {
     SetPermission,
     /// Making an image public or private (SWR's `is_public`).
     SetVisibility,
+    /// Putting content into a repository (a registry's blob upload or manifest put).
+    Push,
 }
 
 impl Action {
@@ -65,7 +67,7 @@ impl Action {
         )
     }
 
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::CreateImage,
         Action::Share,
         Action::CancelShare,
@@ -97,6 +99,7 @@ impl Action {
         Action::SetDescription,
         Action::SetPermission,
         Action::SetVisibility,
+        Action::Push,
     ];
 
     pub fn name(self) -> &'static str {
@@ -132,6 +135,7 @@ impl Action {
             Action::SetDescription => "share description",
             Action::SetPermission => "share permission",
             Action::SetVisibility => "set_visibility",
+            Action::Push => "push",
         }
     }
 }
@@ -328,6 +332,36 @@ pub enum Operation {
         image: String,
         visibility: Visibility,
     },
+    /// Puts content into a repository: links blobs the registry holds (an upload's end, a
+    /// cross-repository mount) and, with a manifest, records it under its digest and `tag`.
+    /// Nothing to link and no manifest asks only whether the caller may push (a registry's
+    /// upload start or token request). The bytes never enter the engine.
+    Push {
+        image: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        blobs: Vec<BlobRef>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        manifest: Option<PushedManifest>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+    },
+}
+
+/// A manifest as the engine keeps it: its digest, media type and size, and the blobs it
+/// references, by digest and size. The bytes live in the registry's content store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedManifest {
+    pub digest: String,
+    pub media_type: String,
+    pub size: u64,
+    pub blobs: Vec<BlobRef>,
+}
+
+/// A blob by digest and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobRef {
+    pub digest: String,
+    pub size: u64,
 }
 
 impl Operation {
@@ -362,6 +396,7 @@ impl Operation {
             Operation::ListKeyGrants { .. } => Action::ListKeyGrants,
             Operation::AdvanceClock { .. } => Action::AdvanceClock,
             Operation::SetVisibility { .. } => Action::SetVisibility,
+            Operation::Push { .. } => Action::Push,
         }
     }
 }

@@ -256,6 +256,14 @@ pub enum Output {
     Pulled {
         image: String,
     },
+    /// Content put into a repository: the manifest's digest (and its tag) when one was put.
+    Pushed {
+        image: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
+    },
     DiskReset {
         instance: String,
         image: String,

@@ -68,6 +68,45 @@ pub struct Image {
     /// A Lighthouse image handed to the owner's CVM (Tencent).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cvm: bool,
+    /// What a registry holds for the repository (SWR), by reference only.
+    #[serde(default, skip_serializing_if = "Content::is_empty")]
+    pub content: Content,
+}
+
+/// What a registry holds for one repository, by reference: digests and sizes. The bytes live in
+/// the registry's content store (`wire::content`), shared by every repository that links them,
+/// so a state dump stays small whatever was pushed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Content {
+    /// Blobs linked to the repository (uploaded, mounted or referenced by a manifest put):
+    /// digest to size.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blobs: BTreeMap<String, u64>,
+    /// Manifests put into the repository, by digest.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub manifests: BTreeMap<String, ManifestEntry>,
+    /// Tag to manifest digest.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Content {
+    pub fn is_empty(&self) -> bool {
+        self.blobs.is_empty() && self.manifests.is_empty() && self.tags.is_empty()
+    }
+
+    /// Bytes the repository holds: its distinct blobs and manifests.
+    pub fn size(&self) -> u64 {
+        self.blobs.values().chain(self.manifests.values().map(|m| &m.size)).fold(0u64, |a, &b| a.saturating_add(b))
+    }
+}
+
+/// A manifest of a repository: its media type, size and the blobs it references.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ManifestEntry {
+    pub media_type: String,
+    pub size: u64,
+    pub blobs: Vec<String>,
 }
 
 fn is_cvm(p: &Product) -> bool {

@@ -45,6 +45,7 @@ pub fn state(spec: &Spec, state: &State) -> Result<(), String> {
         if img.shares.contains_key(&img.owner) {
             return Err(format!("{}: the owner is listed as a member of its own image", at()));
         }
+        content(&img.content).map_err(|why| format!("{}: content: {why}", at()))?;
     }
     let mut instance_ids = HashSet::new();
     for (n, inst) in state.instances.iter().enumerate() {
@@ -58,6 +59,33 @@ pub fn state(spec: &Spec, state: &State) -> Result<(), String> {
     }
     if let Some((key, a)) = state.key_grants.iter().find(|(_, a)| !account(*a)) {
         return Err(format!("key grant of `{key}`: account {a} does not exist (there are {n_acc})"));
+    }
+    Ok(())
+}
+
+/// A repository's references hang together: well-formed digests and tags, every tag naming a
+/// manifest of the repository and every manifest's blobs linked to it. The registry serves
+/// content by these references, so a dangling one would be a pull that cannot be answered.
+fn content(c: &super::state::Content) -> Result<(), String> {
+    use super::content::{valid_digest, valid_tag};
+    if let Some(d) = c.blobs.keys().chain(c.manifests.keys()).find(|d| !valid_digest(d)) {
+        return Err(format!("`{d}` is not a sha256 digest"));
+    }
+    for (digest, m) in &c.manifests {
+        if m.media_type.is_empty() || m.media_type.len() > 255 {
+            return Err(format!("manifest {digest} has no media type, or one over 255 characters"));
+        }
+        if let Some(b) = m.blobs.iter().find(|b| !c.blobs.contains_key(*b)) {
+            return Err(format!("manifest {digest} references blob {b}, which the repository does not hold"));
+        }
+    }
+    for (tag, digest) in &c.tags {
+        if !valid_tag(tag) {
+            return Err(format!("`{tag}` is not a valid tag"));
+        }
+        if !c.manifests.contains_key(digest) {
+            return Err(format!("tag `{tag}` names manifest {digest}, which the repository does not hold"));
+        }
     }
     Ok(())
 }

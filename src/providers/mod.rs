@@ -124,6 +124,13 @@ impl Spec {
             (ErrorKind::CrossRegion, Some(Effect::SameRegion)) if action == Action::Describe => {
                 return (self.wire_error)(ErrorKind::NotFound, Action::Describe);
             }
+            // A registry is per region too: a pull or push there answers as the registry
+            // answers a repository the caller cannot reach.
+            (ErrorKind::CrossRegion, Some(Effect::SameRegion))
+                if matches!(action, Action::Launch | Action::Push) && self.provider.policy().layer_size.is_some() =>
+            {
+                action
+            }
             // Any other call made in another region never reaches the operation: the provider
             // answers as it answers a lookup of an image it does not have there.
             (ErrorKind::CrossRegion, Some(Effect::SameRegion)) => Action::Describe,

@@ -30,6 +30,10 @@ pub struct SettingsDoc {
     pub listing_delay: Option<u64>,
     /// Images an account may own per region.
     pub image_quota: Option<u32>,
+    /// The largest blob (layer) a registry takes, in bytes (SWR: 10 GiB).
+    pub blob_limit: Option<u64>,
+    /// The most bytes one repository may hold (SWR: no limit unless set).
+    pub repository_limit: Option<u64>,
 }
 
 /// A whole scenario file.

@@ -531,6 +531,8 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                 (v.listing_delay.is_some(), pol.listing_delay.is_some(), "listing_delay"),
                 (v.image_quota.is_some(), pol.image_quota.is_some(), "image_quota"),
                 (v.share_limit.is_some(), pol.share_limit.is_some(), "share_limit"),
+                (v.blob_limit.is_some(), pol.layer_size.is_some(), "blob_limit"),
+                (v.repository_limit.is_some(), pol.repository_size.is_some(), "repository_limit"),
             ] {
                 if set && !has_rule {
                     return Err(c.err(
@@ -543,7 +545,13 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             }
             settings.insert(
                 p,
-                Settings { share_limit: v.share_limit, listing_delay: v.listing_delay, image_quota: v.image_quota },
+                Settings {
+                    share_limit: v.share_limit,
+                    listing_delay: v.listing_delay,
+                    image_quota: v.image_quota,
+                    blob_limit: v.blob_limit,
+                    repository_limit: v.repository_limit,
+                },
             );
         }
     }

@@ -491,6 +491,11 @@ impl<D: Door> Runner<'_, D> {
             Output::Done => "done".into(),
             Output::Launched { instance } => format!("instance {}", self.handle(instance)),
             Output::Pulled { image } => format!("pulled {}", self.handle(image)),
+            Output::Pushed { image, tag, digest } => match (tag, digest) {
+                (Some(tag), Some(digest)) => format!("pushed {}:{tag} = {digest}", self.handle(image)),
+                (None, Some(digest)) => format!("pushed {}@{digest}", self.handle(image)),
+                _ => format!("may push to {}", self.handle(image)),
+            },
             Output::DiskReset { instance, image } => {
                 format!("{} rebuilt from {}", self.handle(instance), self.handle(image))
             }

@@ -16,3 +16,17 @@ pub fn adapter(provider: Provider) -> Adapter {
         Provider::HuaweiSwr => providers::huawei_swr::api::ADAPTER,
     }
 }
+
+/// The provider's container registry, on a listener of its own, where it has one: SWR's
+/// registry serves the repositories its API shares (`providers/huawei_swr/registry/`).
+pub fn registry(provider: Provider) -> Option<Adapter> {
+    match provider {
+        Provider::HuaweiSwr => Some(providers::huawei_swr::registry::ADAPTER),
+        _ => None,
+    }
+}
+
+/// The name a registry's listener goes by in `serve`'s start-up line.
+pub fn registry_name(provider: Provider) -> String {
+    format!("{}-registry", provider.name())
+}

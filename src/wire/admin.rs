@@ -153,7 +153,7 @@ pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
         ("state", "GET") => HttpResponse {
             status: 200,
             headers: vec![("Content-Type".into(), "application/json".into())],
-            body: ep.engine().dump().into_bytes(),
+            body: ep.engine().dump().into_bytes().into(),
         },
         ("state", "PUT") => match std::str::from_utf8(&req.body)
             .map_err(|e| e.to_string())

@@ -46,7 +46,7 @@ impl HttpClient {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let body = resp.into_body().collect().await.map_err(|e| format!("{uri}: {e}"))?.to_bytes().to_vec();
+        let body = resp.into_body().collect().await.map_err(|e| format!("{uri}: {e}"))?.to_bytes();
         Ok(HttpResponse { status, headers, body })
     }
 }

@@ -6,10 +6,11 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
+use super::content::ContentStore;
 use super::store::StateFile;
 use super::trace::{TRACE_HEADER, Traced};
 use super::{HttpRequest, HttpResponse, KeyStore, Rejection};
-use crate::engine::{Engine, Operation, Outcome, Request};
+use crate::engine::{Engine, Operation, Outcome, Output, Request};
 use crate::providers::Provider;
 
 /// The canonical decision of a provider request: `ok`, a canonical error, or a refusal word.
@@ -68,6 +69,20 @@ pub struct Endpoint {
     store: Option<StateFile>,
     /// The state may differ from what `store` holds.
     dirty: bool,
+    /// A registry's blobs and manifests, by digest (SWR); empty for the other providers.
+    content: ContentStore,
+    /// `host:port` of the provider's registry listener, once it listens: the API names it
+    /// where a client is told where to log in (SWR's CreateSecret).
+    registry_host: Option<String>,
+}
+
+/// Which of a provider's HTTP doors a request came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// The provider's API (SDKs, CLIs).
+    Api,
+    /// The provider's container registry (docker, skopeo), where it has one.
+    Registry,
 }
 
 impl Endpoint {
@@ -89,6 +104,8 @@ impl Endpoint {
             admin_token: None,
             store: None,
             dirty: false,
+            content: ContentStore::new(),
+            registry_host: None,
         }
     }
 
@@ -102,6 +119,8 @@ impl Endpoint {
 
     /// Saves the state to `store` after every change from now on (and once now).
     pub fn set_store(&mut self, store: StateFile) -> Result<(), super::store::StoreError> {
+        let dir = store.content_dir();
+        self.content.set_dir(&dir).map_err(|source| super::store::StoreError::Dir { dir, source })?;
         store.save(&self.engine.dump())?;
         self.store = Some(store);
         self.dirty = false;
@@ -133,6 +152,19 @@ impl Endpoint {
     /// Reads an adapter's state of type `T`, if it has any.
     pub fn extension_ref<T: 'static>(&self) -> Option<&T> {
         self.extensions.get(&TypeId::of::<T>()).and_then(|b| b.downcast_ref::<T>())
+    }
+
+    pub fn registry_host(&self) -> Option<&str> {
+        self.registry_host.as_deref()
+    }
+
+    pub fn set_registry_host(&mut self, host: String) {
+        self.registry_host = Some(host);
+    }
+
+    /// The registry's content store (blobs and manifests by digest).
+    pub fn content(&mut self) -> &mut ContentStore {
+        &mut self.content
     }
 
     pub fn world(&self) -> &serde_json::Value {
@@ -191,8 +223,9 @@ impl Endpoint {
     /// Applies an operation for `actor` and notes the decision for the journal.
     pub fn apply(&mut self, actor: &str, region: Option<&str>, op: Operation) -> Outcome {
         let req = Request { actor: actor.to_string(), region: region.map(str::to_string), op };
-        self.dirty |= req.op.action().changes_state();
         let out = self.engine.apply(&req);
+        // A pull changes nothing: a registry serving layers must not rewrite the state file.
+        self.dirty |= req.op.action().changes_state() && !matches!(out, Ok(Output::Pulled { .. }));
         if let Some(trace) = self.trace.as_mut() {
             trace.push(Traced::new(req.op.action(), &out));
         }
@@ -309,13 +342,27 @@ impl Endpoint {
 
     /// Serves one request: the admin API under `/_sharesim/`, else the provider's adapter.
     pub fn handle(&mut self, req: &HttpRequest, now: u64) -> HttpResponse {
+        self.handle_at(Door::Api, req, now)
+    }
+
+    /// The adapter behind `door`: the provider's API, or its registry (the API's where the
+    /// provider has none).
+    fn adapter(&self, door: Door) -> super::Adapter {
+        match door {
+            Door::Registry => super::adapters::registry(self.provider).unwrap_or(super::adapter(self.provider)),
+            Door::Api => super::adapter(self.provider),
+        }
+    }
+
+    /// [`Endpoint::handle`] for a request that came through `door`.
+    pub fn handle_at(&mut self, door: Door, req: &HttpRequest, now: u64) -> HttpResponse {
         self.begin(req);
         let admin = super::admin::is_admin(req.path());
         let resp = if admin {
             self.note_api("admin");
             super::admin::handle(self, req)
         } else {
-            let resp = (super::adapter(self.provider).handle)(self, req, now);
+            let resp = (self.adapter(door).handle)(self, req, now);
             self.with_decision(resp)
         };
         let resp = match self.save() {
@@ -333,6 +380,11 @@ impl Endpoint {
 
     /// Answers a request the server could not read, in the provider's own error format.
     pub fn reject(&mut self, method: &str, target: &str, why: &Rejection) -> HttpResponse {
+        self.reject_at(Door::Api, method, target, why)
+    }
+
+    /// [`Endpoint::reject`] for a request that came through `door`.
+    pub fn reject_at(&mut self, door: Door, method: &str, target: &str, why: &Rejection) -> HttpResponse {
         self.begin(&HttpRequest::new(method, target));
         self.note_refusal(match why {
             Rejection::BodyTooLarge { .. } => "body-too-large",
@@ -343,7 +395,7 @@ impl Endpoint {
         let resp = if super::admin::is_admin(target) {
             super::admin::rejection(why)
         } else {
-            let resp = (super::adapter(self.provider).reject)(self, why);
+            let resp = (self.adapter(door).reject)(self, why);
             self.with_decision(resp)
         };
         self.finish(resp.status);

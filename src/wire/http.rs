@@ -76,12 +76,13 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// An HTTP response from an adapter.
+/// An HTTP response from an adapter. The body is shared bytes, so a registry serves a blob
+/// from its content store without copying it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 impl HttpResponse {
@@ -90,12 +91,12 @@ impl HttpResponse {
         HttpResponse {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
-            body: serde_json::to_vec(body).unwrap_or_default(),
+            body: serde_json::to_vec(body).unwrap_or_default().into(),
         }
     }
 
     pub fn empty(status: u16) -> HttpResponse {
-        HttpResponse { status, headers: vec![], body: vec![] }
+        HttpResponse { status, headers: vec![], body: bytes::Bytes::new() }
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> HttpResponse {

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod call;
 pub mod client;
 pub mod codec;
+pub mod content;
 pub mod directory;
 pub mod endpoint;
 pub mod http;
@@ -17,12 +18,14 @@ pub mod store;
 pub mod trace;
 
 pub use adapters::adapter;
-pub use endpoint::{Endpoint, JournalEntry};
+pub use endpoint::{Door, Endpoint, JournalEntry};
 pub use http::{HttpRequest, HttpResponse};
 pub use keys::{AccessKey, KeyStore};
 
 /// Bodies larger than this are refused before an adapter sees them (the provider's own error).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A container registry's bodies (a monolithic blob upload or a chunk) may be this large.
+pub const MAX_REGISTRY_BODY_BYTES: usize = 1024 * 1024 * 1024;
 
 /// Why a request was refused before its adapter could read it.
 #[derive(Debug, Clone, PartialEq, Eq)]

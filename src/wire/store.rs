@@ -42,6 +42,11 @@ impl StateFile {
         &self.path
     }
 
+    /// Where a registry's content goes beside the state: `DIR/<provider>.content/`.
+    pub fn content_dir(&self) -> PathBuf {
+        self.path.with_extension("content")
+    }
+
     /// The saved engine, if the file exists. A file that is not a valid, consistent state for
     /// `provider` is an error: it is never replaced by a fresh world behind the user's back.
     pub fn load(&self, provider: Provider) -> Result<Option<Engine>, StoreError> {

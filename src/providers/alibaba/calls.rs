@@ -189,7 +189,8 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::CancelLighthouseShare { .. }
         | Operation::ListKeyGrants { .. }
         | Operation::AdvanceClock { .. }
-        | Operation::SetVisibility { .. } => Call::NoApi,
+        | Operation::SetVisibility { .. }
+        | Operation::Push { .. } => Call::NoApi,
     }
 }
 

@@ -20,8 +20,22 @@ fn manages_shares(action: Action) -> bool {
     matches!(action, Action::Share | Action::CancelShare | Action::ListShares | Action::ModifyShare)
 }
 
+/// What SWR's registry answers a caller without permission (a stranger, a former recipient,
+/// a recipient after the deadline or pushing): `DENIED` with HTTP 401, SWR's deviation from
+/// the distribution spec's 403 (providers/huawei-swr-registry.md §4–5; observed for strangers,
+/// inferred for the other cases, which no source shows).
+const NO_PERMISSION: WireError = e(401, "DENIED", "you do not have the permission");
+
 pub fn wire_error(kind: K, action: Action) -> WireError {
     match (kind, action) {
+        // Pulls and pushes are the registry's: its codes, not the management API's.
+        (K::QuotaExceeded, Action::Push) => e(403, "DENIED", "requested access to the resource is denied"),
+        (K::InvalidParameter, Action::Push) => e(400, "MANIFEST_INVALID", "manifest invalid"),
+        (K::Unsupported | K::UnknownRegion, Action::Push | Action::Launch) => {
+            e(405, "UNSUPPORTED", "The operation is unsupported.")
+        }
+        (K::UnknownAccount, Action::Push | Action::Launch) => e(401, "DENIED", "Authenticate Error"),
+        (_, Action::Push | Action::Launch) => NO_PERMISSION,
         (K::InstanceNotFound, _) => {
             WireError::new(404, "APIGW.0101", "The API does not exist or has not been published in the environment")
         }

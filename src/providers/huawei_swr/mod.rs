@@ -12,6 +12,7 @@ pub mod api;
 pub mod calls;
 mod errors;
 mod identity;
+pub mod registry;
 mod rules;
 #[cfg(test)]
 mod tests;

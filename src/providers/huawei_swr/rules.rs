@@ -136,6 +136,43 @@ pub static RULES: &[Rule] = &[
         effect: ShareLimit { max: 500, full_server_only: false },
     },
     Rule {
+        id: "HS-LAYER-10GB",
+        topic: Limits,
+        text: "Each layer (blob) pushed to a repository is at most 10 GB.",
+        short: "layer ≤ 10 GB",
+        basis: ApiReference,
+        source: "user guide: Uploading an Image Through a Container Engine Client (客户端上传镜像): \"每个镜像层不能超过10G\"",
+        notes: "sharesim holds pushed content in memory (and in --state-dir), so a world may set a lower \
+                blob_limit; the registry refuses a larger blob with 403 DENIED (code inferred). Whether 10 GB \
+                means 10^10 bytes or 10 GiB is not said; 10 GiB is taken (assumed).",
+        effect: LayerSize { max_bytes: 10 * 1024 * 1024 * 1024 },
+    },
+    Rule {
+        id: "HS-REPO-SIZE",
+        topic: Limits,
+        text: "A repository holds at most the bytes a world allows (repository_limit); unlimited unless set.",
+        short: "world's limit (assumed)",
+        basis: Assumed,
+        source: "none: no source gives a per-repository size limit",
+        notes: "SWR documents namespace and repository quotas only as counts (ListQuotas) and no size per \
+                repository. sharesim lets a world set one so a test can reach the limit; a push past it is \
+                refused with 403 DENIED (inferred). Blobs shared by several repositories are stored once \
+                but count in each.",
+        effect: RepositorySize,
+    },
+    Rule {
+        id: "HS-PUSH-CREATES",
+        topic: Ownership,
+        text: "Pushing to a repository that does not exist in your own organization (namespace) creates it, private.",
+        short: "push creates, private",
+        basis: ApiReference,
+        source: "user guide: Editing Image Attributes (编辑镜像属性): \"镜像上传后默认为私有镜像\"",
+        notes: "A push into another account's namespace is refused (401 DENIED), as SWR answers for a namespace \
+                the caller cannot use. The registry creates the repository through the same CreateImage the \
+                CreateRepo API makes; only the owner of a repository may push to it (HS-PULL-ONLY for recipients).",
+        effect: Informational,
+    },
+    Rule {
         id: "HS-ONE-ACCOUNT",
         topic: Batch,
         text: "One request shares with one account: access_domain is a single account name.",

@@ -581,7 +581,11 @@ fn no_quota() {
 // ----- wire errors -------------------------------------------------------------------------
 
 #[rstest]
-#[case::not_found(K::NotFound, Action::Launch, 404, "SVCSTG.SWR.4040010")]
+#[case::pull_not_found(K::NotFound, Action::Launch, 401, "DENIED")]
+#[case::not_found(K::NotFound, Action::Describe, 404, "SVCSTG.SWR.4040010")]
+#[case::push_denied(K::PermissionDenied, Action::Push, 401, "DENIED")]
+#[case::push_too_big(K::QuotaExceeded, Action::Push, 403, "DENIED")]
+#[case::push_invalid(K::InvalidParameter, Action::Push, 400, "MANIFEST_INVALID")]
 #[case::cross_region(K::CrossRegion, Action::Share, 404, "SVCSTG.SWR.4040010")]
 #[case::not_shared(K::NotShared, Action::CancelShare, 404, "SVCSTG.SWR.4040091")]
 #[case::duplicate(K::AlreadyShared, Action::Share, 409, "SVCSTG.SWR.4090089")]
@@ -589,7 +593,8 @@ fn no_quota() {
 #[case::not_owner(K::NotOwner, Action::ListShares, 403, "SVCSTG.SWR.4039002")]
 #[case::reshare(K::ReshareForbidden, Action::Share, 403, "SVCSTG.SWR.4039002")]
 #[case::denied(K::PermissionDenied, Action::Delete, 403, "SVCSTG.SWR.4037020")]
-#[case::expired(K::Expired, Action::Launch, 403, "SVCSTG.SWR.4037020")]
+#[case::expired(K::Expired, Action::Launch, 401, "DENIED")]
+#[case::expired_describe(K::Expired, Action::Describe, 403, "SVCSTG.SWR.4037020")]
 #[case::description(K::InvalidParameter, Action::SetDescription, 413, "SVCSTG.SWR.4131012")]
 #[case::permission(K::InvalidParameter, Action::SetPermission, 400, "SVCSTG.SWR.4001066")]
 #[case::deadline(K::InvalidParameter, Action::SetValidity, 400, "SVCSTG.SWR.4000014")]
@@ -614,7 +619,12 @@ fn every_wire_error_is_an_swr_or_gateway_4xx() {
         for action in Action::ALL {
             let w = (P.spec().wire_error)(kind, action);
             assert!((400..500).contains(&w.status), "{kind:?} {action:?}");
-            assert!(w.code.starts_with("SVCSTG.SWR.") || w.code.starts_with("APIGW."), "{}", w.code);
+            if matches!(action, Action::Launch | Action::Push) {
+                // The registry's: the distribution spec's codes.
+                assert!(w.code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{}", w.code);
+            } else {
+                assert!(w.code.starts_with("SVCSTG.SWR.") || w.code.starts_with("APIGW."), "{}", w.code);
+            }
             assert!(!w.message.is_empty());
         }
     }
@@ -684,4 +694,112 @@ fn other_providers_cannot_change_an_images_visibility() {
         let f = w.run("owner", Operation::SetVisibility { image: img, visibility: Visibility::Public }).unwrap_err();
         assert_eq!((f.kind, f.rule), (K::Unsupported, None), "{p}");
     }
+}
+
+// ----- the registry's content: push ----------------------------------------------------------
+
+fn blob(content: &[u8]) -> crate::engine::BlobRef {
+    crate::engine::BlobRef { digest: crate::engine::content::digest_of(content), size: content.len() as u64 }
+}
+
+fn push(w: &mut World, actor: &str, image: &str, tag: &str, layer: &[u8]) -> Outcome {
+    let (config, layer) = (blob(b"{}"), blob(layer));
+    let manifest = crate::engine::PushedManifest {
+        digest: crate::engine::content::digest_of(format!("{tag}{}", layer.digest).as_bytes()),
+        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        size: 300,
+        blobs: vec![config.clone(), layer.clone()],
+    };
+    let op = Operation::Push {
+        image: image.into(),
+        blobs: vec![config, layer],
+        manifest: Some(manifest),
+        tag: Some(tag.into()),
+    };
+    w.run(actor, op)
+}
+
+#[test]
+fn only_the_owner_pushes_and_recipients_pull_what_it_pushed() {
+    let (mut w, img) = shared();
+    match push(&mut w, "owner", &img, "v1", b"layer") {
+        Ok(Output::Pushed { tag, digest: Some(_), .. }) => assert_eq!(tag.as_deref(), Some("v1")),
+        other => panic!("expected a push, got {other:?}"),
+    }
+    // HS-PULL-ONLY: a recipient's share is read only.
+    assert_eq!(refused(push(&mut w, "alice", &img, "v2", b"mine")), (K::PermissionDenied, "HS-PULL-ONLY"));
+    assert_eq!(pulled(w.launch("alice", &img)), img);
+    let content = w.engine.content(&img).unwrap();
+    assert_eq!((content.tags.len(), content.blobs.len(), content.manifests.len()), (1, 2, 1));
+    // A stranger learns nothing.
+    assert_eq!(refused(push(&mut w, "bob", &img, "v3", b"x")).0, K::NotFound);
+}
+
+#[test]
+fn a_push_checks_shapes_before_it_links_anything() {
+    let mut w = world();
+    let img = w.image("owner");
+    let bad_tag = Operation::Push { image: img.clone(), blobs: vec![], manifest: None, tag: Some("v1".into()) };
+    assert_eq!(w.run("owner", bad_tag).unwrap_err().kind, K::InvalidParameter, "a tag names a manifest");
+    let bad_digest = crate::engine::BlobRef { digest: "sha256:../../x".into(), size: 1 };
+    let op = Operation::Push { image: img.clone(), blobs: vec![bad_digest], manifest: None, tag: None };
+    assert_eq!(w.run("owner", op).unwrap_err().kind, K::InvalidParameter);
+    assert!(w.engine.content(&img).unwrap().is_empty(), "nothing half-linked");
+}
+
+#[test]
+fn layer_size() {
+    // HS-LAYER-10GB: 10 GiB per layer unless the world lowers it.
+    assert_eq!(P.policy().layer_size.map(|(r, max)| (r.id, max)), Some(("HS-LAYER-10GB", 10 << 30)));
+    let mut w = World::with_settings(P, 0, crate::engine::Settings { blob_limit: Some(4), ..Default::default() });
+    let img = w.image("owner");
+    assert_eq!(refused(push(&mut w, "owner", &img, "v1", b"12345")), (K::QuotaExceeded, "HS-LAYER-10GB"));
+    assert!(push(&mut w, "owner", &img, "v1", b"1234").is_ok());
+}
+
+#[test]
+fn repository_size() {
+    // HS-REPO-SIZE: no limit unless the world sets one; content a repository has counts once.
+    let settings = crate::engine::Settings { repository_limit: Some(320), ..Default::default() };
+    let mut w = World::with_settings(P, 0, settings);
+    let img = w.image("owner");
+    assert!(push(&mut w, "owner", &img, "v1", b"1234").is_ok(), "2 + 4 + 300 bytes");
+    assert!(push(&mut w, "owner", &img, "v1", b"1234").is_ok(), "the same content again adds nothing");
+    assert_eq!(refused(push(&mut w, "owner", &img, "v2", b"123456")), (K::QuotaExceeded, "HS-REPO-SIZE"));
+    let other = w.image_with("owner", |n| n.name = "other".into());
+    assert!(push(&mut w, "owner", &other, "v1", b"123456").is_ok(), "the limit is per repository");
+}
+
+#[test]
+fn push_creates() {
+    // HS-PUSH-CREATES is the registry's (it makes the repository with CreateImage before the
+    // push); the engine only documents it.
+    let rule = P.rule("HS-PUSH-CREATES").unwrap();
+    assert_eq!(rule.effect, crate::rules::Effect::Informational);
+}
+
+#[test]
+fn anyone_pulls_a_public_repository_and_only_pulls_it() {
+    let mut w = world();
+    let img = w.public("owner");
+    assert_eq!(pulled(w.launch("bob", &img)), img, "a logged-in stranger");
+    assert_eq!(
+        pulled(
+            w.engine.apply(&crate::engine::Request::new(
+                "",
+                Operation::Launch { image: img.clone(), product: Product::Cvm }
+            ))
+        ),
+        img,
+        "anyone, not logged in"
+    );
+    let private = w.image_with("owner", |n| n.name = "private".into());
+    let anonymous = crate::engine::Request::new("", Operation::Launch { image: private, product: Product::Cvm });
+    assert_eq!(w.engine.apply(&anonymous).unwrap_err().kind, K::NotFound);
+    let anonymous_push = crate::engine::Request::new(
+        "",
+        Operation::Push { image: img.clone(), blobs: vec![], manifest: None, tag: None },
+    );
+    assert_eq!(w.engine.apply(&anonymous_push).unwrap_err().kind, K::UnknownAccount, "only pulls are anonymous");
+    assert_eq!(refused(push(&mut w, "bob", &img, "v1", b"x")).0, K::NotFound, "public is not writable");
 }

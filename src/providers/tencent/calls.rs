@@ -208,7 +208,8 @@ fn encode(req: &Request, caller: &Caller<'_>) -> Call {
         | Operation::StopInstance { .. }
         | Operation::ListKeyGrants { .. }
         | Operation::AdvanceClock { .. }
-        | Operation::SetVisibility { .. } => Call::NoApi,
+        | Operation::SetVisibility { .. }
+        | Operation::Push { .. } => Call::NoApi,
     }
 }
 
