@@ -293,6 +293,8 @@ pub enum Effect {
     LayerSize { max_bytes: u64 },
     /// A repository holds at most a world's `repository_limit` bytes (no limit unless set).
     RepositorySize,
+    /// Pushing content to an image of the caller's that does not exist creates it, private.
+    PushCreates,
     /// Documented behaviour with nothing for the engine to decide.
     Informational,
 }
@@ -353,6 +355,7 @@ pub struct Policy {
     /// The provider has a registry: content is pushed and pulled, each blob at most this big.
     pub layer_size: Option<(&'static Rule, u64)>,
     pub repository_size: Option<&'static Rule>,
+    pub push_creates: Option<&'static Rule>,
     pub delete_while_shared: Option<(&'static Rule, DeleteShared)>,
     pub lose_access_on_unshare: Option<&'static Rule>,
     pub lose_access_on_delete: Option<&'static Rule>,
@@ -446,6 +449,7 @@ impl Policy {
                 Effect::NoApi { actions } => p.no_api.push((r, actions)),
                 Effect::LayerSize { max_bytes } => set_once(&mut p.layer_size, (r, max_bytes), id, |x| x.0.id)?,
                 Effect::RepositorySize => set_once(&mut p.repository_size, r, id, one)?,
+                Effect::PushCreates => set_once(&mut p.push_creates, r, id, one)?,
                 Effect::Informational => {}
             }
         }

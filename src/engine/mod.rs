@@ -290,9 +290,7 @@ impl Engine {
             Operation::AdvanceClock { seconds } => Ok(Output::Clock { now: self.advance_clock(*seconds) }),
             Operation::SetVisibility { image, visibility } => self.set_visibility(actor, region, image, *visibility),
             Operation::Push { image, blobs, manifest, tag } => {
-                let ix = self.push(actor, region, image, blobs, manifest.as_ref(), tag.as_deref())?;
-                let digest = manifest.as_ref().map(|m| m.digest.clone());
-                Ok(Output::Pushed { image: self.image(ix).id.clone(), tag: tag.clone(), digest })
+                self.push(actor, region, image, blobs, manifest.as_ref(), tag.as_deref())
             }
         }
     }
@@ -347,6 +345,13 @@ impl Engine {
         } else if img.visibility == Visibility::Public && action == Action::Launch {
             // Public means anyone may use it (SWR: "all users can pull a public image").
             Role::Anyone
+        } else if img.visibility == Visibility::Public && action == Action::Push && !img.former_members.contains(&actor)
+        {
+            return Err(Failure::maybe(
+                K::PermissionDenied,
+                p.visibility_change,
+                format!("anyone may pull the public `{id}`; only its owner may push to it"),
+            ));
         } else if img.former_members.contains(&actor) {
             return Err(Failure::maybe(
                 K::NotFound,
@@ -1213,7 +1218,7 @@ impl Engine {
         blobs: &[BlobRef],
         manifest: Option<&PushedManifest>,
         tag: Option<&str>,
-    ) -> Result<ImageIx, Failure> {
+    ) -> Outcome {
         let p = self.policy;
         let Some((layer_rule, layer_max)) = p.layer_size else {
             return Err(Failure::maybe(
@@ -1222,6 +1227,15 @@ impl Engine {
                 format!("{} has no registry to push to", self.spec.title),
             ));
         };
+        if let Some(name) = self.creatable(actor, id) {
+            if blobs.is_empty() && manifest.is_none() {
+                // Asking whether one may push creates nothing.
+                return Ok(Output::Pushed { image: id.to_string(), tag: None, digest: None });
+            }
+            let region = region.map(|r| self.spec.regions[r].id).unwrap_or(self.spec.regions[0].id);
+            let new = NewImage { name, region: region.to_string(), ..NewImage::default() };
+            self.create_image(actor, &new)?;
+        }
         let (ix, role) = self.reach(actor, id, region, Action::Push)?;
         if !matches!(role, Role::Owner) {
             return Err(Failure::maybe(K::PermissionDenied, p.pull_only, "only the repository's owner can push to it"));
@@ -1233,11 +1247,7 @@ impl Engine {
                 return Err(invalid(format!("`{}` is not a sha256 digest", b.digest)));
             }
             if b.size > max_blob {
-                return Err(deny(
-                    K::QuotaExceeded,
-                    layer_rule,
-                    format!("blob {} is {} bytes; a layer may be at most {max_blob}", b.digest, b.size),
-                ));
+                return Err(deny(K::QuotaExceeded, layer_rule, format!("a layer may be at most {max_blob} bytes")));
             }
         }
         if let Some(tag) = tag {
@@ -1272,7 +1282,7 @@ impl Engine {
                 return Err(deny(
                     K::QuotaExceeded,
                     rule,
-                    format!("the repository would hold {total} bytes; this world allows {limit}"),
+                    format!("a repository may hold at most {limit} bytes in this world"),
                 ));
             }
         }
@@ -1293,7 +1303,18 @@ impl Engine {
                 content.tags.insert(tag.to_string(), m.digest.clone());
             }
         }
-        Ok(ix)
+        let digest = manifest.map(|m| m.digest.clone());
+        Ok(Output::Pushed { image: id.to_string(), tag: tag.map(str::to_string), digest })
+    }
+
+    /// The name of the image a push to `id` would create for `actor` (HS-PUSH-CREATES): the
+    /// provider derives IDs from names, `id` is what the actor's image of that name would be,
+    /// and no live image has it.
+    fn creatable(&self, actor: AccountIx, id: &str) -> Option<String> {
+        self.policy.push_creates?;
+        let live = self.state.index.image_by_id.get(id).is_some_and(|&ix| !self.image(ix).is_deleted());
+        let owner = self.state.accounts.get(actor as usize)?;
+        if live { None } else { (self.spec.image_name)(&owner.name, id) }
     }
 
     /// The largest blob a push may carry, and the rule that says so, where the provider has a

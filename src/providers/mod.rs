@@ -92,6 +92,9 @@ pub struct Spec {
     pub image_id: fn(hash: u64, owner: &str, name: &str) -> String,
     /// A new instance ID from a stable hash.
     pub instance_id: fn(u64) -> String,
+    /// The name of the image `owner` would address by `id`, where IDs follow from names (an
+    /// SWR repository `ns-<owner>/<name>`): a push there creates it (`Effect::PushCreates`).
+    pub image_name: fn(owner: &str, id: &str) -> Option<String>,
     /// A new customer key's ID from a stable hash. Huawei's images name their key by its KMS
     /// key ID (a 36-character UUID), which the KMS API checks; the others show no key ID on any
     /// call sharesim serves and keep [`plain_key_id`].
@@ -192,6 +195,11 @@ impl std::fmt::Display for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// For providers whose image IDs are generated, not derived from names.
+pub fn no_image_name(_owner: &str, _id: &str) -> Option<String> {
+    None
 }
 
 /// `key-<16 hex>`: a key ID for providers whose APIs never show one.

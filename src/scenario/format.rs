@@ -201,6 +201,24 @@ pub struct VisibilityArgs {
     pub public: bool,
 }
 
+/// `push: {as, image, tag}`: the owner pushes a small sample image to a repository (SWR's
+/// registry), so there is content to pull.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushArgs {
+    #[serde(rename = "as")]
+    #[schemars(with = "String")]
+    pub actor: Spanned<String>,
+    #[serde(rename = "in", default)]
+    #[schemars(with = "Option<String>")]
+    pub region: Option<Spanned<String>>,
+    #[schemars(with = "String")]
+    pub image: Spanned<String>,
+    /// The tag to push under, e.g. `v1`.
+    #[schemars(with = "String")]
+    pub tag: Spanned<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageArgs {
@@ -379,6 +397,8 @@ pub struct StepDoc {
     pub advance_clock: Option<ClockArgs>,
     /// Make an image public or private again (SWR's `is_public`).
     pub set_visibility: Option<VisibilityArgs>,
+    /// Push a sample image under a tag (SWR's registry).
+    pub push: Option<PushArgs>,
     #[schemars(with = "Option<ExpectDoc>")]
     pub expect: Option<Spanned<ExpectDoc>>,
     /// A remark printed in the transcript.

@@ -127,6 +127,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "share_to_cvm",
     "advance_clock",
     "set_visibility",
+    "push",
 ];
 
 /// The closest of `candidates` to `word`, if it is close enough to be a typo.
@@ -603,6 +604,7 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
         ("share_to_cvm", d.share_to_cvm.is_some()),
         ("advance_clock", d.advance_clock.is_some()),
         ("set_visibility", d.set_visibility.is_some()),
+        ("push", d.push.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, on)| on.then_some(k))
@@ -803,6 +805,18 @@ fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> 
                 permission: a.permission.clone(),
             }
         };
+        (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)
+    } else if let Some(a) = &d.push {
+        let image = c.image(&a.image)?;
+        if !crate::engine::content::valid_tag(&a.tag.value) {
+            return Err(c.err(
+                ErrorCode::BadValue,
+                &a.tag.referenced,
+                format!("`{}` is not a tag a registry takes", a.tag.value),
+                Some("a tag is letters, digits, `_`, `.` and `-`, at most 128, not starting with `.` or `-`".into()),
+            ));
+        }
+        let op = StepOp::Push { image, tag: a.tag.value.clone() };
         (Some(c.account(&a.actor)?), c.opt_region(&a.region)?, op)
     } else if let Some(a) = &d.set_visibility {
         let image = c.image(&a.image)?;

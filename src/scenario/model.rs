@@ -148,6 +148,11 @@ pub enum StepOp {
         image: String,
         public: bool,
     },
+    /// A sample image pushed under `tag` (`wire::content::SampleImage`).
+    Push {
+        image: String,
+        tag: String,
+    },
 }
 
 impl StepOp {
@@ -177,6 +182,7 @@ impl StepOp {
             StepOp::ShareToCvm { .. } => "share_to_cvm",
             StepOp::AdvanceClock { .. } => "advance_clock",
             StepOp::SetVisibility { .. } => "set_visibility",
+            StepOp::Push { .. } => "push",
         }
     }
 }

@@ -360,6 +360,16 @@ impl<D: Door> Runner<'_, D> {
             StepOp::ShareToLighthouse { image } => Operation::ShareToLighthouse { image: self.image_id(image) },
             StepOp::ShareToCvm { image } => Operation::ShareToCvm { image: self.image_id(image) },
             StepOp::AdvanceClock { seconds } => Operation::AdvanceClock { seconds: *seconds },
+            StepOp::Push { image, tag } => {
+                let image = self.image_id(image);
+                let sample = crate::wire::content::SampleImage::new(&image, tag);
+                Operation::Push {
+                    image,
+                    blobs: sample.blobs(),
+                    manifest: Some(sample.pushed()),
+                    tag: Some(tag.clone()),
+                }
+            }
             StepOp::SetVisibility { image, public } => Operation::SetVisibility {
                 image: self.image_id(image),
                 visibility: if *public {
@@ -648,6 +658,7 @@ pub fn describe(step: &Step) -> String {
         StepOp::SetVisibility { image, public } => {
             write!(s, " {image} {}", if *public { "public" } else { "private" })
         }
+        StepOp::Push { image, tag } => write!(s, " {image}:{tag}"),
     };
     if let Some(r) = &step.region {
         let _ = write!(s, " (called in {r})");

@@ -101,6 +101,8 @@ pub struct HttpDoor {
     provider: Provider,
     endpoint: Arc<Mutex<Endpoint>>,
     base: String,
+    /// The provider's container registry (`http://…`), where it has one.
+    registry: Option<String>,
     host: String,
     client: HttpClient,
     /// Account name → access key ID and secret.
@@ -134,11 +136,13 @@ impl HttpDoor {
         let endpoint = Endpoint::new(engine, store, true);
         let running = rt.block_on(server::listen(vec![(p, endpoint)], 0)).map_err(|e| e.to_string())?;
         let addr = running.addrs.get(&p).copied().ok_or("the server did not listen")?;
+        let registry = running.registries.get(&p).map(|a| format!("http://{a}"));
         let endpoint = running.endpoints.get(&p).cloned().ok_or("the server has no endpoint")?;
         Ok(HttpDoor {
             provider: p,
             endpoint,
             base: format!("http://{addr}"),
+            registry,
             host: addr.to_string(),
             client: HttpClient::new(),
             keys,
@@ -286,10 +290,22 @@ struct Tx<'a> {
 }
 
 impl Transport for Tx<'_> {
-    fn send(&mut self, mut req: HttpRequest) -> Result<HttpResponse, String> {
+    fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+        let base = self.door.base.clone();
+        self.send_to(&base, req)
+    }
+
+    fn send_registry(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+        let base = self.door.registry.clone().ok_or("this provider has no registry")?;
+        self.send_to(&base, req)
+    }
+}
+
+impl Tx<'_> {
+    fn send_to(&mut self, base: &str, mut req: HttpRequest) -> Result<HttpResponse, String> {
         req.headers.push((TRACE_HEADER.into(), "1".into()));
         let d = self.door;
-        let resp = d.rt.block_on(d.client.send(&d.base, &req))?;
+        let resp = d.rt.block_on(d.client.send(base, &req))?;
         if !req.path().starts_with(crate::wire::admin::PREFIX) {
             self.sent += 1;
         }
@@ -305,12 +321,13 @@ impl Transport for Tx<'_> {
 /// The step's outcome from what the engine decided and what the provider's response said.
 /// The decision is the traced one of the step's own action (a listing may describe each image
 /// it lists as well): its first refusal, as an adapter answers with the first one, else its
-/// first success. The note says where the response disagreed with it.
+/// last success (a registry push asks first whether the caller may push at all, then pushes:
+/// the push is what the step did). The note says where the response disagreed with it.
 fn judge(p: Provider, action: Action, traces: Vec<(Action, Outcome)>, sent: Sent) -> (Outcome, Option<String>) {
     let decided = traces
         .iter()
         .position(|(a, o)| *a == action && o.is_err())
-        .or_else(|| traces.iter().position(|(a, _)| *a == action))
+        .or_else(|| traces.iter().rposition(|(a, _)| *a == action))
         .or(traces.len().checked_sub(1));
     let decided = decided.and_then(|i| traces.into_iter().nth(i)).map(|(_, o)| o);
     let seen = match sent {

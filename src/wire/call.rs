@@ -44,6 +44,11 @@ impl Caller<'_> {
 /// Sends a request to the provider's listener and returns its response.
 pub trait Transport {
     fn send(&mut self, req: HttpRequest) -> Result<HttpResponse, String>;
+
+    /// Sends a request to the provider's container registry, where it has one.
+    fn send_registry(&mut self, req: HttpRequest) -> Result<HttpResponse, String> {
+        Err(format!("{} {}: this provider has no registry", req.method, req.path()))
+    }
 }
 
 /// The provider's error as a client reads it from a response.

@@ -172,6 +172,84 @@ fn write_durably(dir: &Path, digest: &str, bytes: &[u8]) -> Result<(), ContentEr
     Ok(())
 }
 
+/// A small, valid, single-layer image that a scenario's `push: {image, tag}` step pushes:
+/// its bytes follow from the repository and tag alone, so a run in process (which links only
+/// the references) and a run over HTTP (which uploads the bytes) push the same digests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleImage {
+    pub config: Vec<u8>,
+    pub layer: Vec<u8>,
+    pub manifest: Vec<u8>,
+}
+
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
+
+impl SampleImage {
+    pub fn new(repository: &str, tag: &str) -> SampleImage {
+        let file = format!("{repository}:{tag}\n");
+        let layer = tar_with_one_file("etc/sharesim-image", file.as_bytes());
+        let config = serde_json::to_vec(&serde_json::json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "config": { "Labels": { "sharesim.repository": repository, "sharesim.tag": tag } },
+            "rootfs": { "type": "layers", "diff_ids": [digest_of(&layer)] },
+        }))
+        .unwrap_or_default();
+        let manifest = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": { "mediaType": OCI_CONFIG, "digest": digest_of(&config), "size": config.len() },
+            "layers": [{ "mediaType": OCI_LAYER, "digest": digest_of(&layer), "size": layer.len() }],
+        }))
+        .unwrap_or_default();
+        SampleImage { config, layer, manifest }
+    }
+
+    /// The config and the layer, as the manifest references them.
+    pub fn blobs(&self) -> Vec<crate::engine::BlobRef> {
+        [&self.config, &self.layer]
+            .into_iter()
+            .map(|b| crate::engine::BlobRef { digest: digest_of(b), size: b.len() as u64 })
+            .collect()
+    }
+
+    /// The manifest as the engine keeps it.
+    pub fn pushed(&self) -> crate::engine::PushedManifest {
+        crate::engine::PushedManifest {
+            digest: digest_of(&self.manifest),
+            media_type: OCI_MANIFEST.to_string(),
+            size: self.manifest.len() as u64,
+            blobs: self.blobs(),
+        }
+    }
+}
+
+/// A POSIX tar archive holding one regular file (mode 0644, owner 0, time 0): the smallest
+/// layer a container runtime would unpack.
+fn tar_with_one_file(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = [0u8; 512];
+    let field = |h: &mut [u8; 512], at: usize, value: &[u8]| h[at..at + value.len()].copy_from_slice(value);
+    field(&mut header, 0, &name.as_bytes()[..name.len().min(100)]);
+    field(&mut header, 100, b"0000644\0");
+    field(&mut header, 108, b"0000000\0");
+    field(&mut header, 116, b"0000000\0");
+    field(&mut header, 124, format!("{:011o}\0", data.len()).as_bytes());
+    field(&mut header, 136, b"00000000000\0");
+    field(&mut header, 148, b"        ");
+    header[156] = b'0';
+    field(&mut header, 257, b"ustar\0");
+    field(&mut header, 263, b"00");
+    let sum: u32 = header.iter().map(|&b| b as u32).sum();
+    field(&mut header, 148, format!("{sum:06o}\0 ").as_bytes());
+    let mut out = header.to_vec();
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+    out.extend_from_slice(&[0u8; 1024]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +288,18 @@ mod tests {
         let err = third.get(&e).unwrap_err().to_string();
         assert!(err.contains("damaged") && err.contains(&e[7..]), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_sample_image_follows_from_its_name_and_is_a_real_tar() {
+        let a = SampleImage::new("ns-owner/base", "v1");
+        assert_eq!(a, SampleImage::new("ns-owner/base", "v1"), "deterministic");
+        assert_ne!(a.pushed().digest, SampleImage::new("ns-owner/base", "v2").pushed().digest);
+        assert_eq!(a.layer.len() % 512, 0);
+        assert_eq!(&a.layer[257..262], b"ustar");
+        assert!(String::from_utf8_lossy(&a.layer).contains("ns-owner/base:v1"));
+        let m: serde_json::Value = serde_json::from_slice(&a.manifest).unwrap();
+        assert_eq!(m["layers"][0]["digest"], digest_of(&a.layer));
+        assert_eq!(a.pushed().blobs.len(), 2);
     }
 }

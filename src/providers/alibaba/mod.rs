@@ -32,6 +32,7 @@ pub static SPEC: Spec = Spec {
     classify: identity::classify,
     image_id: identity::image_id,
     instance_id: identity::instance_id,
+    image_name: super::no_image_name,
     key_id: super::plain_key_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "LTAI5t", id_len: 24, id_alphabet: crate::ids::MIXED_ALNUM, secret_len: 30 },

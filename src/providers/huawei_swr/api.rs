@@ -13,6 +13,7 @@
 //! | ListSharedReposDetails | `GET /v2/manage/shared-repositories?center=thirdparty\|self` (or `filter=center::…\|…`) | `ListSharedWithMe` / `ListMyShared` |
 //! | ListSharedRepoDetails | `GET /v3/manage/shared-repositories?shared_by=thirdparty\|self` | the same |
 //! | ShowShareFeatureGates | `GET /v2/manage/projects/{project_id}/feature-gates` | none |
+//! | CreateSecret | `POST /v2/manage/utils/secret?projectname={region}[&duration_seconds=]` | none (a temporary registry login, `registry::login`) |
 //!
 //! Every call passes the API gateway first ([`huawei_gateway`](crate::providers::huawei_gateway)):
 //! an unknown route is `404 APIGW.0101`, a bad or stale signature or an unknown key
@@ -35,11 +36,12 @@
 //! gateway's `route`, `unauthenticated`, `unknown-key`, `signature`, `expired`, `project`, and
 //! the adapter's `malformed`, `missing-parameter`, `InvalidParameter`, `visibility-change`,
 //! `namespace-in-use`, `body-too-large`, `unreadable`) and, when a rule decided,
-//! `x-sharesim-rule`. Pulls (`docker pull`) are not an HTTP API here.
+//! `x-sharesim-rule`. Pulls and pushes (`docker pull`, `docker push`) are the registry's, on a
+//! listener of its own (`registry/`).
 
 use serde_json::{Map, Value, json};
 
-use super::{SPEC, identity};
+use super::{SPEC, identity, registry};
 use crate::clock::{iso8601, parse_iso8601};
 use crate::engine::{
     Action, ErrorKind as K, Failure, NewImage, Operation, Outcome, Output, ShareOptions, Validity, Visibility,
@@ -93,6 +95,7 @@ enum Api {
     ListSharedReposDetails,
     ListSharedRepoDetails,
     ShowShareFeatureGates,
+    CreateSecret,
 }
 
 impl Api {
@@ -114,6 +117,7 @@ impl Api {
             Api::ListSharedReposDetails => "ListSharedReposDetails",
             Api::ListSharedRepoDetails => "ListSharedRepoDetails",
             Api::ShowShareFeatureGates => "ShowShareFeatureGates",
+            Api::CreateSecret => "CreateSecret",
         }
     }
 }
@@ -181,6 +185,7 @@ fn route(method: &str, raw_path: &str) -> Option<Call> {
         },
         ("GET", ["v2", "manage", "shared-repositories"]) => call(Api::ListSharedReposDetails, "", "", ""),
         ("GET", ["v3", "manage", "shared-repositories"]) => call(Api::ListSharedRepoDetails, "", "", ""),
+        ("POST", ["v2", "manage", "utils", "secret"]) => call(Api::CreateSecret, "", "", ""),
         ("GET", ["v2", "manage", "projects", project, "feature-gates"]) if !project.trim().is_empty() => {
             call(Api::ShowShareFeatureGates, "", "", "").map(|c| Call { project: project.to_string(), ..c })
         }
@@ -507,6 +512,7 @@ impl Cx<'_> {
             Api::ListSharedReposDetails => self.list_shared(req),
             Api::ListSharedRepoDetails => self.list_shared_v3(req),
             Api::ShowShareFeatureGates => self.feature_gates(call),
+            Api::CreateSecret => self.create_secret(req),
         }
     }
 
@@ -974,6 +980,53 @@ impl Cx<'_> {
     }
 
     // ----- feature gates -------------------------------------------------------------------
+
+    /// CreateSecret: a temporary `docker login` for the registry, in the region `projectname`
+    /// names (else the call's), valid for `duration_seconds` (15 minutes to 24 hours; 6 hours
+    /// when absent, SWR's FAQ) on the virtual clock. SWR does not say how the password is
+    /// made; see `registry::login`.
+    fn create_secret(&mut self, req: &HttpRequest) -> Reply {
+        let query: Vec<(String, String)> = req
+            .query()
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .take(32)
+            .map(|p| p.split_once('=').unwrap_or((p, "")))
+            .map(|(k, v)| (codec::decode(k, true), codec::decode(v, true)))
+            .collect();
+        let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
+        let region = match param("projectname") {
+            Some(name) => match SPEC.regions.iter().find(|r| r.id == name) {
+                Some(r) => r.id,
+                None => {
+                    let message = format!("Invalid parameter: projectname `{name}` is not an SWR region.");
+                    return Err(self.refuse("InvalidParameter", 400, INVALID, &message));
+                }
+            },
+            None => SPEC.regions[self.region].id,
+        };
+        let seconds = match param("duration_seconds") {
+            None => registry::login::TEMPORARY_SECS,
+            Some(s) => match s.parse::<u64>() {
+                Ok(n) if registry::login::TEMPORARY_RANGE.contains(&n) => n,
+                _ => {
+                    let message = "Invalid parameter: duration_seconds must be 900 to 86400.";
+                    return Err(self.refuse("InvalidParameter", 400, INVALID, message));
+                }
+            },
+        };
+        let Some((key_id, key)) = self.ep.keys().id_of(&self.account).map(|(id, k)| (id.to_string(), k.clone())) else {
+            return Err(self.refuse("unknown-key", 401, "SVCSTG.SWR.4010000", "Authenticate Error"));
+        };
+        let expiry = self.ep.engine().now().saturating_add(seconds);
+        let user = format!("{region}@{key_id}");
+        let password = registry::login::temporary_password(&key.secret, region, expiry);
+        let host = self.ep.registry_host().unwrap_or("swr.local").to_string();
+        let auth = codec::base64(format!("{user}:{password}").as_bytes());
+        Ok(HttpResponse::json(200, JSON, &json!({ "auths": { host.clone(): { "auth": auth } } }))
+            .with_header("X-Swr-Dockerlogin", &format!("docker login -u {user} -p {password} {host}"))
+            .with_header("X-Swr-Expireat", &iso8601(expiry).replace('Z', ".000000Z")))
+    }
 
     fn feature_gates(&mut self, call: &Call) -> Reply {
         if gateway::project_region(self.ep.engine(), &self.account, call.project.trim()).is_none() {

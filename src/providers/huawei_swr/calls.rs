@@ -18,7 +18,6 @@ use crate::wire::codec;
 /// Engine actions this provider's API does not carry in sharesim, with the reason; these go
 /// through the admin route (see `scenario::via_http::not_carried`).
 pub const NOT_CARRIED: &[(Action, &str)] = &[
-    (Action::Launch, "a pull is the registry's (docker pull), not an HTTP API of SWR's here"),
     (Action::Accept, "SWR shares need no acceptance; there is no API to accept one"),
     (Action::Reject, "SWR shares need no acceptance; there is no API to reject one"),
     (Action::ListImages, "the adapter serves no repository listing (ListRepos)"),
@@ -108,6 +107,10 @@ pub fn perform(req: &Request, caller: &Caller<'_>, transport: &mut dyn Transport
             ("PATCH", repo_path(image), Some(json!({ "is_public": *visibility == Visibility::Public })))
         }
         Operation::Delete { image } => ("DELETE", repo_path(image), None),
+        // Pulls and pushes are the registry's (docker pull, docker push).
+        Operation::Launch { .. } | Operation::Push { .. } => {
+            return super::registry::client::perform(req, caller, transport);
+        }
         _ => return Ok(Sent::NoApi),
     };
     let Some(target) = target else {

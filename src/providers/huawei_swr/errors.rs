@@ -31,9 +31,8 @@ pub fn wire_error(kind: K, action: Action) -> WireError {
         // Pulls and pushes are the registry's: its codes, not the management API's.
         (K::QuotaExceeded, Action::Push) => e(403, "DENIED", "requested access to the resource is denied"),
         (K::InvalidParameter, Action::Push) => e(400, "MANIFEST_INVALID", "manifest invalid"),
-        (K::Unsupported | K::UnknownRegion, Action::Push | Action::Launch) => {
-            e(405, "UNSUPPORTED", "The operation is unsupported.")
-        }
+        // A launch SWR cannot make (on Lighthouse): no API publishes it.
+        (K::Unsupported | K::UnknownRegion, Action::Push | Action::Launch) => NO_API,
         (K::UnknownAccount, Action::Push | Action::Launch) => e(401, "DENIED", "Authenticate Error"),
         (_, Action::Push | Action::Launch) => NO_PERMISSION,
         (K::InstanceNotFound, _) => {

@@ -90,6 +90,13 @@ pub fn image_id(h: u64, owner: &str, name: &str) -> String {
     format!("{}/{}", namespace(owner), repository(h, name))
 }
 
+/// The repository name `owner` addresses by `id`: `id` is in the owner's namespace and names a
+/// repository as it would be made (the image ID of that name is `id` itself).
+pub fn image_name(owner: &str, id: &str) -> Option<String> {
+    let (ns, repo) = id.split_once('/')?;
+    (ns == namespace(owner) && !repo.is_empty() && image_id(0, owner, repo) == id).then(|| repo.to_string())
+}
+
 /// Never issued: a pull creates no instance. Shaped as a pull record ID should one be needed.
 pub fn instance_id(h: u64) -> String {
     format!("pull-{}", chars(h, 12, HEX))

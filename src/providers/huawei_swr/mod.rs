@@ -36,6 +36,7 @@ pub static SPEC: Spec = Spec {
     classify: identity::classify,
     image_id: identity::image_id,
     instance_id: identity::instance_id,
+    image_name: identity::image_name,
     key_id: super::plain_key_id,
     wire_error: errors::wire_error,
     keys: super::KeyShape { id_prefix: "", id_len: 20, id_alphabet: crate::ids::UPPER_ALNUM, secret_len: 40 },

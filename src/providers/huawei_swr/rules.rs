@@ -115,7 +115,7 @@ pub static RULES: &[Rule] = &[
         id: "HS-PUBLIC-KEEPS-SHARES",
         topic: Preconditions,
         text: "Making a shared private repository public keeps its shares; they apply again once it is private.",
-        short: "public keeps its shares (assumed)",
+        short: "public keeps its shares",
         basis: Assumed,
         source: "none: no source says what happens to access domains when a repository is made public",
         notes: "Chosen because the access domains are resources of their own that no source says are \
@@ -151,7 +151,7 @@ pub static RULES: &[Rule] = &[
         id: "HS-REPO-SIZE",
         topic: Limits,
         text: "A repository holds at most the bytes a world allows (repository_limit); unlimited unless set.",
-        short: "world's limit (assumed)",
+        short: "world's limit",
         basis: Assumed,
         source: "none: no source gives a per-repository size limit",
         notes: "SWR documents namespace and repository quotas only as counts (ListQuotas) and no size per \
@@ -168,9 +168,10 @@ pub static RULES: &[Rule] = &[
         basis: ApiReference,
         source: "user guide: Editing Image Attributes (编辑镜像属性): \"镜像上传后默认为私有镜像\"",
         notes: "A push into another account's namespace is refused (401 DENIED), as SWR answers for a namespace \
-                the caller cannot use. The registry creates the repository through the same CreateImage the \
-                CreateRepo API makes; only the owner of a repository may push to it (HS-PULL-ONLY for recipients).",
-        effect: Informational,
+                the caller cannot use. A repository deleted earlier is made anew, with no shares. Asking whether \
+                one may push (the token service) creates nothing; only content does. The repository is made in \
+                the region of the login.",
+        effect: PushCreates,
     },
     Rule {
         id: "HS-ONE-ACCOUNT",

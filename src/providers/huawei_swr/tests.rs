@@ -619,7 +619,7 @@ fn every_wire_error_is_an_swr_or_gateway_4xx() {
         for action in Action::ALL {
             let w = (P.spec().wire_error)(kind, action);
             assert!((400..500).contains(&w.status), "{kind:?} {action:?}");
-            if matches!(action, Action::Launch | Action::Push) {
+            if matches!(action, Action::Launch | Action::Push) && !matches!(kind, K::Unsupported | K::UnknownRegion) {
                 // The registry's: the distribution spec's codes.
                 assert!(w.code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{}", w.code);
             } else {
@@ -772,10 +772,23 @@ fn repository_size() {
 
 #[test]
 fn push_creates() {
-    // HS-PUSH-CREATES is the registry's (it makes the repository with CreateImage before the
-    // push); the engine only documents it.
-    let rule = P.rule("HS-PUSH-CREATES").unwrap();
-    assert_eq!(rule.effect, crate::rules::Effect::Informational);
+    // HS-PUSH-CREATES: content pushed to a repository of one's own namespace that does not
+    // exist makes it, private; asking whether one may push makes nothing.
+    let mut w = world();
+    let fresh = format!("{}/fresh", identity::namespace("owner"));
+    let ask = Operation::Push { image: fresh.clone(), blobs: vec![], manifest: None, tag: None };
+    assert!(w.run("owner", ask).is_ok());
+    assert!(w.engine.content(&fresh).is_none(), "nothing made by asking");
+    assert!(push(&mut w, "owner", &fresh, "v1", b"layer").is_ok());
+    let made = w.engine.state().images.iter().find(|i| i.id == fresh).unwrap();
+    assert_eq!(made.visibility, Visibility::Private);
+    assert_eq!(refused(push(&mut w, "alice", &fresh, "v1", b"x")).0, K::NotFound, "not in another's namespace");
+    // A deleted repository is made anew, without its shares.
+    w.share("owner", &fresh, &["alice"]).unwrap();
+    w.delete("owner", &fresh).unwrap();
+    assert!(push(&mut w, "owner", &fresh, "v2", b"layer").is_ok());
+    assert_eq!(refused(w.launch("alice", &fresh)).0, K::NotFound);
+    assert!(P.policy().push_creates.is_some_and(|r| r.id == "HS-PUSH-CREATES"));
 }
 
 #[test]
@@ -801,5 +814,9 @@ fn anyone_pulls_a_public_repository_and_only_pulls_it() {
         Operation::Push { image: img.clone(), blobs: vec![], manifest: None, tag: None },
     );
     assert_eq!(w.engine.apply(&anonymous_push).unwrap_err().kind, K::UnknownAccount, "only pulls are anonymous");
-    assert_eq!(refused(push(&mut w, "bob", &img, "v1", b"x")).0, K::NotFound, "public is not writable");
+    assert_eq!(
+        refused(push(&mut w, "bob", &img, "v1", b"x")),
+        (K::PermissionDenied, "HS-MAKE-PUBLIC"),
+        "public is not writable"
+    );
 }

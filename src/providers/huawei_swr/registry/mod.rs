@@ -29,6 +29,7 @@
 //! stored, digest checked, before the engine links it, so nothing half-written is ever
 //! visible to a pull: a pull reads only what the engine references.
 
+pub mod client;
 pub mod login;
 pub mod manifest;
 mod uploads;
@@ -39,7 +40,7 @@ use self::login::{Claims, Want};
 use self::uploads::Uploads;
 use super::{SPEC, api, identity};
 use crate::engine::content::{digest_of, valid_digest, valid_tag};
-use crate::engine::{BlobRef, ErrorKind as K, Failure, NewImage, Operation, Output, PushedManifest};
+use crate::engine::{BlobRef, Failure, Operation, Output, PushedManifest};
 use crate::wire::{Adapter, Endpoint, HttpRequest, HttpResponse, Rejection, codec};
 
 pub const ADAPTER: Adapter = Adapter { handle, reject };
@@ -249,22 +250,9 @@ impl Cx<'_> {
         }
     }
 
-    /// Whether `name` is in `who`'s own namespace and names no repository the engine holds
-    /// now: a push there creates it (HS-PUSH-CREATES).
-    fn creatable(&self, who: &Who, name: &str) -> bool {
-        let Some(account) = &who.account else { return false };
-        let (ns, repo) = name.split_once('/').unwrap_or(("", name));
-        ns == identity::namespace(account) && api::valid_repository(repo) && self.ep.engine().content(name).is_none()
-    }
-
-    /// Asks the engine to push, creating the repository first where a push would.
+    /// Asks the engine to push (which creates a repository of the caller's that does not
+    /// exist yet, HS-PUSH-CREATES).
     fn push(&mut self, who: &Who, name: &str, op: Operation) -> Result<Output, HttpResponse> {
-        if self.creatable(who, name) {
-            let (_, repo) = name.split_once('/').unwrap_or(("", name));
-            let region = Self::region_id(who).unwrap_or(SPEC.regions[0].id);
-            let new = NewImage { name: repo.to_string(), region: region.to_string(), ..NewImage::default() };
-            self.ask(who, name, Operation::CreateImage(new))?;
-        }
         self.ask(who, name, op)
     }
 
@@ -291,30 +279,40 @@ impl Cx<'_> {
     /// The engine decides first, so its rule shows even when the token lacks the action;
     /// then a token without the action is sent back for one.
     fn authorize(&mut self, req: &HttpRequest, name: &str, want: Want) -> Result<Who, HttpResponse> {
+        self.authorize_for(req, name, want, false)
+    }
+
+    /// [`Cx::authorize`]; a `blob` check in the caller's own repository that was deleted is
+    /// the registry's "not here" (404), which a client pushing anew reads as "upload it".
+    fn authorize_for(&mut self, req: &HttpRequest, name: &str, want: Want, blob: bool) -> Result<Who, HttpResponse> {
         if !valid_name(name) {
             return Err(self.refuse("NAME_INVALID", error(400, "NAME_INVALID", "invalid repository name", name)));
         }
         let who = self.who(req, name, want)?;
         if want == Want::Pull {
-            if self.never_made_here(&who, name) {
+            if self.never_made_here(&who, name) || (blob && self.gone_from_own(&who, name)) {
                 // Nothing to ask the engine about: the registry does not know the name.
                 return Ok(who);
             }
             self.ask(&who, name, Operation::Launch { image: name.to_string(), product: Default::default() })?;
-        } else if !self.creatable(&who, name) {
-            self.ask(&who, name, push_nothing(name))?;
         } else if who.account.is_none() {
-            return Err(self.unauthorized(
-                "unauthenticated",
-                Some((name, &[Want::Pull, Want::Push])),
-                "log in to push",
-            ));
+            let wants = [Want::Pull, Want::Push];
+            return Err(self.unauthorized("unauthenticated", Some((name, &wants)), "log in to push"));
+        } else {
+            self.ask(&who, name, push_nothing(name))?;
         }
         if !who.claims.grants(name, want) {
             let wants: &[Want] = if want == Want::Push { &[Want::Pull, Want::Push] } else { &[Want::Pull] };
             return Err(self.unauthorized("scope", Some((name, wants)), "the token does not grant this action"));
         }
         Ok(who)
+    }
+
+    /// A repository of the caller's own namespace that was deleted.
+    fn gone_from_own(&self, who: &Who, name: &str) -> bool {
+        let Some(account) = &who.account else { return false };
+        let ns = name.split_once('/').map(|(ns, _)| ns).unwrap_or("");
+        ns == identity::namespace(account) && self.ep.engine().content(name).is_none()
     }
 
     /// A repository in the caller's own namespace that the engine has never held: SWR lists
@@ -425,7 +423,6 @@ impl Cx<'_> {
                         .ask(&who, name, Operation::Launch { image: name.clone(), product: Default::default() })
                         .map(drop),
                     Want::Push if who.account.is_none() => continue,
-                    Want::Push if self.creatable(&who, name) => Ok(()),
                     Want::Push => self.ask(&who, name, push_nothing(name)).map(drop),
                 };
                 match allowed {
@@ -545,7 +542,7 @@ impl Cx<'_> {
     }
 
     fn get_blob(&mut self, req: &HttpRequest, name: &str, digest: &str) -> Reply {
-        let who = self.authorize(req, name, Want::Pull)?;
+        let who = self.authorize_for(req, name, Want::Pull, true)?;
         if !valid_digest(digest) {
             return Err(self.refuse(
                 "DIGEST_INVALID",
@@ -649,15 +646,20 @@ impl Cx<'_> {
             .with_header("Docker-Content-Digest", digest))
     }
 
-    /// A blob over the world's layer limit is refused as the engine would refuse its push,
-    /// before more of it is held.
-    fn within_layer_limit(&mut self, size: u64) -> Result<(), HttpResponse> {
-        let Some((rule, max)) = self.ep.engine().blob_limit() else { return Ok(()) };
+    /// A blob growing past the world's layer limit is refused before more of it is held: the
+    /// engine is asked to push a blob of that size, which it refuses.
+    fn within_layer_limit(&mut self, who: &Who, name: &str, size: u64) -> Result<(), HttpResponse> {
+        let Some((_, max)) = self.ep.engine().blob_limit() else { return Ok(()) };
         if size <= max {
             return Ok(());
         }
-        let f = Failure::by(K::QuotaExceeded, rule, format!("the blob is {size} bytes; a layer may be at most {max}"));
-        Err(self.refusal(&f, crate::engine::Action::Push, ""))
+        let growing = BlobRef { digest: digest_of(b"sharesim: an upload in progress"), size };
+        let op = Operation::Push { image: name.to_string(), blobs: vec![growing], manifest: None, tag: None };
+        match self.ask(who, name, op) {
+            Err(resp) => Err(resp),
+            // Not reached: the engine refuses a blob over the limit it reported.
+            Ok(_) => Ok(()),
+        }
     }
 
     fn start_upload(&mut self, req: &HttpRequest, name: &str) -> Reply {
@@ -670,14 +672,10 @@ impl Cx<'_> {
             return Ok(resp);
         }
         if let Some(digest) = param("digest") {
-            self.within_layer_limit(req.body.len() as u64)?;
+            self.within_layer_limit(&who, name, req.body.len() as u64)?;
             return self.finish_blob(&who, name, &digest, bytes::Bytes::copy_from_slice(&req.body));
         }
-        self.within_layer_limit(req.body.len() as u64)?;
-        if self.creatable(&who, name) {
-            // Made now, so the upload belongs to a repository the owner can see.
-            self.push(&who, name, push_nothing(name))?;
-        }
+        self.within_layer_limit(&who, name, req.body.len() as u64)?;
         let account = who.account.clone().unwrap_or_default();
         let id = self.ep.extension::<Uploads>().start(name, &account, &req.body);
         match id {
@@ -732,7 +730,7 @@ impl Cx<'_> {
                 return Err(self.refuse("BLOB_UPLOAD_INVALID", resp));
             }
         }
-        self.within_layer_limit((have + req.body.len()) as u64)?;
+        self.within_layer_limit(&who, name, (have + req.body.len()) as u64)?;
         if let Err(why) = self.ep.extension::<Uploads>().append(id, &req.body) {
             return Err(self
                 .refuse("uploads", error(413, "SIZE_INVALID", "provided length did not match content length", &why)));
