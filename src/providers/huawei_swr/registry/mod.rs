@@ -317,12 +317,13 @@ impl Cx<'_> {
         Ok(who)
     }
 
-    /// A repository in the caller's own namespace that the engine has never held: SWR lists
-    /// its tags as `null` and knows no manifest of it.
+    /// A repository in the caller's own namespace that the engine does not hold now, never
+    /// made or deleted: SWR lists its tags as `null` and knows no manifest of it, and a push
+    /// makes it (anew).
     fn never_made_here(&self, who: &Who, name: &str) -> bool {
         let Some(account) = &who.account else { return false };
         let ns = name.split_once('/').map(|(ns, _)| ns).unwrap_or("");
-        ns == identity::namespace(account) && !self.ep.engine().state().index.image_by_id.contains_key(name)
+        ns == identity::namespace(account) && self.ep.engine().content(name).is_none()
     }
 
     fn serve(&mut self, r: &Route<'_>, req: &HttpRequest) -> Reply {
