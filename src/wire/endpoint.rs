@@ -245,6 +245,14 @@ impl Endpoint {
         out
     }
 
+    /// Names the caller of the request being served, for the journal, when an adapter knows
+    /// it before (or without) asking the engine.
+    pub fn note_actor(&mut self, actor: &str) {
+        if let Some(cur) = self.current.as_mut() {
+            cur.actor = Some(actor.to_string());
+        }
+    }
+
     /// Names the provider operation being served, for the journal.
     pub fn note_api(&mut self, api: &str) {
         if let Some(cur) = self.current.as_mut() {

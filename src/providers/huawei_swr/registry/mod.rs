@@ -271,7 +271,12 @@ impl Cx<'_> {
         }
         let now = self.ep.engine().now();
         match login::bearer(self.ep.keys(), &auth, now) {
-            Ok((claims, account)) => Ok(Who { account, region: claims.region, claims }),
+            Ok((claims, account)) => {
+                if let Some(a) = &account {
+                    self.ep.note_actor(a);
+                }
+                Ok(Who { account, region: claims.region, claims })
+            }
             Err(bad) => Err(self.unauthorized("token", Some((name, wants)), bad.0)),
         }
     }
@@ -374,7 +379,10 @@ impl Cx<'_> {
         let login = match req.get("Authorization").map(|a| a.into_owned()) {
             None => None,
             Some(a) => match login::basic(self.ep.keys(), SPEC.regions, &a, now) {
-                Ok(l) => Some(l),
+                Ok(l) => {
+                    self.ep.note_actor(&l.account);
+                    Some(l)
+                }
                 Err(bad) => {
                     return Err(self.refuse("unauthenticated", error(401, "DENIED", "Authenticate Error", &bad.0)));
                 }

@@ -131,7 +131,7 @@ fn rule(resp: &HttpResponse) -> Option<&str> {
 fn shared() -> Registry {
     let mut r = Registry::new(Settings::default());
     assert_eq!(r.push("owner", "ns-owner/base", "v1").status, 201);
-    let options = ShareOptions { validity: Some(Validity::Until(r.ep.engine().now() + 3600)), ..Default::default() };
+    let options = ShareOptions { validity: Some(Validity::Until(r.ep.engine().now() + 600)), ..Default::default() };
     let alice = "alice".to_string();
     r.engine("owner", Operation::Share { images: vec!["ns-owner/base".into()], recipients: vec![alice], options });
     r
@@ -215,8 +215,8 @@ fn a_recipient_pulls_until_the_share_ends_and_never_pushes() {
             .body(manifest),
     );
     assert_eq!(rule(&put), Some("HS-PULL-ONLY"));
-    // HS-VALID-UNTIL: the same token after the deadline on the virtual clock.
-    r.ep.advance_clock(3600);
+    // HS-VALID-UNTIL: the same token (valid 900 s) after the deadline on the virtual clock.
+    r.ep.advance_clock(600);
     let late = r.with(&t, "GET", "/v2/ns-owner/base/manifests/v1", b"");
     assert_eq!((code(&late), rule(&late)), ((401, "DENIED".into()), Some("HS-VALID-UNTIL")));
     assert_eq!(rule(&r.token(Some("alice"), "ns-owner/base", "pull")), Some("HS-VALID-UNTIL"));
@@ -266,7 +266,9 @@ fn a_blob_is_mounted_from_a_repository_the_caller_may_pull() {
 fn bad_input_gets_the_registrys_error_and_nothing_half_written_is_visible() {
     let mut r = Registry::new(Settings { blob_limit: Some(4096), ..Settings::default() });
     let t = r.bearer(Some("owner"), "ns-owner/base", "pull,push");
-    let cases: Vec<(&str, String, Vec<u8>, (u16, &str))> = vec![
+    /// Method, target, body and the (status, code) the registry answers.
+    type Case = (&'static str, String, Vec<u8>, (u16, &'static str));
+    let cases: Vec<Case> = vec![
         ("GET", "/v2/ns-owner/../etc/manifests/v1".into(), vec![], (400, "NAME_INVALID")),
         ("GET", "/v2/ns-owner/base/manifests/-bad-".into(), vec![], (400, "TAG_INVALID")),
         ("GET", "/v2/ns-owner/base/blobs/sha256:zz".into(), vec![], (400, "DIGEST_INVALID")),
@@ -361,4 +363,92 @@ fn the_same_layer_in_many_repositories_is_held_once() {
         assert_eq!(up.status, 201);
     }
     assert_eq!(r.ep.content().held_bytes(), held, "twenty uploads of one layer store it once");
+}
+
+// ----- pushing again into a deleted repository, with a client's own helpers ------------------
+
+mod again {
+    use super::*;
+    use crate::wire::codec;
+
+    /// `owner`, `alice` and `bob`, each with a key; returns the endpoint and each one's Basic login.
+    fn world() -> (Endpoint, Vec<String>) {
+        let mut engine = Engine::new(P, 0);
+        let mut keys = KeyStore::default();
+        let mut logins = Vec::new();
+        for name in ["owner", "alice", "bob"] {
+            engine.add_account(name).unwrap();
+            let (ak, sk) = KeyStore::derive(P, name, 0);
+            keys.insert(&ak, name, &sk);
+            let user_pass = format!("cn-north-4@{ak}:{}", login::login_key(&ak, &sk));
+            logins.push(format!("Basic {}", codec::base64(user_pass.as_bytes())));
+        }
+        (Endpoint::new(engine, keys, true), logins)
+    }
+
+    fn send(ep: &mut Endpoint, req: HttpRequest) -> HttpResponse {
+        let now = ep.engine().now();
+        ep.handle_at(Door::Registry, &req.header("Host", "127.0.0.1:5000"), now)
+    }
+
+    fn header(resp: &HttpResponse, name: &str) -> Option<String> {
+        resp.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
+
+    /// A token for `scope`, as `docker login` then a pull or push asks for one.
+    fn token(ep: &mut Endpoint, basic: &str, scope: &str) -> Result<String, HttpResponse> {
+        let target = format!("{}?service={}&scope={}", login::TOKEN_PATH, login::SERVICE, codec::encode(scope));
+        let resp = send(ep, HttpRequest::new("GET", &target).header("Authorization", basic));
+        if resp.status != 200 {
+            return Err(resp);
+        }
+        let body: Value = resp.json_body().unwrap();
+        Ok(format!("Bearer {}", body["token"].as_str().unwrap()))
+    }
+
+    /// A monolithic blob upload (`POST …/blobs/uploads/?digest=`).
+    fn upload(ep: &mut Endpoint, bearer: &str, repo: &str, data: &[u8]) -> HttpResponse {
+        let digest = crate::engine::content::digest_of(data);
+        let target = format!("/v2/{repo}/blobs/uploads/?digest={}", codec::encode(&digest));
+        send(ep, HttpRequest::new("POST", &target).header("Authorization", bearer).body(data.to_vec()))
+    }
+
+    fn head_blob(ep: &mut Endpoint, bearer: &str, repo: &str, data: &[u8]) -> HttpResponse {
+        let digest = crate::engine::content::digest_of(data);
+        send(ep, HttpRequest::new("HEAD", &format!("/v2/{repo}/blobs/{digest}")).header("Authorization", bearer))
+    }
+
+    #[test]
+    fn the_owner_pushes_again_into_a_repository_it_deleted() {
+        // skopeo, docker and oras send a blob HEAD before each upload: in the owner's own deleted
+        // repository it must be "not here" (404), or no real client could push it anew
+        // (HS-PUSH-CREATES). A pull of it is still refused by HS-AFTER-DELETE, as in process.
+        let (mut ep, logins) = world();
+        let (owner, alice) = (&logins[0], &logins[1]);
+        let scope = "repository:ns-owner/base:pull,push";
+        let t = token(&mut ep, owner, scope).unwrap();
+        assert_eq!(upload(&mut ep, &t, "ns-owner/base", b"layer one").status, 201);
+        let share = Operation::Share {
+            images: vec!["ns-owner/base".into()],
+            recipients: vec!["alice".into()],
+            options: ShareOptions::default(),
+        };
+        ep.apply("owner", None, share).unwrap();
+        ep.apply("owner", None, Operation::Delete { image: "ns-owner/base".into() }).unwrap();
+
+        // alice's share ended with the repository it named.
+        let refused = token(&mut ep, alice, "repository:ns-owner/base:pull").unwrap_err();
+        assert_eq!(refused.status, 401);
+        assert_eq!(header(&refused, "x-sharesim-rule").as_deref(), Some("HS-AFTER-DELETE"));
+
+        let t = token(&mut ep, owner, scope).unwrap();
+        let head = head_blob(&mut ep, &t, "ns-owner/base", b"layer one");
+        assert_eq!(head.status, 404, "the owner's deleted repository holds no blob: {head:?}");
+        let pushed = upload(&mut ep, &t, "ns-owner/base", b"layer two");
+        assert_eq!(pushed.status, 201, "the owner's push creates it again: {pushed:?}");
+        // A token asked for while the repository was gone granted push only; ask again.
+        let t = token(&mut ep, owner, scope).unwrap();
+        assert_eq!(head_blob(&mut ep, &t, "ns-owner/base", b"layer two").status, 200);
+        assert_eq!(head_blob(&mut ep, &t, "ns-owner/base", b"layer one").status, 404, "nothing of the old one");
+    }
 }
