@@ -458,3 +458,106 @@ fn a_tencent_name_of_four_thousand_parts_is_an_invalid_parameter() {
         assert_eq!(v["Response"]["Error"]["Code"], "InvalidParameter", "{method}: {v}");
     }
 }
+
+// ----- SWR's registry: anonymous, logged in and with the owner's token ------------------------
+
+/// A Basic login and a pull/push token of the default world's SWR `owner`.
+fn registry_owner() -> (String, String) {
+    let world = World::default_world().describe_all().expect("the world describes itself");
+    let a = &world["huawei-swr"]["accounts"][0];
+    let (ak, sk) =
+        (a["access_key_id"].as_str().unwrap_or_default(), a["access_key_secret"].as_str().unwrap_or_default());
+    let login = sharesim::providers::huawei_swr::registry::login::login_key(ak, sk);
+    let basic = format!("Basic {}", sharesim::wire::codec::base64(format!("cn-north-4@{ak}:{login}").as_bytes()));
+    let mut ep = endpoint(Provider::HuaweiSwr, true);
+    let target = "/swr/auth/v2/registry/auth/?service=dockyard&scope=repository:ns-owner/base:pull,push";
+    let resp = ep.handle_at(
+        sharesim::wire::Door::Registry,
+        &HttpRequest::new("GET", target).header("Authorization", &basic),
+        now(),
+    );
+    let token = resp.json_body().and_then(|v| v["token"].as_str().map(str::to_string)).unwrap_or_default();
+    (basic, format!("Bearer {token}"))
+}
+
+fn registry_requests() -> impl Strategy<Value = HttpRequest> {
+    let (basic, bearer) = registry_owner();
+    let methods =
+        prop_oneof![Just("GET"), Just("HEAD"), Just("POST"), Just("PUT"), Just("PATCH"), Just("DELETE"), Just("BREW")];
+    let paths = proptest::sample::select(vec![
+        "/v2/",
+        "/v2/_catalog",
+        "/swr/auth/v2/registry/auth/",
+        "/v2/ns-owner/base/tags/list",
+        "/v2/ns-owner/base/manifests/v1",
+        "/v2/ns-owner/base/manifests/sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "/v2/ns-owner/base/blobs/sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "/v2/ns-owner/base/blobs/uploads/",
+        "/v2/ns-owner/base/blobs/uploads/0f0e0d0c-0000-0000-0000-000000000000",
+        "/v2/ns-owner/../../x/manifests/v1",
+        "/v2/ns-owner/a/b/c/d/e/f/g/tags/list",
+        "/v2/manifests/blobs/uploads/tags/list",
+    ]);
+    let suffix = prop_oneof![Just(String::new()), "(/[a-z.%0-9:]{0,12}){0,3}"];
+    let queries = prop_oneof![
+        query(),
+        Just("scope=repository:ns-owner/base:pull,push&service=dockyard".to_string()),
+        Just("scope=repository:ns-owner/base:pull&scope=repository:ns-alice/x:*&scope=registry:catalog:*".to_string()),
+        Just("digest=sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_string()),
+        Just(
+            "mount=sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855&from=ns-owner/../x"
+                .to_string()
+        ),
+        Just("n=-1&last=%FF".to_string()),
+        (1usize..40).prop_map(|n| vec!["scope=repository:ns-owner/base:pull"; n].join("&")),
+    ];
+    let auth = prop_oneof![
+        Just(None),
+        Just(Some(basic)),
+        Just(Some(bearer.clone())),
+        Just(Some(format!("{bearer}x"))),
+        Just(Some("Bearer e30.00".to_string())),
+        "[ -~]{0,120}".prop_map(Some),
+    ];
+    let extra = prop_oneof![
+        Just(("Content-Type".to_string(), "application/vnd.oci.image.manifest.v1+json".to_string())),
+        Just(("Content-Type".to_string(), "application/vnd.docker.distribution.manifest.list.v2+json".to_string())),
+        Just(("Content-Range".to_string(), "99999999999999999999-1".to_string())),
+        Just(("Content-Range".to_string(), "0-0".to_string())),
+        ("[A-Za-z-]{1,20}", "[ -~]{0,60}"),
+    ];
+    let manifest = prop_oneof![
+        body(),
+        Just(br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":-5},"layers":[]}"#.to_vec()),
+        Just(br#"{"schemaVersion":2,"config":{"digest":"sha256:../../etc/passwd","size":1},"layers":[{"digest":"x","size":1e999}]}"#.to_vec()),
+    ];
+    (methods, paths, suffix, queries, proptest::collection::vec(extra, 0..4), auth, manifest).prop_map(
+        |(method, path, suffix, query, mut headers, auth, body)| {
+            let path = format!("{path}{suffix}");
+            let target = if query.is_empty() { path } else { format!("{path}?{query}") };
+            headers.push(("Host".into(), "127.0.0.1:1".into()));
+            if let Some(a) = auth {
+                headers.push(("Authorization".into(), a));
+            }
+            HttpRequest { method: method.into(), target, headers, body }
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every refusal is the distribution spec's `{"errors":[{"code","message"}]}` with a 4xx
+    /// (or, for content a state file damaged, 500), and nothing panics.
+    #[test]
+    fn swr_registry_never_panics_and_answers_in_the_registry_format(req in registry_requests()) {
+        let mut ep = endpoint(Provider::HuaweiSwr, true);
+        let resp = ep.handle_at(sharesim::wire::Door::Registry, &req, now());
+        if resp.status >= 400 {
+            let v: Value = serde_json::from_slice(&resp.body).map_err(|e| TestCaseError::fail(format!("{e}: {req:?}")))?;
+            prop_assert!(v["errors"][0]["code"].is_string() && v["errors"][0]["message"].is_string(), "{v} for {req:?}");
+            prop_assert!(resp.status < 500, "{} for {req:?}", resp.status);
+        }
+        prop_assert_eq!(resp.header("Docker-Distribution-API-Version"), Some("registry/2.0"));
+    }
+}

@@ -535,3 +535,62 @@ fn a_zero_read_timeout_is_refused_at_the_command_line() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("at least 0.001"), "{flag}");
     }
 }
+
+/// A Basic login of SWR's registry for `account`: `cn-north-4@{AK}` and the documented key.
+fn registry_login(server: &Server, account: &str) -> String {
+    let accounts = server.banner["providers"]["huawei-swr"]["accounts"].as_array().expect("accounts");
+    let acc = accounts.iter().find(|a| a["name"] == account).expect("the account exists");
+    let (ak, sk) = (acc["access_key_id"].as_str().expect("AK"), acc["access_key_secret"].as_str().expect("SK"));
+    let key = sharesim::providers::huawei_swr::registry::login::login_key(ak, sk);
+    format!("Basic {}", sharesim::wire::codec::base64(format!("cn-north-4@{ak}:{key}").as_bytes()))
+}
+
+fn registry(server: &Server, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let addr = server.addr("huawei-swr-registry");
+    raw(&addr, &request(method, &addr, target, headers, body))
+}
+
+fn registry_token(server: &Server, account: &str) -> String {
+    let basic = registry_login(server, account);
+    let target = "/swr/auth/v2/registry/auth/?service=dockyard&scope=repository:ns-owner/kept:pull,push";
+    let reply = registry(server, "GET", target, &[("Authorization", &basic)], b"");
+    format!("Bearer {}", reply.json()["token"].as_str().expect("a token"))
+}
+
+#[test]
+fn pushed_content_survives_a_restart_outside_the_state_file_and_damage_is_never_served() {
+    use sharesim::engine::content::digest_of;
+    let dir = scratch("registry");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let layer: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let digest = digest_of(&layer);
+    let mut server = Server::start(&["--provider", "huawei-swr", "--state-dir", &dir_arg]);
+    let before = std::fs::metadata(dir.join("huawei-swr.json")).expect("the state file").len();
+    let token = registry_token(&server, "owner");
+    let target = format!("/v2/ns-owner/kept/blobs/uploads/?digest={digest}");
+    assert_eq!(registry(&server, "POST", &target, &[("Authorization", &token)], &layer).status, 201);
+    // Acknowledged, so on disk: the bytes beside the state, only the reference in it.
+    let state = std::fs::read_to_string(dir.join("huawei-swr.json")).expect("the state file");
+    let grew = state.len() as u64 - before;
+    assert!(state.contains(&digest) && grew < 1024, "the dump grew by {grew} bytes: the reference only");
+    let stored = dir.join("huawei-swr.content").join("sha256").join(&digest["sha256:".len()..]);
+    assert_eq!(std::fs::read(&stored).expect("the blob file"), layer);
+    assert!(server.signal_and_wait("KILL", Duration::from_secs(10)).is_some(), "killed");
+
+    let again = Server::start(&["--provider", "huawei-swr", "--state-dir", &dir_arg]);
+    let token = registry_token(&again, "owner");
+    let got = registry(&again, "GET", &format!("/v2/ns-owner/kept/blobs/{digest}"), &[("Authorization", &token)], b"");
+    assert_eq!((got.status, got.body == layer), (200, true), "the blob comes back after kill -9");
+    drop(again);
+
+    // Bytes edited on disk no longer hash to their name: refused in the registry's format.
+    std::fs::write(&stored, b"edited by hand").expect("writes");
+    let third = Server::start(&["--provider", "huawei-swr", "--state-dir", &dir_arg]);
+    let token = registry_token(&third, "owner");
+    let got = registry(&third, "GET", &format!("/v2/ns-owner/kept/blobs/{digest}"), &[("Authorization", &token)], b"");
+    let body = got.json();
+    assert_eq!(got.status, 500);
+    assert!(body["errors"][0]["detail"].as_str().unwrap_or("").contains("damaged"), "{body}");
+    drop(third);
+    let _ = std::fs::remove_dir_all(&dir);
+}
