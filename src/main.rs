@@ -105,7 +105,7 @@ enum Command {
     /// Prints exactly one JSON line on stdout once every listener is up (endpoints, accounts
     /// with access keys, images); logs go to stderr.
     Serve {
-        /// First port (providers take consecutive ports); 0 picks free ports.
+        /// First port (providers take consecutive ports, then SWR's registry); 0 picks free ports.
         #[arg(long, default_value_t = 0)]
         port: u16,
         /// A world file (YAML or JSON) instead of the embedded default world.

@@ -113,7 +113,7 @@ pub enum ServeError {
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(
-        "--port {port}: {count} providers take consecutive ports {port}-{last}, past the highest port 65535; \
+        "--port {port}: {count} listeners (one per provider, then SWR's registry) take consecutive ports {port}-{last}, past the highest port 65535; \
          choose --port {highest} or lower (or 0 for any free ports)",
         last = *port as u32 + *count as u32 - 1,
         highest = 65536 - *count as u32

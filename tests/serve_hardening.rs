@@ -468,7 +468,7 @@ fn ports_past_65535_are_explained() {
     let out = Command::new(bin()).args(["serve", "--port", "65532"]).output().expect("runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("65535") && err.contains("--port 65531"), "{err}");
+    assert!(err.contains("65535") && err.contains("--port 65530"), "{err}");
 }
 
 fn scratch(name: &str) -> PathBuf {
