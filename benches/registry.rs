@@ -396,9 +396,11 @@ fn main() {
             uploaded as f64 / secs / 1e6
         );
         println!(
-            "    content store: {:.2} MiB held ({blobs_before} blobs) before, {:.2} MiB ({blobs_after} blobs) after",
-            mib(held_before),
-            mib(held_after)
+            "    content store: {held_before} bytes held ({blobs_before} blobs) before, {held_after} ({blobs_after} blobs) after; one image is {} bytes (layer {}, config {}, manifest {})",
+            img.layer.len() + img.config.len() + img.manifest.len(),
+            img.layer.len(),
+            img.config.len(),
+            img.manifest.len()
         );
         println!(
             "    VmRSS: {rss_before:.0} MiB before; after n pushes (n: MiB) {}; {rss_collected:.0} MiB ({:+.0}) once mimalloc has returned the freed upload buffers | VmHWM {:.0} MiB",
