@@ -250,12 +250,6 @@ impl Cx<'_> {
         }
     }
 
-    /// Asks the engine to push (which creates a repository of the caller's that does not
-    /// exist yet, HS-PUSH-CREATES).
-    fn push(&mut self, who: &Who, name: &str, op: Operation) -> Result<Output, HttpResponse> {
-        self.ask(who, name, op)
-    }
-
     /// Reads the caller of a repository request from its Bearer token. No token, or one that
     /// is bad or expired, sends the client to the token service.
     fn who(&mut self, req: &HttpRequest, name: &str, want: Want) -> Result<Who, HttpResponse> {
@@ -620,7 +614,7 @@ impl Cx<'_> {
             blobs: parsed.blobs.clone(),
         };
         let op = Operation::Push { image: name.to_string(), blobs: parsed.blobs, manifest: Some(pushed), tag };
-        self.push(&who, name, op)?;
+        self.ask(&who, name, op)?;
         Ok(HttpResponse::empty(201)
             .with_header("Location", &format!("/v2/{name}/manifests/{digest}"))
             .with_header("Docker-Content-Digest", &digest))
@@ -642,13 +636,18 @@ impl Cx<'_> {
                 ),
             });
         }
+        self.link_blob(who, name, digest, size)
+    }
+
+    /// Links a blob the store holds to the repository (the engine's push of it).
+    fn link_blob(&mut self, who: &Who, name: &str, digest: &str, size: u64) -> Reply {
         let op = Operation::Push {
             image: name.to_string(),
             blobs: vec![BlobRef { digest: digest.to_string(), size }],
             manifest: None,
             tag: None,
         };
-        self.push(who, name, op)?;
+        self.ask(who, name, op)?;
         Ok(HttpResponse::empty(201)
             .with_header("Location", &format!("/v2/{name}/blobs/{digest}"))
             .with_header("Docker-Content-Digest", digest))
@@ -707,18 +706,7 @@ impl Cx<'_> {
         if self.ask(who, from, pull).is_err() || !self.ep.content().contains(digest) {
             return Ok(None);
         }
-        let op = Operation::Push {
-            image: name.to_string(),
-            blobs: vec![BlobRef { digest: digest.to_string(), size }],
-            manifest: None,
-            tag: None,
-        };
-        self.push(who, name, op)?;
-        Ok(Some(
-            HttpResponse::empty(201)
-                .with_header("Location", &format!("/v2/{name}/blobs/{digest}"))
-                .with_header("Docker-Content-Digest", digest),
-        ))
+        self.link_blob(who, name, digest, size).map(Some)
     }
 
     fn upload_chunk(&mut self, req: &HttpRequest, name: &str, id: &str, last: bool) -> Reply {
