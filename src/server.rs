@@ -190,7 +190,7 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
         Door::Api => MAX_BODY_BYTES,
     };
     let body = match collect_within(conn.limits.body_timeout, Limited::new(body, limit).collect()).await {
-        Ok(Ok(b)) => Vec::from(b.to_bytes()),
+        Ok(Ok(b)) => b.to_bytes(),
         Ok(Err(e)) => {
             let why = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
                 Rejection::BodyTooLarge { limit }

@@ -151,7 +151,7 @@ fn requests(p: Provider) -> impl Strategy<Value = HttpRequest> {
             if let Some(a) = auth {
                 headers.push(("Authorization".into(), a));
             }
-            HttpRequest { method: method.into(), target, headers, body }
+            HttpRequest { method: method.into(), target, headers, body: body.into() }
         },
     )
 }
@@ -420,7 +420,7 @@ fn authenticated_requests_reach_the_calls() {
                 move |r| target.split(' ').nth(1).is_some_and(|path| r.target.starts_with(path))
             });
             let req = strategy.new_tree(&mut runner).expect("a request").current();
-            let req = HttpRequest { body: b"{}".to_vec(), ..req };
+            let req = HttpRequest { body: b"{}".to_vec().into(), ..req };
             let resp = endpoint(p, false).handle(&req, now());
             let decision = resp.header("x-sharesim-outcome").unwrap_or_default().to_string();
             assert!(!auth_refusals.contains(&decision.as_str()), "{p} {target}: {decision}");
@@ -539,7 +539,7 @@ fn registry_requests() -> impl Strategy<Value = HttpRequest> {
             if let Some(a) = auth {
                 headers.push(("Authorization".into(), a));
             }
-            HttpRequest { method: method.into(), target, headers, body }
+            HttpRequest { method: method.into(), target, headers, body: body.into() }
         },
     )
 }

@@ -38,7 +38,7 @@ impl HttpClient {
         for (n, v) in &req.headers {
             builder = builder.header(n.as_str(), v.as_str());
         }
-        let request = builder.body(Full::new(Bytes::from(req.body.clone()))).map_err(|e| format!("{uri}: {e}"))?;
+        let request = builder.body(Full::new(req.body.clone())).map_err(|e| format!("{uri}: {e}"))?;
         let resp = self.inner.request(request).await.map_err(|e| format!("{uri}: {e}"))?;
         let status = resp.status().as_u16();
         let headers = resp

@@ -9,7 +9,8 @@ pub struct HttpRequest {
     /// Path and query as received, e.g. `/?Action=DescribeImages&RegionId=cn-hangzhou`.
     pub target: String,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// Shared bytes, so a registry stores an uploaded blob without copying it.
+    pub body: bytes::Bytes,
 }
 
 impl HttpRequest {
@@ -23,8 +24,15 @@ impl HttpRequest {
     }
 
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> HttpRequest {
-        self.body = body.into();
+        self.body = bytes::Bytes::from(body.into());
         self
+    }
+
+    /// Changes the body in place (tests that tamper with a signed request).
+    pub fn edit_body(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let mut body = self.body.to_vec();
+        f(&mut body);
+        self.body = body.into();
     }
 
     /// The raw path, before `?`.
@@ -62,7 +70,7 @@ impl HttpRequest {
     pub fn parse_raw(raw: &[u8]) -> Option<HttpRequest> {
         let split = find(raw, b"\r\n\r\n").map(|i| (i, 4)).or_else(|| find(raw, b"\n\n").map(|i| (i, 2)))?;
         let head = std::str::from_utf8(&raw[..split.0]).ok()?;
-        let body = raw[split.0 + split.1..].to_vec();
+        let body = bytes::Bytes::copy_from_slice(&raw[split.0 + split.1..]);
         let mut lines = head.split('\n').map(|l| l.trim_end_matches('\r'));
         let mut first = lines.next()?.split(' ');
         let (method, target) = (first.next()?.to_string(), first.next()?.to_string());
@@ -124,7 +132,7 @@ mod tests {
         let r = HttpRequest::parse_raw(raw).unwrap();
         assert_eq!((r.method.as_str(), r.path(), r.query()), ("POST", "/", "A=1&B=2"));
         assert_eq!(r.get("x-TWO").as_deref(), Some("a,b"));
-        assert_eq!(r.body, b"{\"k\":1}");
+        assert_eq!(&r.body[..], b"{\"k\":1}");
         assert!(HttpRequest::parse_raw(b"garbage").is_none());
     }
 }

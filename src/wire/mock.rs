@@ -66,8 +66,12 @@ impl Respond for MockProvider {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let req =
-            HttpRequest { method: request.method.as_str().to_string(), target, headers, body: request.body.clone() };
+        let req = HttpRequest {
+            method: request.method.as_str().to_string(),
+            target,
+            headers,
+            body: request.body.clone().into(),
+        };
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let resp = self.endpoint().handle(&req, now);
         let mut t = ResponseTemplate::new(resp.status).set_body_bytes(resp.body);

@@ -1116,7 +1116,7 @@ mod tests {
         let r = t.ep.handle(&req, NOW + 16 * 60);
         assert_eq!((r.status, r.header("x-sharesim-outcome")), (401, Some("expired")));
         let mut req = t.request("owner", Some(&owner), "POST", "/v1/cloudimages/members", "{\"images\": []}");
-        req.body[2] = b'j';
+        req.edit_body(|b| b[2] = b'j');
         let r = t.ep.handle(&req, NOW);
         assert_eq!((r.status, r.header("x-sharesim-outcome")), (401, Some("signature")));
         // With signature checks off the same request passes the gateway (and fails on its body).
@@ -1214,7 +1214,7 @@ mod tests {
             assert!(r.header("X-Request-Id").is_some());
         }
         let mut big = t.request("owner", Some(&owner), "POST", "/v1/cloudimages/members", "");
-        big.body = vec![b' '; MAX_BODY_BYTES + 1];
+        big.body = vec![b' '; MAX_BODY_BYTES + 1].into();
         assert_eq!(t.ep.handle(&big, NOW).status, 413);
     }
 

@@ -786,7 +786,7 @@ fn gateway_refusals() {
     let post =
         w.signed("owner", Some(&project), "POST", "/v2/manage/namespaces", Some(&json!({ "namespace": ns("owner") })));
     let mut t = post.clone();
-    t.body[3] ^= 1;
+    t.edit_body(|b| b[3] ^= 1);
     assert_eq!(gw(&w.ep.handle(&t, NOW)), (401, s("APIGW.0301")));
     ok(&w.ep.handle(&post, NOW), 201);
 
@@ -1107,7 +1107,7 @@ fn tampered_captures_unknown_keys_and_stale_dates_are_refused() {
         assert_eq!(gw(&ep.handle(&t, now)), (401, s("APIGW.0301")), "{name}");
         if !req.body.is_empty() {
             let mut t = req.clone();
-            t.body[2] ^= 1;
+            t.edit_body(|b| b[2] ^= 1);
             assert_eq!(gw(&ep.handle(&t, now)), (401, s("APIGW.0301")), "{name}");
         }
         let mut t = req.clone();

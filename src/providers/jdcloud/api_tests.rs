@@ -439,7 +439,7 @@ fn bad_parameters_are_invalid_argument_never_a_panic() {
     {
         let (i, body) = body;
         let mut req = jd.signed("owner", &secret_of("owner"), "POST", &share, None);
-        req.body = body.to_vec();
+        req.body = body.to_vec().into();
         // Re-sign with the body in place (the test signer hashes the body it is given).
         req.headers.retain(|(n, _)| !n.starts_with("x-jdcloud") && n != "Authorization");
         let signer = Signer {

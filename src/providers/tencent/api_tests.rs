@@ -45,7 +45,7 @@ fn timestamp_of(req: &HttpRequest) -> u64 {
     if let Some(ts) = req.get("X-TC-Timestamp") {
         return ts.parse().unwrap();
     }
-    let body = String::from_utf8(req.body.clone()).unwrap();
+    let body = String::from_utf8(req.body.to_vec()).unwrap();
     codec::query_pairs(&body).into_iter().find(|(k, _)| k == "Timestamp").unwrap().1.parse().unwrap()
 }
 
@@ -129,7 +129,7 @@ fn tampered_captures_are_refused() {
     let now = timestamp_of(&post);
     let mut req = post.clone();
     let at = req.body.iter().position(|&b| b == b'2').unwrap();
-    req.body[at] = b'3';
+    req.edit_body(|b| b[at] = b'3');
     assert_eq!(check("body", req, CAPTURE_SECRET, now), FAIL);
     // One signed header value, and the signed timestamp.
     let mut req = post.clone();
@@ -159,7 +159,7 @@ fn tampered_captures_are_refused() {
     // The legacy form body.
     let legacy = capture("ModifyImageSharePermission_share.hmacsha256.txt");
     let mut req = legacy.clone();
-    req.body = String::from_utf8(req.body).unwrap().replace("SHARE", "CANCEL").into_bytes();
+    req.body = String::from_utf8(req.body.to_vec()).unwrap().replace("SHARE", "CANCEL").into_bytes().into();
     assert_eq!(check("legacy", req, CAPTURE_SECRET, timestamp_of(&legacy)), FAIL);
     // The wrong secret.
     for (name, _) in CAPTURES {
@@ -194,7 +194,7 @@ fn unknown_secret_ids_and_stale_timestamps_are_refused() {
 #[test]
 fn unverified_endpoints_still_need_a_known_key() {
     let mut req = capture("ModifyImageSharePermission_share.tc3-post.txt");
-    req.body[20] ^= 1;
+    req.edit_body(|b| b[20] ^= 1);
     let mut ep = capture_endpoint("wrong");
     ep.set_verify_signatures(false);
     assert_eq!(verify(&mut ep, &req, 0).unwrap().account, "owner");
@@ -856,7 +856,7 @@ fn unsigned_payloads_leave_the_body_out() {
     ok(c.ep.handle(&req.clone().body(b"{}".to_vec()), NOW));
     ok(c.ep.handle(&req.clone().body(b"{\"Limit\": 1}".to_vec()), NOW));
     let mut signed_body = sdk_post(&id, &secret, "DescribeImages", "ap-guangzhou", NOW, b"{}");
-    signed_body.body = b"{\"Limit\": 1}".to_vec();
+    signed_body.body = b"{\"Limit\": 1}".to_vec().into();
     assert_eq!(error(&c.ep.handle(&signed_body, NOW)), "AuthFailure.SignatureFailure");
 }
 

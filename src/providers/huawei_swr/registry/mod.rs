@@ -680,7 +680,7 @@ impl Cx<'_> {
         }
         if let Some(digest) = param("digest") {
             self.within_layer_limit(&who, name, req.body.len() as u64)?;
-            return self.finish_blob(&who, name, &digest, bytes::Bytes::copy_from_slice(&req.body));
+            return self.finish_blob(&who, name, &digest, kept(&req.body));
         }
         self.within_layer_limit(&who, name, req.body.len() as u64)?;
         let account = who.account.clone().unwrap_or_default();
@@ -779,6 +779,13 @@ impl Cx<'_> {
         self.ep.extension::<Uploads>().take(id);
         Ok(HttpResponse::empty(204))
     }
+}
+
+/// The bytes of a request body to keep in the content store: a large body is shared as it
+/// arrived (no copy of a 64 MiB layer); a small one is copied, so it does not pin the larger
+/// buffer it may have been read into.
+fn kept(body: &bytes::Bytes) -> bytes::Bytes {
+    if body.len() >= 1024 * 1024 { body.clone() } else { bytes::Bytes::copy_from_slice(body) }
 }
 
 /// A push of nothing: whether the caller may push to `name` at all.
