@@ -311,6 +311,11 @@ pub struct Rule {
     pub basis: Basis,
     /// The document it comes from (seed file or API reference section).
     pub source: &'static str,
+    /// The sentence of that document the rule rests on, quoted exactly (short); empty for an
+    /// assumed rule, which no source states.
+    pub quote: &'static str,
+    /// The public URL of the provider's documentation page the quote is from.
+    pub url: &'static str,
     /// Where sources disagree or what we assumed.
     pub notes: &'static str,
     pub effect: Effect,

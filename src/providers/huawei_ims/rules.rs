@@ -18,6 +18,8 @@ pub static RULES: &[Rule] = &[
         short: "project ID",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "A project ID exists once per account per region: the project ID of the same account in \
                 another region is refused as cross-region by HI-SAME-REGION (IMG.0108). An account \
                 (domain) ID or account name is refused with IMG.0067. Newer API versions also take \
@@ -31,6 +33,8 @@ pub static RULES: &[Rule] = &[
         short: "must exist",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0067 The project ID is incorrect / IMG.0108 The tenant ID was not found in the current region)",
+        quote: "",
+        url: "",
         notes: "Which of the two codes the API returns is not documented; the simulator answers IMG.0108.",
         effect: RecipientMustExist,
     },
@@ -41,6 +45,8 @@ pub static RULES: &[Rule] = &[
         short: "not yourself",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0076 You cannot share an image with yourself)",
+        quote: "",
+        url: "",
         notes: "",
         effect: NoSelfShare,
     },
@@ -51,6 +57,8 @@ pub static RULES: &[Rule] = &[
         short: "no-op",
         basis: Assumed,
         source: "providers/huawei-ims.md §9 (no IMS code documented for re-adding a member)",
+        quote: "",
+        url: "",
         notes: "The doc marks idempotent success as inferred (OpenStack Glance answers 409 Conflict). \
                 The member keeps its status: re-sharing does not turn a rejected share back to pending.",
         effect: DuplicateShare { repeat: Repeat::Ignore },
@@ -62,6 +70,8 @@ pub static RULES: &[Rule] = &[
         short: "no-op",
         basis: Assumed,
         source: "not documented for BatchDeleteMembers",
+        quote: "",
+        url: "",
         notes: "No IMS code fits (IMG.0113 is a generic failure); the batch delete is treated as idempotent.",
         effect: CancelNonMember { repeat: Repeat::Ignore },
     },
@@ -72,6 +82,8 @@ pub static RULES: &[Rule] = &[
         short: "owner only",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.3, §6.6–6.7 (IMG.0047 This operation can be performed only by the image owner)",
+        quote: "",
+        url: "",
         notes: "Under Glance semantics a member may read its own member record; the simulator refuses a \
                 recipient's member listing as a whole.",
         effect: OwnerOnly {
@@ -85,6 +97,8 @@ pub static RULES: &[Rule] = &[
         short: "forbidden",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.1, §7 (images: the owner's private images; IMG.0047)",
+        quote: "",
+        url: "",
         notes: "The seed is silent. To pass an image on, a recipient replicates it into its own private image first.",
         effect: NoReshare,
     },
@@ -95,6 +109,8 @@ pub static RULES: &[Rule] = &[
         short: "private images only",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0089, IMG.0107)",
+        quote: "",
+        url: "",
         notes: "Marketplace (KooGallery) images are not modelled.",
         effect: PrivateOnly,
     },
@@ -105,6 +121,8 @@ pub static RULES: &[Rule] = &[
         short: "active state",
         basis: ApiReference,
         source: "providers/huawei-ims.md §8 (IMG.0046 The image is unavailable); IMS constraints: private image status Normal",
+        quote: "",
+        url: "",
         notes: "",
         effect: RequiresAvailable,
     },
@@ -115,6 +133,8 @@ pub static RULES: &[Rule] = &[
         short: "custom key, authorized per recipient",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The API reference and the constraints page say encrypted images cannot be shared at all \
                 (IMG.0098); the seed is the default. An image encrypted with the default KMS key is \
                 refused with IMG.0098; a custom-key image is refused with IMG.0099 until the owner \
@@ -128,6 +148,8 @@ pub static RULES: &[Rule] = &[
         short: "revoked: shared image unusable",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "Creating servers, reinstalling and replicating from the shared image are refused (IMG.0099) \
                 until the key is authorized again. A copy the recipient already made is its own, \
                 re-encrypted with its own key, and is not affected.",
@@ -140,6 +162,8 @@ pub static RULES: &[Rule] = &[
         short: "128 (disk images)",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7; IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html)",
+        quote: "",
+        url: "",
         notes: "Over the limit answers IMG.0088 (which code is inferred). A request that would pass the \
                 limit is refused whole (assumed; no source says whether a partial batch is applied). \
                 Some Huawei-based clouds (Open Telekom Cloud) allow 256; set \
@@ -153,6 +177,8 @@ pub static RULES: &[Rule] = &[
         short: "10 (full-ECS images)",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7; IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html)",
+        quote: "",
+        url: "",
         notes: "Only full-ECS images created from a CBR backup can be shared at all (IMG.0135); the \
                 simulator does not model an image's origin, so every full-ECS image is shareable.",
         effect: ShareLimit { max: 10, full_server_only: true },
@@ -164,6 +190,8 @@ pub static RULES: &[Rule] = &[
         short: "many images × many projects",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "BatchAddMembers takes `images` and `projects` arrays; every pair becomes a pending member. \
                 The request is validated whole, so one refused pair adds nobody (assumed; no source says \
                 whether the other pairs are applied, and the job reports one result for all of them).",
@@ -176,6 +204,8 @@ pub static RULES: &[Rule] = &[
         short: "≤ 100 project IDs",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The seed states it for the console's Share dialog; the API reference gives no figure, so \
                 the API is held to it too. A longer list is refused whole (IMG.0001, inferred); nothing \
                 is truncated.",
@@ -188,6 +218,8 @@ pub static RULES: &[Rule] = &[
         short: "same region; replicate first",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "A recipient's project ID of another region is refused (IMG.0108), and calls made in another \
                 region do not find the image (IMG.0027). To share elsewhere, replicate the image to that \
                 region and share the copy there.",
@@ -204,6 +236,8 @@ pub static RULES: &[Rule] = &[
         basis: Seed,
         source: "seed 003 (003_232af1e1485036f8.txt): accepting or rejecting; API reference \
                  (BatchUpdateMembers, providers/huawei-ims.md §6.2): what pending, accepted and rejected allow",
+        quote: "",
+        url: "",
         notes: "The seed says only that the recipient accepts or rejects on \"Images Shared with Me\". The \
                 API reference says an accepted image appears in the recipient's shared list and is usable, \
                 a rejected one is hidden from that list but \"the user can still use it to create ECSs\", \
@@ -219,6 +253,8 @@ pub static RULES: &[Rule] = &[
         short: "create ECSs, reinstall, replicate",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "Holds for every shared image, encrypted or not. A recipient's replica of an encrypted image \
                 is re-encrypted with a new key of the recipient. The API reference lists IMG.0197 \
                 (a shared encrypted image cannot be replicated); the seed is the default.",
@@ -231,6 +267,8 @@ pub static RULES: &[Rule] = &[
         short: "no modify, no delete",
         basis: Assumed,
         source: "providers/huawei-ims.md §6.8 (IMG.0092 only the owner deletes); Glance semantics",
+        quote: "",
+        url: "",
         notes: "Deleting is documented as owner-only (IMG.0092); that a recipient cannot modify the image \
                 either is assumed from Glance, where only the owner updates an image. A recipient that \
                 no longer wants the image rejects it instead.",
@@ -243,6 +281,8 @@ pub static RULES: &[Rule] = &[
         short: "visibility=shared",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.5",
+        quote: "",
+        url: "",
         notes: "The simulator lists every status at once, each image with its status.",
         effect: SharedWithMeListing,
     },
@@ -253,6 +293,8 @@ pub static RULES: &[Rule] = &[
         short: "members API",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.5–6.6",
+        quote: "",
+        url: "",
         notes: "",
         effect: MySharedListing,
     },
@@ -263,6 +305,8 @@ pub static RULES: &[Rule] = &[
         short: "50 / region",
         basis: ApiReference,
         source: "IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html); quota API GET /v1/cloudimages/quota (providers/huawei-ims.md §6.10)",
+        quote: "",
+        url: "",
         notes: "The quota can be raised by service ticket; set `image_quota` in a world. Exceeding it \
                 answers IMG.0015.",
         effect: ImageQuota { max: 50 },
@@ -274,6 +318,8 @@ pub static RULES: &[Rule] = &[
         short: "recipient: free",
         basis: Assumed,
         source: "not documented: the API facts (providers/huawei-ims.md) hold no page on a recipient's quota",
+        quote: "",
+        url: "",
         notes: "Chosen because a share gives the recipient no copy of the image, so nothing of its own \
                 grows. A recipient's replica is its own private image and does count (HI-IMAGE-QUOTA).",
         effect: RecipientQuotaFree,
@@ -285,6 +331,8 @@ pub static RULES: &[Rule] = &[
         short: "owner: free",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.10 (quota types image, image_shared, image_member are separate)",
+        quote: "",
+        url: "",
         notes: "The separate image_member quota is the per-image limit of HI-LIMIT-128.",
         effect: OwnerQuotaFree,
     },
@@ -295,6 +343,8 @@ pub static RULES: &[Rule] = &[
         short: "allowed; members removed",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.8",
+        quote: "",
+        url: "",
         notes: "",
         effect: DeleteWhileShared { then: DeleteShared::Cascade },
     },
@@ -305,6 +355,8 @@ pub static RULES: &[Rule] = &[
         short: "access lost",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.3",
+        quote: "",
+        url: "",
         notes: "The doc says the tenant can no longer query or use the image; that reinstalling its servers \
                 from it is refused follows from that. Running servers are not touched.",
         effect: LoseAccessOnUnshare,
@@ -316,6 +368,8 @@ pub static RULES: &[Rule] = &[
         short: "gone for everyone",
         basis: Assumed,
         source: "not documented beyond \"members disappear\" (providers/huawei-ims.md §6.8)",
+        quote: "",
+        url: "",
         notes: "Follows from the image being gone; servers created from it keep running.",
         effect: LoseAccessOnDelete,
     },
@@ -326,6 +380,8 @@ pub static RULES: &[Rule] = &[
         short: "owner: same or other region",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.9; huaweicloudsdkims CopyImageInRegion",
+        quote: "",
+        url: "",
         notes: "cross_region_copy refuses the image's own region (IMG.0142 Replication must be performed \
                 across regions); a copy into the same region is the in-region API's job. Full-ECS images \
                 can only be replicated across regions (constraints page); the simulator does not tell the \
@@ -339,6 +395,8 @@ pub static RULES: &[Rule] = &[
         short: "not across regions",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.9 (IMG.0143 An encrypted image cannot be replicated cross regions)",
+        quote: "",
+        url: "",
         notes: "Replicating an encrypted image within its region is allowed; that is how its key is changed.",
         effect: NoEncryptedCopy { cross_region_only: true },
     },
@@ -349,6 +407,8 @@ pub static RULES: &[Rule] = &[
         short: "recipient: same region, after accepting",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0196 not accepted by the recipient); seed 003 (replicate to use its own key)",
+        quote: "",
+        url: "",
         notes: "Whether a recipient may replicate a shared image straight to another region is not \
                 documented; it is refused (assumed): replicate within the region, then replicate the copy. \
                 A copy while the share is pending or rejected is refused by this rule (IMG.0196).",
@@ -361,6 +421,8 @@ pub static RULES: &[Rule] = &[
         short: "share options, modify share",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.1–6.2 (BatchAddMembers takes images and projects; members only change status)",
+        quote: "",
+        url: "",
         notes: "",
         effect: NoApi {
             actions: &[

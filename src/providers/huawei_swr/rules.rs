@@ -19,6 +19,8 @@ pub static RULES: &[Rule] = &[
         short: "account name",
         basis: ApiReference,
         source: CREATE,
+        quote: "",
+        url: "",
         notes: "The seed's console field says \"Enter an account name\"; the API calls it access_domain (\"共享租户名称\"). \
                 A domain or project ID is refused as an invalid user name (SVCSTG.SWR.4001067).",
         effect: RecipientIdentity { kind: IdentityKind::AccountName },
@@ -30,6 +32,8 @@ pub static RULES: &[Rule] = &[
         short: "must exist",
         basis: Assumed,
         source: "not documented (providers/huawei-swr.md §8)",
+        quote: "",
+        url: "",
         notes: "The reference gives no code for an unknown recipient; refusing is the conservative reading. \
                 Answered as an invalid domain parameter (SVCSTG.SWR.4001041).",
         effect: RecipientMustExist,
@@ -41,6 +45,8 @@ pub static RULES: &[Rule] = &[
         short: "not yourself",
         basis: Assumed,
         source: "not documented (providers/huawei-swr.md §8)",
+        quote: "",
+        url: "",
         notes: "The owner already holds every permission on its repository, so an access domain for itself \
                 means nothing; refusing is the conservative reading (SVCSTG.SWR.4001041, code inferred).",
         effect: NoSelfShare,
@@ -52,6 +58,8 @@ pub static RULES: &[Rule] = &[
         short: "duplicate refused (409)",
         basis: ApiReference,
         source: CREATE,
+        quote: "",
+        url: "",
         notes: "HTTP 409 \"共享帐号已存在\" (account already shared) is documented; the code SVCSTG.SWR.4090089 \
                 \"Permission already exists\" is inferred. Use update (HS-UPDATE) to change a share. \
                 An expired access domain still exists and is refused the same way.",
@@ -64,6 +72,8 @@ pub static RULES: &[Rule] = &[
         short: "refused (404)",
         basis: ApiReference,
         source: "API reference: DeleteRepoDomains (DELETE …/access-domains/{access_domain})",
+        quote: "",
+        url: "",
         notes: "The code SVCSTG.SWR.4040091 \"permission does not exist\" is inferred (providers/huawei-swr.md §5.5). \
                 The show call answers a missing access domain with 400 SVCSTG.SWR.4001090 (Terraform).",
         effect: CancelNonMember { repeat: Repeat::Refuse },
@@ -75,6 +85,8 @@ pub static RULES: &[Rule] = &[
         short: "managers only",
         basis: ApiReference,
         source: "API reference: access-domain APIs under /v2/manage (403 SVCSTG.SWR.4039002 / 4037020)",
+        quote: "",
+        url: "",
         notes: "Huawei grants manage rights to IAM users of the owning account; the simulator models accounts, \
                 so the repository's owner is its manager.",
         effect: OwnerOnly { actions: &[A::CancelShare, A::ListShares, A::ModifyShare] },
@@ -86,6 +98,8 @@ pub static RULES: &[Rule] = &[
         short: "forbidden",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "A recipient's share call is refused with 403 (SVCSTG.SWR.4039002).",
         effect: NoReshare,
     },
@@ -96,6 +110,8 @@ pub static RULES: &[Rule] = &[
         short: "private only",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The error code is not documented; 400 SVCSTG.SWR.4000014 (invalid parameter) is inferred.",
         effect: PrivateOnly,
     },
@@ -106,6 +122,8 @@ pub static RULES: &[Rule] = &[
         short: "owner can make public / private",
         basis: ApiReference,
         source: "API reference: UpdateRepo (PATCH /v2/manage/namespaces/{namespace}/repos/{repository}, is_public)",
+        quote: "",
+        url: "",
         notes: "Public means every user can pull; private, pulls are governed by permissions and access \
                 domains. Only the owner may change it; a recipient's attempt is refused like any other \
                 change (HS-PULL-ONLY).",
@@ -118,6 +136,8 @@ pub static RULES: &[Rule] = &[
         short: "public keeps its shares",
         basis: Assumed,
         source: "none: no source says what happens to access domains when a repository is made public",
+        quote: "",
+        url: "",
         notes: "Chosen because the access domains are resources of their own that no source says are \
                 deleted, keeping them loses nothing (while public, everyone may pull anyway), and making \
                 the repository private again then restores exactly the access the owner granted. New \
@@ -131,6 +151,8 @@ pub static RULES: &[Rule] = &[
         short: "500",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The error code for the 501st is not documented; 400 SVCSTG.SWR.4000014 is inferred. \
                 Expired access domains still count until they are deleted (assumed).",
         effect: ShareLimit { max: 500, full_server_only: false },
@@ -142,6 +164,8 @@ pub static RULES: &[Rule] = &[
         short: "layer ≤ 10 GB",
         basis: ApiReference,
         source: "user guide: Uploading an Image Through a Container Engine Client (客户端上传镜像): \"每个镜像层不能超过10G\"",
+        quote: "",
+        url: "",
         notes: "sharesim holds pushed content in memory (and in --state-dir), so a world may set a lower \
                 blob_limit; the registry refuses a larger blob with 403 DENIED (code inferred). Whether 10 GB \
                 means 10^10 bytes or 10 GiB is not said; 10 GiB is taken (assumed).",
@@ -154,6 +178,8 @@ pub static RULES: &[Rule] = &[
         short: "world's limit",
         basis: Assumed,
         source: "none: no source gives a per-repository size limit",
+        quote: "",
+        url: "",
         notes: "SWR documents namespace and repository quotas only as counts (ListQuotas) and no size per \
                 repository. sharesim lets a world set one so a test can reach the limit; a push past it is \
                 refused with 403 DENIED (inferred). Blobs shared by several repositories are stored once \
@@ -167,6 +193,8 @@ pub static RULES: &[Rule] = &[
         short: "push creates, private",
         basis: ApiReference,
         source: "user guide: Editing Image Attributes (编辑镜像属性): \"镜像上传后默认为私有镜像\"",
+        quote: "",
+        url: "",
         notes: "A push into another account's namespace is refused (401 DENIED), as SWR answers for a namespace \
                 the caller cannot use. A repository deleted earlier is made anew, with no shares. Asking whether \
                 one may push (the token service) creates nothing; only content does. The repository is made in \
@@ -180,6 +208,8 @@ pub static RULES: &[Rule] = &[
         short: "1 account",
         basis: ApiReference,
         source: CREATE,
+        quote: "",
+        url: "",
         notes: "A request naming several accounts is refused whole. The newer `…/shares` API (share_principals) \
                 takes a list but is not in the SDK the mock serves.",
         effect: RecipientsPerRequest { max: 1, overflow: Overflow::Reject },
@@ -191,6 +221,8 @@ pub static RULES: &[Rule] = &[
         short: "1 repository",
         basis: ApiReference,
         source: CREATE,
+        quote: "",
+        url: "",
         notes: "",
         effect: ImagesPerRequest { many: false },
     },
@@ -201,6 +233,8 @@ pub static RULES: &[Rule] = &[
         short: "same region",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "Each region has its own SWR endpoint: a call or a pull in another region does not find the \
                 repository (404 SVCSTG.SWR.4040010).",
         effect: SameRegion,
@@ -212,6 +246,8 @@ pub static RULES: &[Rule] = &[
         short: "none",
         basis: ApiReference,
         source: "API reference: no accept API; ListSharedRepos center=thirdparty lists the share at once",
+        quote: "",
+        url: "",
         notes: "The seed's procedure has no accept step either.",
         effect: NoAcceptance,
     },
@@ -222,6 +258,8 @@ pub static RULES: &[Rule] = &[
         short: "date or forever",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "After the deadline the recipient can neither pull nor describe the repository (Expired, answered \
                 403 SVCSTG.SWR.4037020, code assumed); listings keep the access domain with status false (valid: \
                 false), as the API reference's `status` field describes. Assumed: a deadline that is not in the \
@@ -236,6 +274,8 @@ pub static RULES: &[Rule] = &[
         short: "≤ 1000 chars",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "Characters, not bytes, are counted. Over the limit: 413 SVCSTG.SWR.4131012 (documented code; \
                 that it applies to access domains is inferred).",
         effect: ShareDescription { max: 1000 },
@@ -247,6 +287,8 @@ pub static RULES: &[Rule] = &[
         short: "update deadline, description",
         basis: ApiReference,
         source: "API reference: UpdateRepoDomains (PATCH …/access-domains/{access_domain})",
+        quote: "",
+        url: "",
         notes: "The PATCH body requires permit (`read`) and deadline; the simulator leaves out what is not given.",
         effect: ModifyShare,
     },
@@ -257,6 +299,8 @@ pub static RULES: &[Rule] = &[
         short: "view, pull",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "A recipient cannot change, delete or push to the repository (403 SVCSTG.SWR.4037020). \
                 Covers the read-only recipient: no separate rule.",
         effect: RecipientUse { actions: &[A::Describe, A::Launch] },
@@ -268,6 +312,8 @@ pub static RULES: &[Rule] = &[
         short: "permit = read",
         basis: ApiReference,
         source: CREATE,
+        quote: "",
+        url: "",
         notes: "The seed: \"Only the Pull permission is supported currently.\" `pull` is taken as a synonym. \
                 Any other permit is refused with 400 SVCSTG.SWR.4001066 (code inferred). In the engine this \
                 rule also makes `launch` a `docker pull`.",
@@ -280,6 +326,8 @@ pub static RULES: &[Rule] = &[
         short: "Images From Others",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "API: GET /v2/manage/shared-repositories?center=thirdparty. Expired shares stay listed with \
                 status false (inferred from the field's meaning).",
         effect: SharedWithMeListing,
@@ -291,6 +339,8 @@ pub static RULES: &[Rule] = &[
         short: "My shared images",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "API: GET /v2/manage/shared-repositories?center=self; the accounts of one repository come from \
                 GET …/access-domains.",
         effect: MySharedListing,
@@ -302,6 +352,8 @@ pub static RULES: &[Rule] = &[
         short: "allowed; shares dropped",
         basis: Assumed,
         source: "API reference: DeleteRepo (DELETE /v2/manage/namespaces/{namespace}/repos/{repository})",
+        quote: "",
+        url: "",
         notes: "No source blocks deleting a shared repository or says what happens to its access domains; \
                 they are assumed removed (providers/huawei-swr.md §5.7 [INF]). The API refuses to delete a \
                 repository that still holds images (406 SVCSTG.SWR.4060012); the simulator's delete is the \
@@ -315,6 +367,8 @@ pub static RULES: &[Rule] = &[
         short: "access lost",
         basis: ApiReference,
         source: "API reference: DeleteRepoDomains",
+        quote: "",
+        url: "",
         notes: "The access domain is the recipient's only permission; without it the repository is another \
                 account's private repository (404).",
         effect: LoseAccessOnUnshare,
@@ -326,6 +380,8 @@ pub static RULES: &[Rule] = &[
         short: "gone",
         basis: ApiReference,
         source: "API reference: DeleteRepo",
+        quote: "",
+        url: "",
         notes: "Follows from HS-DELETE-SHARED: the access domains are gone with the repository.",
         effect: LoseAccessOnDelete,
     },
@@ -336,6 +392,8 @@ pub static RULES: &[Rule] = &[
         short: "copy, disks, keys",
         basis: ApiReference,
         source: "API reference: SWR API (repositories, tags, access domains, shared repositories)",
+        quote: "",
+        url: "",
         notes: "A recipient who wants its own copy pulls, re-tags and pushes to its own namespace: that is \
                 outside the sharing API. The mock answers these with 404 APIGW.0101.",
         effect: NoApi {
@@ -361,6 +419,8 @@ pub static RULES: &[Rule] = &[
         short: "no rename",
         basis: ApiReference,
         source: "API reference: UpdateRepo (PATCH …/repos/{repo}: is_public, category, description)",
+        quote: "",
+        url: "",
         notes: "",
         effect: FixedName,
     },
@@ -371,6 +431,8 @@ pub static RULES: &[Rule] = &[
         short: "not modelled",
         basis: Assumed,
         source: "API reference: ListQuotas (GET /v2/manage/projects/{project_id}/quotas)",
+        quote: "",
+        url: "",
         notes: "SWR's ListQuotas reports namespace quotas, and repository and tag quotas only when image quotas \
                 are switched on, with no documented defaults; no source says sharing counts against any of \
                 them. The mock does not publish ListQuotas (404 APIGW.0101).",

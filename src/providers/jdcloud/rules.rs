@@ -17,6 +17,8 @@ pub static RULES: &[Rule] = &[
         short: "PIN",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "A 12-digit account ID or an 11-digit mobile number is refused as `Invalid pin`. ShareImage also \
                 takes `loginNames` (JD Cloud account login names, as the console does); they are not modelled.",
         effect: RecipientIdentity { kind: IdentityKind::Pin },
@@ -28,6 +30,8 @@ pub static RULES: &[Rule] = &[
         short: "must exist",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The API answers FAILED_PRECONDITION `Pin 'xx' not found`.",
         effect: RecipientMustExist,
     },
@@ -38,6 +42,8 @@ pub static RULES: &[Rule] = &[
         short: "not yourself",
         basis: ApiReference,
         source: "API reference: ShareImage interface notes (不可以共享给自己)",
+        quote: "",
+        url: "",
         notes: "The error code is not documented; FAILED_PRECONDITION like the other share preconditions.",
         effect: NoSelfShare,
     },
@@ -48,6 +54,8 @@ pub static RULES: &[Rule] = &[
         short: "no-op",
         basis: Assumed,
         source: "not documented (providers/jdcloud.md §7)",
+        quote: "",
+        url: "",
         notes: "ShareImage lists no error for a repeated PIN, so it is taken as idempotent; a repeat does not \
                 count again against JD-LIMIT-10.",
         effect: DuplicateShare { repeat: Repeat::Ignore },
@@ -59,6 +67,8 @@ pub static RULES: &[Rule] = &[
         short: "no-op",
         basis: Assumed,
         source: "not documented (providers/jdcloud.md §7)",
+        quote: "",
+        url: "",
         notes: "UnShareImage lists no error for a PIN that is not a member, so it is taken as idempotent.",
         effect: CancelNonMember { repeat: Repeat::Ignore },
     },
@@ -69,6 +79,8 @@ pub static RULES: &[Rule] = &[
         short: "owner only",
         basis: Seed,
         source: "seed 000; API reference: UnShareImage, DescribeImageMembers (只允许操作用户的私有镜像)",
+        quote: "",
+        url: "",
         notes: "A recipient that tries to share is refused by JD-NO-RESHARE; any other account does not see the \
                 image at all (NOT_FOUND).",
         effect: OwnerOnly { actions: &[A::CancelShare, A::ListShares] },
@@ -80,6 +92,8 @@ pub static RULES: &[Rule] = &[
         short: "forbidden",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The API answer is inferred: FAILED_PRECONDITION `Can't use this image`, as for any image that is \
                 not the caller's private image.",
         effect: NoReshare,
@@ -91,6 +105,8 @@ pub static RULES: &[Rule] = &[
         short: "private images only",
         basis: ApiReference,
         source: "API reference: ShareImage interface notes (只允许共享用户的私有镜像) and errors (Can't use this image)",
+        quote: "",
+        url: "",
         notes: "The seed says the same (\"Only private images ... support sharing\"). Community images answer \
                 `Community image can't be shared`; publishing to the community is not modelled.",
         effect: PrivateOnly,
@@ -102,6 +118,8 @@ pub static RULES: &[Rule] = &[
         short: "Available state",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The seed's \"private\" is JD-PRIVATE-ONLY. The API's status value is `ready`; an image still being \
                 created answers `Conflict with underlay image task`. The engine also applies this rule to \
                 CopyImages, whose reference likewise copies only images that are Available.",
@@ -114,6 +132,8 @@ pub static RULES: &[Rule] = &[
         short: "not shareable",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The API answers FAILED_PRECONDITION `Share encrypted snapshot 'xx' is not support.`. JD has no \
                 per-recipient key grant, so the key kind makes no difference.",
         effect: Encryption { default_key: EncryptedShare::Refused, custom_key: EncryptedShare::Refused },
@@ -125,6 +145,8 @@ pub static RULES: &[Rule] = &[
         short: "10",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The API reference and the SDK's ShareImage notes say 20, and DescribeQuotas has a per-image \
                 `imageShare` quota, so the live figure may differ. The seed is the default; set \
                 `share_limit: 20` in a world to model the API reference. A request that would pass the limit is \
@@ -138,6 +160,8 @@ pub static RULES: &[Rule] = &[
         short: "1 image",
         basis: ApiReference,
         source: "API reference: ShareImage `POST /v1/regions/{regionId}/images/{imageId}:share`",
+        quote: "",
+        url: "",
         notes: "The per-request maximum of `pins` is not documented.",
         effect: ImagesPerRequest { many: false },
     },
@@ -148,6 +172,8 @@ pub static RULES: &[Rule] = &[
         short: "same region; copy first",
         basis: ApiReference,
         source: "API reference: every vm path starts `/v1/regions/{regionId}/`",
+        quote: "",
+        url: "",
         notes: "A call in another region answers NOT_FOUND `Image 'xx' not found`. To share elsewhere, copy the \
                 image to that region (JD-COPY) and share the copy. A PIN names the account in every region.",
         effect: SameRegion,
@@ -159,6 +185,8 @@ pub static RULES: &[Rule] = &[
         short: "none",
         basis: ApiReference,
         source: "API reference: no accept API; DescribeImages imageSource=shared lists shared images",
+        quote: "",
+        url: "",
         notes: "",
         effect: NoAcceptance,
     },
@@ -169,6 +197,8 @@ pub static RULES: &[Rule] = &[
         short: "launch, rebuild, copy",
         basis: ApiReference,
         source: "API reference: UnShareImage and CopyImages interface notes (jdcloud_sdk 1.6.354)",
+        quote: "",
+        url: "",
         notes: "UnShareImage says a former recipient can no longer create instances from the image or reset \
                 instances to it, so a recipient can while shared.",
         effect: RecipientUse { actions: &[A::Describe, A::Launch, A::ReinitDisk, A::ReplaceSystemDisk, A::Copy] },
@@ -180,6 +210,8 @@ pub static RULES: &[Rule] = &[
         short: "no modify, no delete",
         basis: Assumed,
         source: "DeleteImage interface notes (只能操作私有镜像); ModifyImageAttribute says nothing of recipients",
+        quote: "",
+        url: "",
         notes: "DeleteImage operates on the caller's private images only, so a recipient's delete is refused; that \
                 ModifyImageAttribute refuses a recipient too is assumed (conservative). The answer is taken to \
                 be FAILED_PRECONDITION `Can't use this image`.",
@@ -192,6 +224,8 @@ pub static RULES: &[Rule] = &[
         short: "listing may lag",
         basis: Seed,
         source: SEED,
+        quote: "",
+        url: "",
         notes: "The seed gives no figure, so the default is 0 seconds; a world or scenario setting \
                 `listing_delay` models the lag (the engine applies the setting only while this rule exists). \
                 That the delay hides the share from the owner's and the recipient's listings but not from \
@@ -206,6 +240,8 @@ pub static RULES: &[Rule] = &[
         short: "imageSource=shared",
         basis: ApiReference,
         source: "API reference: DescribeImages imageSource",
+        quote: "",
+        url: "",
         notes: "",
         effect: SharedWithMeListing,
     },
@@ -216,6 +252,8 @@ pub static RULES: &[Rule] = &[
         short: "specifiedUsers; members",
         basis: ApiReference,
         source: "API reference: DescribeImages launchPermission, DescribeImageMembers",
+        quote: "",
+        url: "",
         notes: "",
         effect: MySharedListing,
     },
@@ -226,6 +264,8 @@ pub static RULES: &[Rule] = &[
         short: "refused",
         basis: ApiReference,
         source: "API reference: DeleteImage interface notes (已共享的私有镜像在取消共享关系前不可以删除)",
+        quote: "",
+        url: "",
         notes: "The error code is not documented; FAILED_PRECONDITION is inferred.",
         effect: DeleteWhileShared { then: DeleteShared::Refuse },
     },
@@ -236,6 +276,8 @@ pub static RULES: &[Rule] = &[
         short: "access lost",
         basis: Seed,
         source: "seed 000; API reference: UnShareImage interface notes",
+        quote: "",
+        url: "",
         notes: "Running instances are not touched; only new launches and system-disk resets are refused.",
         effect: LoseAccessOnUnshare,
     },
@@ -246,6 +288,8 @@ pub static RULES: &[Rule] = &[
         short: "gone",
         basis: ApiReference,
         source: "API reference: RebuildInstance interface notes (私有镜像已被删除，则无法使用原镜像重置系统)",
+        quote: "",
+        url: "",
         notes: "Deletion needs every share cancelled first (JD-DELETE-SHARED), so in practice only the owner's \
                 instances are affected.",
         effect: LoseAccessOnDelete,
@@ -257,6 +301,8 @@ pub static RULES: &[Rule] = &[
         short: "owner: any region",
         basis: ApiReference,
         source: "API reference: CopyImages interface notes (支持同地域复制镜像, jdcloud_sdk 1.6.354)",
+        quote: "",
+        url: "",
         notes: "Older CopyImages references allow other regions only; the current SDK notes allow the same \
                 region. Only cloud-disk system-disk images can be copied; the root device type is not modelled.",
         effect: OwnerCopy { scope: CopyScope::ANY },
@@ -268,6 +314,8 @@ pub static RULES: &[Rule] = &[
         short: "recipient: any region (assumed)",
         basis: ApiReference,
         source: "API reference: CopyImages interface notes (复制共享镜像时，允许共享的用户将镜像复制为私有镜像)",
+        quote: "",
+        url: "",
         notes: "The API reference says that a recipient may copy a shared image into its own private image; \
                 where to is not said. That a recipient copies to any region the owner may is assumed, \
                 because nothing restricts it. No acceptance is needed (JD-NO-ACCEPT).",
@@ -280,6 +328,8 @@ pub static RULES: &[Rule] = &[
         short: "encrypted: no copy",
         basis: ApiReference,
         source: "API reference: CopyImages interface notes and errors (Copy encrypted snapshot 'xx' is not support.)",
+        quote: "",
+        url: "",
         notes: "",
         effect: NoEncryptedCopy { cross_region_only: false },
     },
@@ -290,6 +340,8 @@ pub static RULES: &[Rule] = &[
         short: "20 / region",
         basis: Assumed,
         source: "API reference: describeQuotas reports resource type `image` (limit, used); createImage lists 429 QUOTA_EXCEEDED. The figure is not in our sources",
+        quote: "",
+        url: "",
         notes: "The call and the refusal are documented, the default figure is not; 20 is assumed, as \
                 Tencent's and Alibaba's figures are. Set `image_quota` in a world to change it. The \
                 `imageShare` resource type of the same call is the per-image share limit, JD-LIMIT-10.",
@@ -302,6 +354,8 @@ pub static RULES: &[Rule] = &[
         short: "owner: free",
         basis: Assumed,
         source: "not documented: the seed and the API reference say nothing of shares and quota",
+        quote: "",
+        url: "",
         notes: "Chosen because a share is a permission on the owner's one image, not a copy; Tencent's \
                 and Alibaba's seeds say so of the sharer's quota, and nothing says otherwise for JD.",
         effect: OwnerQuotaFree,
@@ -313,6 +367,8 @@ pub static RULES: &[Rule] = &[
         short: "recipient: free",
         basis: Assumed,
         source: "not documented",
+        quote: "",
+        url: "",
         notes: "The recipient holds no copy of the image; nothing says a share uses its quota.",
         effect: RecipientQuotaFree,
     },
@@ -323,6 +379,8 @@ pub static RULES: &[Rule] = &[
         short: "keys, share options",
         basis: ApiReference,
         source: "API reference: ShareImage takes only `pins` (and `loginNames`)",
+        quote: "",
+        url: "",
         notes: "",
         effect: NoApi {
             actions: &[
