@@ -6,6 +6,7 @@ pub mod engine;
 pub mod ids;
 pub mod providers;
 pub mod render;
+pub mod report;
 pub mod rules;
 pub mod scenario;
 pub mod server;

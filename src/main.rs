@@ -100,6 +100,18 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files (for editors).
     Schema,
+    /// Write the teaching report: a static site (open DIR/index.html) of rules, providers and
+    /// scenarios, with each scenario run through every provider's API.
+    Report {
+        /// Where to write the site (made if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Hide outcomes until a click, so a class predicts before it looks.
+        #[arg(long)]
+        quiz: bool,
+        /// Scenario files or directories (default: scenarios/).
+        paths: Vec<PathBuf>,
+    },
     /// Serve every provider's API on 127.0.0.1, one port each, until SIGINT or SIGTERM.
     ///
     /// Prints exactly one JSON line on stdout once every listener is up (endpoints, accounts
@@ -402,6 +414,29 @@ fn main() -> ExitCode {
         Command::Schema => {
             print!("{}", scenario::json_schema());
             ExitCode::SUCCESS
+        }
+        Command::Report { out, quiz, paths } => {
+            let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
+            let started = std::time::Instant::now();
+            let built = sharesim::report::build(&sharesim::report::Options { paths, quiz }).and_then(|site| {
+                site.write(&out)?;
+                Ok(site.files.len())
+            });
+            match built {
+                Ok(n) => {
+                    eprintln!(
+                        "wrote {n} files to {} in {:.2} s: open {}",
+                        out.display(),
+                        started.elapsed().as_secs_f64(),
+                        out.join("index.html").display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
     }
 }

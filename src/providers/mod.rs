@@ -95,6 +95,8 @@ pub struct Spec {
     /// The name of the image `owner` would address by `id`, where IDs follow from names (an
     /// SWR repository `ns-<owner>/<name>`): a push there creates it (`Effect::PushCreates`).
     pub image_name: fn(owner: &str, id: &str) -> Option<String>,
+    /// How a request proves who sent it, in a sentence (the teaching report shows it).
+    pub signature: &'static str,
     /// A new customer key's ID from a stable hash. Huawei's images name their key by its KMS
     /// key ID (a 36-character UUID), which the KMS API checks; the others show no key ID on any
     /// call sharesim serves and keep [`plain_key_id`].

@@ -35,6 +35,17 @@ pub struct Entry {
     /// The expectation this outcome broke, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broke: Option<String>,
+    /// Over HTTP: the request that carried the step and its response (the last one sent,
+    /// which is the refused one when the step was refused).
+    #[serde(skip)]
+    pub exchange: Option<Exchange>,
+}
+
+/// One HTTP request and its response, as text a reader can follow (bodies cut at 2 KB).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Exchange {
+    pub request: String,
+    pub response: String,
 }
 
 /// A scenario's run on one provider.
@@ -72,6 +83,10 @@ pub trait Door {
     /// Carries one request to the engine. The note, if any, says where the provider's wire
     /// answer disagreed with the engine's decision; the transcript shows it.
     fn apply(&mut self, req: &Request) -> (Outcome, Option<String>);
+    /// The HTTP exchange that carried the last request, where there was one.
+    fn take_exchange(&mut self) -> Option<Exchange> {
+        None
+    }
 }
 
 /// The engine itself, called directly.
@@ -124,7 +139,9 @@ pub fn run_on<D: Door>(s: &Scenario, door: &mut D) -> ProviderRun {
         Runner { door, images: HashMap::new(), instances: HashMap::new(), names: HashMap::new(), who: HashMap::new() };
     let mut entries = Vec::with_capacity(s.steps.len());
     for (i, step) in s.steps.iter().enumerate() {
-        entries.push(r.step(i + 1, step));
+        let mut entry = r.step(i + 1, step);
+        entry.exchange = r.door.take_exchange();
+        entries.push(entry);
     }
     ProviderRun { provider, entries, routes: None }
 }
@@ -277,7 +294,7 @@ impl<D: Door> Runner<'_, D> {
             let got = error.map(|k| k.to_string()).unwrap_or_else(|| "ok".into());
             (!met).then(|| format!("expected {want}, got {got}"))
         });
-        Entry { step: n, line: step.line, call, ok, error, rule, wire, detail, broke }
+        Entry { step: n, line: step.line, call, ok, error, rule, wire, detail, broke, exchange: None }
     }
 
     fn operation(&mut self, step: &Step) -> Operation {

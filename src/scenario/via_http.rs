@@ -38,11 +38,17 @@ pub struct Routes {
     /// Requests the provider's API has a call for but cannot say (and the admin route carried),
     /// by the client's reason.
     pub inexpressible: BTreeMap<&'static str, usize>,
+    /// The provider's API operations the server answered (its journal's names), with counts.
+    #[serde(skip)]
+    pub calls: BTreeMap<String, usize>,
 }
 
 impl Routes {
     pub fn add(&mut self, other: &Routes) {
         self.requests += other.requests;
+        for (k, v) in &other.calls {
+            *self.calls.entry(k.clone()).or_default() += v;
+        }
         for (k, v) in &other.api {
             *self.api.entry(k).or_default() += v;
         }
@@ -92,6 +98,11 @@ pub fn run(s: &Scenario, p: Provider) -> Result<ProviderRun, SetupError> {
     let engine = setup(s, p)?;
     let mut door = HttpDoor::start(engine).map_err(|message| SetupError { provider: p, message })?;
     let mut run = run_on(s, &mut door);
+    for entry in server::lock(&door.endpoint).journal(crate::wire::endpoint::JOURNAL_CAPACITY) {
+        if let Some(api) = entry.api.filter(|a| a != "admin") {
+            *door.routes.calls.entry(api).or_default() += 1;
+        }
+    }
     run.routes = Some(door.routes.clone());
     Ok(run)
 }
@@ -111,6 +122,8 @@ pub struct HttpDoor {
     /// What clients look up; refreshed after a step that may have changed the state.
     directory: Directory,
     stale: bool,
+    /// The last exchange of the last request carried, for [`Door::take_exchange`].
+    exchange: Option<crate::scenario::run::Exchange>,
     pub routes: Routes,
     // Dropped last: stopping the runtime ends the server's tasks.
     _running: Running,
@@ -149,6 +162,7 @@ impl HttpDoor {
             perform: client_of(p),
             directory,
             stale: false,
+            exchange: None,
             routes: Routes::default(),
             _running: running,
             rt,
@@ -221,6 +235,8 @@ impl HttpDoor {
         let sent = tx.send(http);
         let traces = std::mem::take(&mut tx.traces);
         let fault = tx.fault.take();
+        let last = tx.last.take();
+        self.exchange = last;
         match (sent, fault) {
             (Err(e), _) | (Ok(_), Some(e)) => (Err(Failure::plain(ErrorKind::InvalidParameter, e)), None),
             (Ok(_), None) => judge(self.provider, req.op.action(), traces, Sent::NoApi),
@@ -228,7 +244,7 @@ impl HttpDoor {
     }
 
     fn transport(&self) -> Tx<'_> {
-        Tx { door: self, traces: Vec::new(), sent: 0, fault: None }
+        Tx { door: self, traces: Vec::new(), sent: 0, fault: None, last: None }
     }
 }
 
@@ -239,6 +255,10 @@ impl Door for HttpDoor {
 
     fn look<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
         f(server::lock(&self.endpoint).engine())
+    }
+
+    fn take_exchange(&mut self) -> Option<crate::scenario::run::Exchange> {
+        self.exchange.take()
     }
 
     fn apply(&mut self, req: &Request) -> (Outcome, Option<String>) {
@@ -263,6 +283,8 @@ impl Door for HttpDoor {
         let mut tx = self.transport();
         let sent = perform(req, &caller, &mut tx);
         let (traces, count, fault) = (std::mem::take(&mut tx.traces), tx.sent, tx.fault.take());
+        let last = tx.last.take();
+        self.exchange = last;
         self.routes.requests += count;
         // A client may read before it finds it cannot say the request (SWR reads a share's
         // deadline to keep it); those reads decided nothing, so the engine still answers.
@@ -287,6 +309,8 @@ struct Tx<'a> {
     traces: Vec<(Action, Outcome)>,
     sent: usize,
     fault: Option<String>,
+    /// The last request sent and its response.
+    last: Option<crate::scenario::run::Exchange>,
 }
 
 impl Transport for Tx<'_> {
@@ -306,6 +330,7 @@ impl Tx<'_> {
         req.headers.push((TRACE_HEADER.into(), "1".into()));
         let d = self.door;
         let resp = d.rt.block_on(d.client.send(base, &req))?;
+        self.last = Some(exchange(&req, &resp));
         if !req.path().starts_with(crate::wire::admin::PREFIX) {
             self.sent += 1;
         }
@@ -316,6 +341,30 @@ impl Tx<'_> {
         }
         Ok(resp)
     }
+}
+
+/// Bodies are shown up to this many bytes.
+const SHOWN_BODY: usize = 2048;
+
+/// A request and its response as text, without sharesim's own trace header.
+fn exchange(req: &HttpRequest, resp: &HttpResponse) -> crate::scenario::run::Exchange {
+    let body = |b: &[u8]| match std::str::from_utf8(b) {
+        Ok(t) if t.len() > SHOWN_BODY => {
+            let cut = (0..=SHOWN_BODY).rev().find(|&i| t.is_char_boundary(i)).unwrap_or(0);
+            format!("{}… ({} bytes in all)", &t[..cut], t.len())
+        }
+        Ok(t) => t.to_string(),
+        Err(_) => format!("({} bytes of binary content)", b.len()),
+    };
+    let headers = |h: &[(String, String)]| {
+        h.iter()
+            .filter(|(n, _)| !n.eq_ignore_ascii_case(TRACE_HEADER))
+            .map(|(n, v)| format!("{n}: {v}\n"))
+            .collect::<String>()
+    };
+    let request = format!("{} {} HTTP/1.1\n{}\n{}", req.method, req.target, headers(&req.headers), body(&req.body));
+    let response = format!("HTTP/1.1 {}\n{}\n{}", resp.status, headers(&resp.headers), body(&resp.body));
+    crate::scenario::run::Exchange { request, response }
 }
 
 /// The step's outcome from what the engine decided and what the provider's response said.

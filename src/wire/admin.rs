@@ -131,6 +131,12 @@ pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
     }
     let what = req.path().trim_start_matches(PREFIX).trim_end_matches('/');
     let method = req.method.as_str();
+    if let Some(rest) = what.strip_prefix("ui").filter(|r| r.is_empty() || r.starts_with('/')) {
+        return match method {
+            "GET" | "HEAD" => crate::report::live::serve(ep, rest),
+            _ => not_allowed(req, "GET"),
+        };
+    }
     let resp = match (what, method) {
         ("reset", "POST") => {
             ep.reset();

@@ -32,6 +32,7 @@ pub static SPEC: Spec = Spec {
     classify: identity::classify,
     image_id: identity::image_id,
     instance_id: identity::instance_id,
+    signature: "ACS3-HMAC-SHA256 (the tea SDK) or the RPC signature v1 (HMAC-SHA1 over the sorted query, the core SDK): both sign the action's parameters with the AccessKey secret; a signature nonce makes each request single-use.",
     image_name: super::no_image_name,
     key_id: super::plain_key_id,
     wire_error: errors::wire_error,

@@ -35,6 +35,7 @@ pub static SPEC: Spec = Spec {
     classify: identity::classify,
     image_id: identity::image_id,
     instance_id: identity::instance_id,
+    signature: "SDK-HMAC-SHA256 (Huawei's API gateway): an HMAC-SHA256, keyed by the secret key, over a canonical request with X-Sdk-Date; the project in X-Project-Id names the region.",
     image_name: super::no_image_name,
     key_id: identity::key_id,
     wire_error: errors::wire_error,

@@ -36,6 +36,7 @@ pub static SPEC: Spec = Spec {
     classify: identity::classify,
     image_id: identity::image_id,
     instance_id: identity::instance_id,
+    signature: "SDK-HMAC-SHA256 for SWR's API, like IMS's; the registry takes docker login (user {region}@{AK}, password the HMAC-SHA256 of the AK keyed by the SK) and hands out Bearer tokens.",
     image_name: identity::image_name,
     key_id: super::plain_key_id,
     wire_error: errors::wire_error,

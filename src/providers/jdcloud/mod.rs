@@ -29,6 +29,7 @@ pub static SPEC: Spec = Spec {
     classify: identity::classify,
     image_id: identity::image_id,
     instance_id: identity::instance_id,
+    signature: "JDCLOUD3-HMAC-SHA256: an HMAC-SHA256 over a canonical request (method, path, query, signed headers, body hash), keyed by a key derived from the secret, the date, the region and the service; a nonce in x-jdcloud-nonce makes each request single-use.",
     image_name: super::no_image_name,
     key_id: super::plain_key_id,
     wire_error: errors::wire_error,

@@ -33,6 +33,7 @@ pub static SPEC: Spec = Spec {
     classify: identity::classify,
     image_id: identity::image_id,
     instance_id: identity::instance_id,
+    signature: "TC3-HMAC-SHA256: an HMAC-SHA256 over a canonical request and a credential scope (date, service, tc3_request), keyed by a chain of HMACs from the secret; the action, version and region travel in X-TC-* headers.",
     image_name: super::no_image_name,
     key_id: super::plain_key_id,
     wire_error: errors::wire_error,
