@@ -91,6 +91,26 @@ fn scenario_page(slug: &str) -> String {
 /// The templates, compiled into the binary.
 pub fn templates() -> Environment<'static> {
     let mut env = Environment::new();
+    // HTML-escape as the spec needs (`& < > " '`), but leave `/` alone, so links read as
+    // written (minijinja's own escaping writes `/` as `&#x2f;`).
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() != minijinja::AutoEscape::Html || value.is_safe() || value.is_undefined() {
+            return minijinja::escape_formatter(out, state, value);
+        }
+        let text = if value.is_none() { String::new() } else { value.to_string() };
+        let mut escaped = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                '"' => escaped.push_str("&quot;"),
+                '\'' => escaped.push_str("&#39;"),
+                c => escaped.push(c),
+            }
+        }
+        out.write_str(&escaped).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write"))
+    });
     for (name, text) in [
         ("base.html", include_str!("templates/base.html")),
         ("index.html", include_str!("templates/index.html")),

@@ -32,7 +32,10 @@ pub fn broken_links(site: &Site) -> Vec<String> {
         let dir = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         for attr in ["href=\"", "src=\""] {
             for part in text.split(attr).skip(1) {
-                let target = part.split('"').next().unwrap_or("");
+                let raw = part.split('"').next().unwrap_or("");
+                // Attribute values are HTML-escaped (minijinja writes `/` as `&#x2f;`).
+                let decoded = raw.replace("&#x2f;", "/").replace("&amp;", "&").replace("&#x27;", "'");
+                let target = decoded.as_str();
                 if target.starts_with("https://") || target.starts_with("http://") || target.starts_with('#') {
                     continue;
                 }
