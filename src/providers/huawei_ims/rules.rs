@@ -2,6 +2,12 @@
 //! Images"); API facts: `providers/huawei-ims.md` (BatchAddMembers, BatchUpdateMembers,
 //! BatchDeleteMembers, ListImages, DeleteImage, cross_region_copy, quota; error codes §8) and the
 //! IMS constraints page (support.huaweicloud.com productdesc-ims ims_01_0005).
+//!
+//! Seed 003 is, word for word, the Open Telekom Cloud edition of Huawei's IMS user guide page "Sharing
+//! Specified Images" (opentelekomcloud-docs/image-management-service, umn, commit 863eb1c); the
+//! support.huaweicloud.com editions found read differently (e.g. ME-Abu Dhabi: account names), so seed rules link
+//! the OTC page that holds the quoted sentences. API rules quote support.huaweicloud.com pages (HI-SHARED-LIST: the
+//! OTC API reference).
 
 use crate::engine::Action as A;
 use crate::rules::{
@@ -18,8 +24,8 @@ pub static RULES: &[Rule] = &[
         short: "project ID",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "In the Share Image dialog box, enter the project ID of the target tenant.",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "A project ID exists once per account per region: the project ID of the same account in \
                 another region is refused as cross-region by HI-SAME-REGION (IMG.0108). An account \
                 (domain) ID or account name is refused with IMG.0067. Newer API versions also take \
@@ -33,8 +39,8 @@ pub static RULES: &[Rule] = &[
         short: "must exist",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0067 The project ID is incorrect / IMG.0108 The tenant ID was not found in the current region)",
-        quote: "",
-        url: "",
+        quote: "The project ID is incorrect. … The tenant ID was not found in the current region.",
+        url: "https://support.huaweicloud.com/en-us/api-ims/ims_03_0908.html",
         notes: "Which of the two codes the API returns is not documented; the simulator answers IMG.0108.",
         effect: RecipientMustExist,
     },
@@ -45,8 +51,8 @@ pub static RULES: &[Rule] = &[
         short: "not yourself",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0076 You cannot share an image with yourself)",
-        quote: "",
-        url: "",
+        quote: "You cannot share an image with yourself.",
+        url: "https://support.huaweicloud.com/en-us/api-ims/ims_03_0908.html",
         notes: "",
         effect: NoSelfShare,
     },
@@ -82,8 +88,8 @@ pub static RULES: &[Rule] = &[
         short: "owner only",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.3, §6.6–6.7 (IMG.0047 This operation can be performed only by the image owner)",
-        quote: "",
-        url: "",
+        quote: "This operation can be performed only by the image owner.",
+        url: "https://support.huaweicloud.com/en-us/api-ims/ims_03_0908.html",
         notes: "Under Glance semantics a member may read its own member record; the simulator refuses a \
                 recipient's member listing as a whole.",
         effect: OwnerOnly {
@@ -97,9 +103,11 @@ pub static RULES: &[Rule] = &[
         short: "forbidden",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.1, §7 (images: the owner's private images; IMG.0047)",
-        quote: "",
-        url: "",
-        notes: "The seed is silent. To pass an image on, a recipient replicates it into its own private image first.",
+        quote: "You cannot directly share such images with other tenants. If you do need to do so, you can replicate \
+                the shared images to private images and share the private images.",
+        url: "https://support.huaweicloud.com/en-us/ims_faq/faq_20190802_1.html",
+        notes: "The seed is silent; the quote is the IMS FAQ's answer to \"Can I Share Accepted Shared Images with \
+                Other Tenants?\". To pass an image on, a recipient replicates it into its own private image first.",
         effect: NoReshare,
     },
     Rule {
@@ -109,8 +117,8 @@ pub static RULES: &[Rule] = &[
         short: "private images only",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0089, IMG.0107)",
-        quote: "",
-        url: "",
+        quote: "The public image or Marketplace image cannot be shared. … The Marketplace image cannot be shared.",
+        url: "https://support.huaweicloud.com/en-us/api-ims/ims_03_0908.html",
         notes: "Marketplace (KooGallery) images are not modelled.",
         effect: PrivateOnly,
     },
@@ -121,9 +129,11 @@ pub static RULES: &[Rule] = &[
         short: "active state",
         basis: ApiReference,
         source: "providers/huawei-ims.md §8 (IMG.0046 The image is unavailable); IMS constraints: private image status Normal",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "Private image status … Normal",
+        url: "https://support.huaweicloud.com/eu/productdesc-ims/ims_01_0005.html",
+        notes: "The quote is a row of the IMS constraints page's table on sharing images (Huawei Cloud Europe \
+                edition; the intl edition's sharing table was not readable here). The API answers a share of an \
+                image that is not usable with IMG.0046 \"The image is unavailable.\"",
         effect: RequiresAvailable,
     },
     Rule {
@@ -133,8 +143,9 @@ pub static RULES: &[Rule] = &[
         short: "custom key, authorized per recipient",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "If the image to be shared is an encrypted image, authorize the key (it must be a custom key) used \
+                for encrypting the image.",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "The API reference and the constraints page say encrypted images cannot be shared at all \
                 (IMG.0098); the seed is the default. An image encrypted with the default KMS key is \
                 refused with IMG.0098; a custom-key image is refused with IMG.0099 until the owner \
@@ -148,8 +159,9 @@ pub static RULES: &[Rule] = &[
         short: "revoked: shared image unusable",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "If the tenant has accepted the shared image but have not performed any other operations, do not \
+                cancel the authorization of the key. Otherwise, the shared image will be unavailable to the tenant.",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "Creating servers, reinstalling and replicating from the shared image are refused (IMG.0099) \
                 until the key is authorized again. A copy the recipient already made is its own, \
                 re-encrypted with its own key, and is not affected.",
@@ -162,12 +174,14 @@ pub static RULES: &[Rule] = &[
         short: "128 (disk images)",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7; IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html)",
-        quote: "",
-        url: "",
-        notes: "Over the limit answers IMG.0088 (which code is inferred). A request that would pass the \
-                limit is refused whole (assumed; no source says whether a partial batch is applied). \
-                Some Huawei-based clouds (Open Telekom Cloud) allow 256; set \
-                `share_limit` in a world to model them.",
+        quote: "A system disk image or data disk image can be shared with a maximum of 128 tenants, and a full-ECS \
+                image can be shared with a maximum of 10 tenants.",
+        url: "https://support.huaweicloud.com/intl/th-th/api-ims/ims_03_0903.html",
+        notes: "Over the limit answers IMG.0088 (which code is inferred). A request that would pass the limit is \
+                refused whole (assumed; no source says whether a partial batch is applied). Some Huawei-based clouds \
+                (Open Telekom Cloud) allow 256; set `share_limit` in a world to model them. Quoted from the API \
+                reference's Restrictions on Image Sharing (intl site; the page was found under the th-th locale, in \
+                English); the constraints page's sharing table gives the same 128 / 10.",
         effect: ShareLimit { max: 128, full_server_only: false },
     },
     Rule {
@@ -177,10 +191,11 @@ pub static RULES: &[Rule] = &[
         short: "10 (full-ECS images)",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7; IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html)",
-        quote: "",
-        url: "",
-        notes: "Only full-ECS images created from a CBR backup can be shared at all (IMG.0135); the \
-                simulator does not model an image's origin, so every full-ECS image is shareable.",
+        quote: "A system disk image or data disk image can be shared with a maximum of 128 tenants, and a full-ECS \
+                image can be shared with a maximum of 10 tenants.",
+        url: "https://support.huaweicloud.com/intl/th-th/api-ims/ims_03_0903.html",
+        notes: "Only full-ECS images created from a CBR backup can be shared at all (IMG.0135); the simulator does \
+                not model an image's origin, so every full-ECS image is shareable. Same sentence as HI-LIMIT-128.",
         effect: ShareLimit { max: 10, full_server_only: true },
     },
     Rule {
@@ -190,8 +205,9 @@ pub static RULES: &[Rule] = &[
         short: "many images × many projects",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "Select the private images to share and click Share above the image list. … To share images with more \
+                than one tenant, separate their project IDs with commas (,).",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "BatchAddMembers takes `images` and `projects` arrays; every pair becomes a pending member. \
                 The request is validated whole, so one refused pair adds nobody (assumed; no source says \
                 whether the other pairs are applied, and the job reports one result for all of them).",
@@ -204,8 +220,8 @@ pub static RULES: &[Rule] = &[
         short: "≤ 100 project IDs",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "You can enter a maximum of 100 project IDs at a time.",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "The seed states it for the console's Share dialog; the API reference gives no figure, so \
                 the API is held to it too. A longer list is refused whole (IMG.0001, inferred); nothing \
                 is truncated.",
@@ -218,8 +234,8 @@ pub static RULES: &[Rule] = &[
         short: "same region; replicate first",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "You can share images only within the region where they reside.",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "A recipient's project ID of another region is refused (IMG.0108), and calls made in another \
                 region do not find the image (IMG.0027). To share elsewhere, replicate the image to that \
                 region and share the copy there.",
@@ -236,8 +252,9 @@ pub static RULES: &[Rule] = &[
         basis: Seed,
         source: "seed 003 (003_232af1e1485036f8.txt): accepting or rejecting; API reference \
                  (BatchUpdateMembers, providers/huawei-ims.md §6.2): what pending, accepted and rejected allow",
-        quote: "",
-        url: "",
+        quote: "After you share images with a tenant, the tenant can accept the shared images on the Images Shared \
+                with Me page on the IMS console. For detailed operations, see … Accepting or Rejecting Shared Images",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "The seed says only that the recipient accepts or rejects on \"Images Shared with Me\". The \
                 API reference says an accepted image appears in the recipient's shared list and is usable, \
                 a rejected one is hidden from that list but \"the user can still use it to create ECSs\", \
@@ -253,8 +270,9 @@ pub static RULES: &[Rule] = &[
         short: "create ECSs, reinstall, replicate",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "If the shared image is an encrypted image and is accepted by a tenant, the tenant can use this image \
+                to apply for ECSs or replace the key of this image with its own by replicating the shared image.",
+        url: "https://docs.otc.t-systems.com/image-management-service/umn/managing_private_images/sharing_images/sharing_specified_images.html",
         notes: "Holds for every shared image, encrypted or not. A recipient's replica of an encrypted image \
                 is re-encrypted with a new key of the recipient. The API reference lists IMG.0197 \
                 (a shared encrypted image cannot be replicated); the seed is the default.",
@@ -281,9 +299,12 @@ pub static RULES: &[Rule] = &[
         short: "visibility=shared",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.5",
-        quote: "",
-        url: "",
-        notes: "The simulator lists every status at once, each image with its status.",
+        quote: "Specifies the member status. The value can be accepted, rejected, or pending. … To use this \
+                parameter, set visibility to shared during the query.",
+        url: "https://docs.otc.t-systems.com/image-management-service/api-ref/ims_apis/image/querying_images.html",
+        notes: "The simulator lists every status at once, each image with its status. Quoted from the Open Telekom \
+                Cloud edition of the IMS API reference (Querying Images): the query parameters of Huawei's own page \
+                were not readable here.",
         effect: SharedWithMeListing,
     },
     Rule {
@@ -293,9 +314,12 @@ pub static RULES: &[Rule] = &[
         short: "members API",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.5–6.6",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "This API is used to query the tenants with whom an image is shared using search criteria and to \
+                display the tenants in a list. … Specifies the image sharing status.",
+        url: "https://support.huaweicloud.com/intl/ja-jp/api-ims/ims_03_0723.html",
+        notes: "Quoted from the Glance-style member list (GET /v2/images/{image_id}/members); the v1 page \
+                (ims_03_0661) describes its list as \"the members that accepted a shared image\", which the \
+                simulator does not follow: it lists every member with its status.",
         effect: MySharedListing,
     },
     Rule {
@@ -305,8 +329,9 @@ pub static RULES: &[Rule] = &[
         short: "50 / region",
         basis: ApiReference,
         source: "IMS Notes and Constraints (support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html); quota API GET /v1/cloudimages/quota (providers/huawei-ims.md §6.10)",
-        quote: "",
-        url: "",
+        quote: "Maximum number of private images that can be created in a region … 50 … If you need more, submit a \
+                service ticket to increase your quota.",
+        url: "https://support.huaweicloud.com/intl/en-us/productdesc-ims/ims_01_0005.html",
         notes: "The quota can be raised by service ticket; set `image_quota` in a world. Exceeding it \
                 answers IMG.0015.",
         effect: ImageQuota { max: 50 },
@@ -331,9 +356,12 @@ pub static RULES: &[Rule] = &[
         short: "owner: free",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.10 (quota types image, image_shared, image_member are separate)",
-        quote: "",
-        url: "",
-        notes: "The separate image_member quota is the per-image limit of HI-LIMIT-128.",
+        quote: "Specifies the type of the resource to be queried. … image: private image … image_shared: shared \
+                image … image_member: image recipient",
+        url: "https://support.huaweicloud.com/intl/en-us/api-ims/ims_03_0630.html",
+        notes: "The separate image_member quota is the per-image limit of HI-LIMIT-128. No page says in so many \
+                words that sharing leaves the owner's image quota alone; it follows from the separate quota types. \
+                The IMS FAQ answers \"Do Shared Images Affect My Private Image Quota?\" with \"No.\"",
         effect: OwnerQuotaFree,
     },
     Rule {
@@ -343,8 +371,8 @@ pub static RULES: &[Rule] = &[
         short: "allowed; members removed",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.8",
-        quote: "",
-        url: "",
+        quote: "You can delete shared image anytime without notifying the recipient.",
+        url: "https://support.huaweicloud.com/intl/th-th/api-ims/ims_03_0903.html",
         notes: "",
         effect: DeleteWhileShared { then: DeleteShared::Cascade },
     },
@@ -355,10 +383,13 @@ pub static RULES: &[Rule] = &[
         short: "access lost",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.3",
-        quote: "",
-        url: "",
-        notes: "The doc says the tenant can no longer query or use the image; that reinstalling its servers \
-                from it is refused follows from that. Running servers are not touched.",
+        quote: "After you stop sharing an image: … The image will be invisible to the recipient on the management \
+                console and no data will be returned when the recipient query the image through an API. … The \
+                recipient cannot reinstall the OS of the ECSs created from the shared image or create instances \
+                identical with these ECSs.",
+        url: "https://support.huaweicloud.com/intl/en-us/usermanual-ims/ims_01_0310.html",
+        notes: "The user guide (Stopping Sharing Images) states both the lost access and the refused reinstall. \
+                Running servers are not touched.",
         effect: LoseAccessOnUnshare,
     },
     Rule {
@@ -380,12 +411,14 @@ pub static RULES: &[Rule] = &[
         short: "owner: same or other region",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.9; huaweicloudsdkims CopyImageInRegion",
-        quote: "",
-        url: "",
-        notes: "cross_region_copy refuses the image's own region (IMG.0142 Replication must be performed \
-                across regions); a copy into the same region is the in-region API's job. Full-ECS images \
-                can only be replicated across regions (constraints page); the simulator does not tell the \
-                kinds apart here.",
+        quote: "This API is an extension one and is used to replicate a private from one region to another region to \
+                create ECSs of the same type. … The destination region cannot be the same as the source region.",
+        url: "https://support.huaweicloud.com/intl/en-us/api-ims/ims_03_0628.html",
+        notes: "cross_region_copy refuses the image's own region (IMG.0142 Replication must be performed across \
+                regions); a copy into the same region is the in-region API's job. Full-ECS images can only be \
+                replicated across regions (constraints page); the simulator does not tell the kinds apart here. \
+                Replication within a region is a separate API (Replicating an Image Within a Region, ims_03_0627_1: \
+                \"used to copy an existing image to another image\").",
         effect: OwnerCopy { scope: CopyScope::ANY },
     },
     Rule {
@@ -395,8 +428,8 @@ pub static RULES: &[Rule] = &[
         short: "not across regions",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.9 (IMG.0143 An encrypted image cannot be replicated cross regions)",
-        quote: "",
-        url: "",
+        quote: "Encrypted images cannot be replicated across regions.",
+        url: "https://support.huaweicloud.com/intl/en-us/api-ims/ims_03_0628.html",
         notes: "Replicating an encrypted image within its region is allowed; that is how its key is changed.",
         effect: NoEncryptedCopy { cross_region_only: true },
     },
@@ -407,8 +440,8 @@ pub static RULES: &[Rule] = &[
         short: "recipient: same region, after accepting",
         basis: ApiReference,
         source: "providers/huawei-ims.md §7–8 (IMG.0196 not accepted by the recipient); seed 003 (replicate to use its own key)",
-        quote: "",
-        url: "",
+        quote: "The image cannot be replicated because it is not accepted by the recipient.",
+        url: "https://support.huaweicloud.com/en-us/api-ims/ims_03_0908.html",
         notes: "Whether a recipient may replicate a shared image straight to another region is not \
                 documented; it is refused (assumed): replicate within the region, then replicate the copy. \
                 A copy while the share is pending or rejected is refused by this rule (IMG.0196).",
@@ -421,9 +454,12 @@ pub static RULES: &[Rule] = &[
         short: "share options, modify share",
         basis: ApiReference,
         source: "providers/huawei-ims.md §6.1–6.2 (BatchAddMembers takes images and projects; members only change status)",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "This API is an extension one and used to share more than one image with multiple tenants. … At least \
+                one of projects, domains, and organizations must be specified.",
+        url: "https://support.huaweicloud.com/intl/en-us/api-ims/ims_03_0624.html",
+        notes: "No sentence says that a share carries no validity, description or permission, or that it cannot be \
+                modified: the rule follows from BatchAddMembers taking only images and projects (or domains or \
+                organizations), and BatchUpdateMembers changing only the member status.",
         effect: NoApi {
             actions: &[
                 A::ModifyShare,
