@@ -32,8 +32,9 @@ fn plain(s: &str) -> String {
 fn every_stated_rule_quotes_its_source_and_names_its_page() {
     let mut missing = Vec::new();
     for p in Provider::ALL {
-        let seed = std::fs::read_to_string(format!("{}/tests/data/seeds/{}", env!("CARGO_MANIFEST_DIR"), p.spec().seed))
-            .expect("the seed is copied into tests/data/seeds");
+        let seed =
+            std::fs::read_to_string(format!("{}/tests/data/seeds/{}", env!("CARGO_MANIFEST_DIR"), p.spec().seed))
+                .expect("the seed is copied into tests/data/seeds");
         let seed = plain(&seed);
         for rule in p.spec().rules {
             if rule.basis == Basis::Assumed {

@@ -93,6 +93,12 @@ fn explain_rule(out: &mut String, r: &Rule) {
     let _ = writeln!(out, "{}  [{}; {}]", r.id, r.topic.title(), r.basis.label());
     let _ = writeln!(out, "  {}", r.text);
     let _ = writeln!(out, "  source: {}", r.source);
+    if !r.quote.is_empty() {
+        let _ = writeln!(out, "  says:   \"{}\"", r.quote);
+    }
+    if !r.url.is_empty() {
+        let _ = writeln!(out, "  page:   {}", r.url);
+    }
     if !r.notes.is_empty() {
         let _ = writeln!(out, "  notes:  {}", r.notes);
     }

@@ -9,7 +9,11 @@ use crate::wire::{Endpoint, HttpResponse};
 pub const ROOT: &str = "/_sharesim/ui/";
 
 fn html(status: u16, body: String) -> HttpResponse {
-    HttpResponse { status, headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())], body: body.into() }
+    HttpResponse {
+        status,
+        headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+        body: body.into(),
+    }
 }
 
 /// Answers `rest`, the path under `/_sharesim/ui` (empty for the page itself).

@@ -225,7 +225,9 @@ fn summary(p: Provider) -> String {
         s.push_str("; recipients may only pull");
     }
     match pol.delete_while_shared {
-        Some((_, crate::rules::DeleteShared::Refuse)) => s.push_str("; a shared image cannot be deleted until unshared"),
+        Some((_, crate::rules::DeleteShared::Refuse)) => {
+            s.push_str("; a shared image cannot be deleted until unshared")
+        }
         Some(_) => s.push_str("; deleting a shared image ends its shares"),
         None => {}
     }
@@ -354,11 +356,7 @@ fn scenario_ctx(run: &Run, quiz: bool) -> minijinja::Value {
         .iter()
         .enumerate()
         .map(|(i, step)| {
-            let cells: Vec<_> = run
-                .runs
-                .iter()
-                .map(|r| r.entries.get(i).map(|e| cell(e, r.provider, "../")))
-                .collect();
+            let cells: Vec<_> = run.runs.iter().map(|r| r.entries.get(i).map(|e| cell(e, r.provider, "../"))).collect();
             let exchanges: Vec<_> = run
                 .runs
                 .iter()
@@ -459,7 +457,9 @@ fn differences(runs: &[Run], quiz: bool) -> minijinja::Value {
                 .runs
                 .iter()
                 .filter_map(|pr| {
-                    pr.entries.get(i).map(|e| serde_json::json!({ "provider": pr.provider.name(), "outcome": outcome_key(e) }))
+                    pr.entries
+                        .get(i)
+                        .map(|e| serde_json::json!({ "provider": pr.provider.name(), "outcome": outcome_key(e) }))
                 })
                 .collect();
             by_topic.entry(r.topic.clone()).or_default().push(serde_json::json!({

@@ -348,13 +348,16 @@ const SHOWN_BODY: usize = 2048;
 
 /// A request and its response as text, without sharesim's own trace header.
 fn exchange(req: &HttpRequest, resp: &HttpResponse) -> crate::scenario::run::Exchange {
-    let body = |b: &[u8]| match std::str::from_utf8(b) {
-        Ok(t) if t.len() > SHOWN_BODY => {
+    let body = |b: &[u8]| match std::str::from_utf8(b)
+        .ok()
+        .filter(|t| !t.contains(|c: char| c.is_control() && !c.is_whitespace()))
+    {
+        Some(t) if t.len() > SHOWN_BODY => {
             let cut = (0..=SHOWN_BODY).rev().find(|&i| t.is_char_boundary(i)).unwrap_or(0);
             format!("{}… ({} bytes in all)", &t[..cut], t.len())
         }
-        Ok(t) => t.to_string(),
-        Err(_) => format!("({} bytes of binary content)", b.len()),
+        Some(t) => t.to_string(),
+        None => format!("({} bytes of binary content)", b.len()),
     };
     let headers = |h: &[(String, String)]| {
         h.iter()
