@@ -43,7 +43,7 @@ pub struct Site {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("{0}")]
-    Scenario(#[from] crate::scenario::ScenarioError),
+    Scenario(Box<crate::scenario::ScenarioError>),
     #[error("{path}: {provider}: {message}")]
     Run { path: String, provider: Provider, message: String },
     #[error("template {name}: {message}")]
@@ -131,6 +131,12 @@ pub const STYLE: &str = include_str!("templates/style.css");
 fn render(env: &Environment<'_>, name: &str, ctx: minijinja::Value) -> Result<String, ReportError> {
     let t = env.get_template(name).map_err(|e| ReportError::Template { name: name.into(), message: e.to_string() })?;
     t.render(ctx).map_err(|e| ReportError::Template { name: name.into(), message: format!("{e:#}") })
+}
+
+impl From<crate::scenario::ScenarioError> for ReportError {
+    fn from(e: crate::scenario::ScenarioError) -> ReportError {
+        ReportError::Scenario(Box::new(e))
+    }
 }
 
 /// Builds the whole site.
