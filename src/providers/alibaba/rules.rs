@@ -17,8 +17,9 @@ pub static RULES: &[Rule] = &[
         short: "account ID (16 digits)",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "select Alibaba Cloud Account ID in the Account Type drop-down list. Then, enter the account ID that \
+                you want to share the image with in the Account box.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "The console's Account Type is \"Alibaba Cloud Account ID\"; the API takes AddAccount.N. \
                 A login e-mail or anything else that is not an account ID is refused with InvalidAccount.NotFound.",
         effect: RecipientIdentity { kind: IdentityKind::AccountId },
@@ -30,8 +31,8 @@ pub static RULES: &[Rule] = &[
         short: "must exist",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission errors (404 InvalidAccount.NotFound)",
-        quote: "",
-        url: "",
+        quote: "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.",
+        url: "https://help.aliyun.com/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission",
         notes: "",
         effect: RecipientMustExist,
     },
@@ -42,8 +43,8 @@ pub static RULES: &[Rule] = &[
         short: "not yourself",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission errors (404 InvalidAccount.Forbbiden, sic)",
-        quote: "",
-        url: "",
+        quote: "The specified Account does not yourself.",
+        url: "https://help.aliyun.com/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission",
         notes: "",
         effect: NoSelfShare,
     },
@@ -78,8 +79,8 @@ pub static RULES: &[Rule] = &[
         short: "owner only",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission / DescribeImageSharePermission (own custom images only)",
-        quote: "",
-        url: "",
+        quote: "Sharing limits: You can share only the custom images that you created.",
+        url: "https://help.aliyun.com/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission",
         notes: "The error a recipient gets is not documented; InvalidImageId.NotFound is inferred \
                 (providers/alibaba.md §5, §6).",
         effect: OwnerOnly { actions: &[A::CancelShare, A::ListShares] },
@@ -91,8 +92,9 @@ pub static RULES: &[Rule] = &[
         short: "forbidden",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "You can only share custom images you have created, not custom images created and shared by other \
+                users.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "The API answers as if the image did not exist (InvalidImageId.NotFound, inferred).",
         effect: NoReshare,
     },
@@ -103,8 +105,9 @@ pub static RULES: &[Rule] = &[
         short: "custom images only",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission (own custom images only; IsPublic publishes a community image)",
-        quote: "",
-        url: "",
+        quote: "Sharing limits: You can share only the custom images that you created. … Feature restrictions: \
+                Community images cannot be shared, exported, or copied.",
+        url: "https://help.aliyun.com/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission",
         notes: "The seed says the same (\"You can only share custom images you have created\"). A community \
                 (public) image given AddAccount is answered with InvalidParameter.IsPublic.",
         effect: PrivateOnly,
@@ -116,9 +119,11 @@ pub static RULES: &[Rule] = &[
         short: "Available state",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission / CopyImage errors (400 IncorrectImageStatus)",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "自定义镜像的状态必须为可用（`Available`）。",
+        url: "https://www.alibabacloud.com/help/zh/ecs/developer-reference/api-copyimage",
+        notes: "The quote is CopyImage's. For ModifyImageSharePermission no current sentence states it: the 2018 \
+                reference lists 400 IncorrectImageStatus (\"The image is not available.\"), the current one 403 \
+                OperationDenied.InvalidImageStatus for deprecated images.",
         effect: RequiresAvailable,
     },
     Rule {
@@ -130,8 +135,9 @@ pub static RULES: &[Rule] = &[
         basis: ApiReference,
         source: "API reference (2025): ModifyImageSharePermission \
                  (403 InvalidOperation.ServiceKeyEncryptedImageUnsupported)",
-        quote: "",
-        url: "",
+        quote: "You can share only images that are encrypted with a Customer Master Key (CMK). You can no longer \
+                share images that are encrypted with a service key.",
+        url: "https://help.aliyun.com/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission",
         notes: "The seed says nothing about encryption. The real service also needs the \
                 AliyunECSShareEncryptImageDefaultRole RAM role and refuses encrypted images with several \
                 snapshots; neither is modelled.",
@@ -144,8 +150,8 @@ pub static RULES: &[Rule] = &[
         short: "50",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "Each custom image can be shared with up to 50 users within the same Alibaba Cloud region.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "The API answers QuotaExceed.ShareImageUser. A request that would pass the limit is refused \
                 whole (assumed; the reference does not say). The account-wide quota of shared images \
                 (QuotaExceed.ShareImage) is not modelled.",
@@ -159,8 +165,9 @@ pub static RULES: &[Rule] = &[
         short: "10 accounts; excess ignored",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission AddAccount.N (N = 1..10)",
-        quote: "",
-        url: "",
+        quote: "If you specify more than 10 account IDs, the system processes only the first 10 account IDs. The \
+                excess account IDs are ignored.",
+        url: "https://intl.aliyun.com/help/doc-detail/25540.htm",
         notes: "The ignored accounts are not reported. RemoveAccount.N has the same bound (N = 1..10), so \
                 a cancel of more than 10 accounts removes only the first 10.",
         effect: RecipientsPerRequest { max: 10, overflow: Overflow::Truncate },
@@ -172,9 +179,10 @@ pub static RULES: &[Rule] = &[
         short: "1 image",
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission parameters",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "The ID of the custom image to be shared.",
+        url: "https://help.aliyun.com/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission",
+        notes: "No sentence says one image per request; ImageId is a single string, and the quote is its \
+                description.",
         effect: ImagesPerRequest { many: false },
     },
     Rule {
@@ -184,8 +192,8 @@ pub static RULES: &[Rule] = &[
         short: "same region; copy first",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "That is, an image cannot be shared across regions.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "A call made in another region does not find the image (InvalidImageId.NotFound, inferred). \
                 To share elsewhere, the owner copies the image to that region (AL-COPY) and shares the copy.",
         effect: SameRegion,
@@ -197,9 +205,10 @@ pub static RULES: &[Rule] = &[
         short: "none",
         basis: ApiReference,
         source: "API reference: no accept API; shared images list at once under DescribeImages ImageOwnerAlias=others",
-        quote: "",
-        url: "",
-        notes: "The seed's next steps go straight from sharing to creating instances.",
+        quote: "others：其他阿里云用户共享给您的镜像。",
+        url: "https://help.aliyun.com/document_detail/25534.html",
+        notes: "No sentence says there is no accept step; the quote (DescribeImages ImageOwnerAlias) is the \
+                closest. The seed's next steps go straight from sharing to creating instances.",
         effect: NoAcceptance,
     },
     Rule {
@@ -209,8 +218,9 @@ pub static RULES: &[Rule] = &[
         short: "launch, replace disk, copy",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "After an image is shared with other users, they can use it to create one or more instances. … They \
+                can also use the shared image to Replace the system disk",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "Re-initializing a disk created from the image and describing it are implied by the seed \
                 (both are lost on unshare); copying within the region comes from CopyImage (AL-COPY-SHARED).",
         effect: RecipientUse { actions: &[A::Describe, A::Launch, A::ReinitDisk, A::ReplaceSystemDisk, A::Copy] },
@@ -235,8 +245,8 @@ pub static RULES: &[Rule] = &[
         short: "ImageOwnerAlias=others",
         basis: ApiReference,
         source: "API reference: DescribeImages ImageOwnerAlias",
-        quote: "",
-        url: "",
+        quote: "others：其他阿里云用户共享给您的镜像。",
+        url: "https://help.aliyun.com/document_detail/25534.html",
         notes: "The seed's console path is Images > Shared Image, in the same region. DescribeImages lists \
                 only Available images unless Status says otherwise.",
         effect: SharedWithMeListing,
@@ -249,8 +259,8 @@ pub static RULES: &[Rule] = &[
         short: "DescribeImageSharePermission",
         basis: ApiReference,
         source: "API reference: DescribeImageSharePermission; DescribeImages IsSelfShared",
-        quote: "",
-        url: "",
+        quote: "查询一份自定义镜像已经共享的所有用户。",
+        url: "https://help.aliyun.com/document_detail/25541.html",
         notes: "",
         effect: MySharedListing,
     },
@@ -261,8 +271,8 @@ pub static RULES: &[Rule] = &[
         short: "owner: free",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "shared images do not consume the image quota of the account from which an image is shared.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "",
         effect: OwnerQuotaFree,
     },
@@ -299,8 +309,9 @@ pub static RULES: &[Rule] = &[
         short: "refused",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "If your custom image has been shared with other accounts, you must remove all the sharing \
+                relationships for that image before you can delete the image.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "DeleteImage answers 403 ImageUseShared.",
         effect: DeleteWhileShared { then: DeleteShared::Refuse },
     },
@@ -312,8 +323,10 @@ pub static RULES: &[Rule] = &[
         short: "access lost; no re-init",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "After you cancel the sharing, that account will be unable to query and use the image. This means \
+                that i that account has already created an instance by using this shared image, the instance will \
+                be unable to re-initialize the system disk.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "Running instances are not touched. Sharing again restores access.",
         effect: LoseAccessOnUnshare,
     },
@@ -325,8 +338,10 @@ pub static RULES: &[Rule] = &[
         short: "gone; no re-init",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "Users who are using the shared image will no longer be able to find the image through the ECS \
+                console or ECS API, nor can they use the image to create ECS instances or replace system disks. … \
+                ECS instances that are created from the shared image cannot re-initialize their system disks.",
+        url: "https://www.alibabacloud.com/help/doc-detail/25463.htm",
         notes: "Deletion needs every share cancelled first (AL-DELETE-SHARED), so the former recipients \
                 have already lost access; this applies to the owner's instances too.",
         effect: LoseAccessOnDelete,
@@ -338,9 +353,11 @@ pub static RULES: &[Rule] = &[
         short: "owner: any region",
         basis: ApiReference,
         source: "API reference: CopyImage (DestinationRegionId)",
-        quote: "",
-        url: "",
-        notes: "A copy is a new custom image of the caller and counts against its quota.",
+        quote: "镜像是您账号下的自定义镜像时，可以跨地域复制镜像；镜像是其他人共享给您的镜像时，只能同地域复制镜像。",
+        url: "https://help.aliyun.com/zh/ecs/developer-reference/api-copyimage",
+        notes: "The reference says an owner copies across regions; that it may also copy within the region is \
+                read from the same sentence (shared images are copied there). A copy is a new custom image of the \
+                caller and counts against its quota.",
         effect: OwnerCopy { scope: CopyScope::ANY },
     },
     Rule {
@@ -350,8 +367,8 @@ pub static RULES: &[Rule] = &[
         short: "recipient: same region",
         basis: ApiReference,
         source: "API reference: CopyImage errors (403 OperationDenied.SameRegionOnly)",
-        quote: "",
-        url: "",
+        quote: "The image shared from others can not be copied to another region directly.",
+        url: "https://help.aliyun.com/zh/ecs/developer-reference/api-copyimage",
         notes: "\"The image shared from others can not be copied to another region directly\": copy it in \
                 its region first, then copy your copy.",
         effect: RecipientCopy { scope: CopyScope::SAME, needs_acceptance: false },
@@ -365,9 +382,10 @@ pub static RULES: &[Rule] = &[
         basis: ApiReference,
         source: "API reference: ModifyImageSharePermission takes RegionId, ImageId, AddAccount.N, \
                  RemoveAccount.N, IsPublic only",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "You can specify up to 10 Alibaba Cloud account IDs by using AddAccount.N or RemoveAccount.N.",
+        url: "https://intl.aliyun.com/help/doc-detail/25540.htm",
+        notes: "No sentence lists what ECS lacks; the rule follows from the parameter list, whose account \
+                parameters the quote names.",
         effect: NoApi {
             actions: &[
                 A::AuthorizeKey,

@@ -1,6 +1,10 @@
 //! JD Cloud VM's sharing rules. Seed: `000_b7ed9cef97505928.txt`; API facts: `providers/jdcloud.md`
 //! (ShareImage, UnShareImage, DescribeImageMembers, DescribeImages, DeleteImage, CopyImages) and
 //! the interface notes of the `jdcloud_sdk` 1.6.354 `vm` requests.
+//!
+//! Seed rules' `url` is the Chinese original of the seed page (the one the SDK links as its help
+//! document): the English page the seed copies was not found in the searchable corpora. Quotes from the
+//! interface notes link the `jdcloud-sdk-python` request files, where they stand verbatim.
 
 use crate::engine::Action as A;
 use crate::rules::{
@@ -17,8 +21,9 @@ pub static RULES: &[Rule] = &[
         short: "PIN",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "The \"Image Share\" function now only can be shared via PIN (customer identification code). Sharing \
+                via account ID or mobile phone number associated to the account is not supported.",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "A 12-digit account ID or an 11-digit mobile number is refused as `Invalid pin`. ShareImage also \
                 takes `loginNames` (JD Cloud account login names, as the console does); they are not modelled.",
         effect: RecipientIdentity { kind: IdentityKind::Pin },
@@ -30,8 +35,8 @@ pub static RULES: &[Rule] = &[
         short: "must exist",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "Otherwise, a notification that \"The JD Cloud account does not exist\".",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "The API answers FAILED_PRECONDITION `Pin 'xx' not found`.",
         effect: RecipientMustExist,
     },
@@ -42,8 +47,8 @@ pub static RULES: &[Rule] = &[
         short: "not yourself",
         basis: ApiReference,
         source: "API reference: ShareImage interface notes (不可以共享给自己)",
-        quote: "",
-        url: "",
+        quote: "单个镜像最多可以共享给20个京东云帐户、不可以共享给自己。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/ShareImageRequest.py",
         notes: "The error code is not documented; FAILED_PRECONDITION like the other share preconditions.",
         effect: NoSelfShare,
     },
@@ -79,8 +84,8 @@ pub static RULES: &[Rule] = &[
         short: "owner only",
         basis: Seed,
         source: "seed 000; API reference: UnShareImage, DescribeImageMembers (只允许操作用户的私有镜像)",
-        quote: "",
-        url: "",
+        quote: "Only the owner of the image has permission to share the image",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "A recipient that tries to share is refused by JD-NO-RESHARE; any other account does not see the \
                 image at all (NOT_FOUND).",
         effect: OwnerOnly { actions: &[A::CancelShare, A::ListShares] },
@@ -92,8 +97,8 @@ pub static RULES: &[Rule] = &[
         short: "forbidden",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "the shared image cannot be shared again by the user shared to other JD Cloud users",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "The API answer is inferred: FAILED_PRECONDITION `Can't use this image`, as for any image that is \
                 not the caller's private image.",
         effect: NoReshare,
@@ -105,8 +110,8 @@ pub static RULES: &[Rule] = &[
         short: "private images only",
         basis: ApiReference,
         source: "API reference: ShareImage interface notes (只允许共享用户的私有镜像) and errors (Can't use this image)",
-        quote: "",
-        url: "",
+        quote: "Can't use this image … 不可以共享非私有镜像。",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/api/shareimage",
         notes: "The seed says the same (\"Only private images ... support sharing\"). Community images answer \
                 `Community image can't be shared`; publishing to the community is not modelled.",
         effect: PrivateOnly,
@@ -118,8 +123,8 @@ pub static RULES: &[Rule] = &[
         short: "Available state",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "Only private images in the \"Available\" status support sharing",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "The seed's \"private\" is JD-PRIVATE-ONLY. The API's status value is `ready`; an image still being \
                 created answers `Conflict with underlay image task`. The engine also applies this rule to \
                 CopyImages, whose reference likewise copies only images that are Available.",
@@ -132,8 +137,8 @@ pub static RULES: &[Rule] = &[
         short: "not shareable",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "Private images including encrypted snapshot do not support sharing temporarily.",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "The API answers FAILED_PRECONDITION `Share encrypted snapshot 'xx' is not support.`. JD has no \
                 per-recipient key grant, so the key kind makes no difference.",
         effect: Encryption { default_key: EncryptedShare::Refused, custom_key: EncryptedShare::Refused },
@@ -145,8 +150,8 @@ pub static RULES: &[Rule] = &[
         short: "10",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "Each image can be shared among other 10 users at most.",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "The API reference and the SDK's ShareImage notes say 20, and DescribeQuotas has a per-image \
                 `imageShare` quota, so the live figure may differ. The seed is the default; set \
                 `share_limit: 20` in a world to model the API reference. A request that would pass the limit is \
@@ -160,8 +165,8 @@ pub static RULES: &[Rule] = &[
         short: "1 image",
         basis: ApiReference,
         source: "API reference: ShareImage `POST /v1/regions/{regionId}/images/{imageId}:share`",
-        quote: "",
-        url: "",
+        quote: "POST https://vm.jdcloud-api.com/v1/regions/{regionId}/images/{imageId}:share",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/api/shareimage",
         notes: "The per-request maximum of `pins` is not documented.",
         effect: ImagesPerRequest { many: false },
     },
@@ -172,8 +177,8 @@ pub static RULES: &[Rule] = &[
         short: "same region; copy first",
         basis: ApiReference,
         source: "API reference: every vm path starts `/v1/regions/{regionId}/`",
-        quote: "",
-        url: "",
+        quote: "https://vm.jdcloud-api.com/v1/regions/{regionId}/images/{imageId}:share … Image 'xx' not found",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/api/shareimage",
         notes: "A call in another region answers NOT_FOUND `Image 'xx' not found`. To share elsewhere, copy the \
                 image to that region (JD-COPY) and share the copy. A PIN names the account in every region.",
         effect: SameRegion,
@@ -185,9 +190,10 @@ pub static RULES: &[Rule] = &[
         short: "none",
         basis: ApiReference,
         source: "API reference: no accept API; DescribeImages imageSource=shared lists shared images",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "通过此接口可以查询到京东云官方镜像、第三方镜像、镜像市场、私有镜像、或其他用户共享给您的镜像。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/DescribeImagesRequest.py",
+        notes: "No sentence says there is no accept step; the quote (DescribeImages) is the closest: images other \
+                users share with you are listed with no step before.",
         effect: NoAcceptance,
     },
     Rule {
@@ -197,8 +203,8 @@ pub static RULES: &[Rule] = &[
         short: "launch, rebuild, copy",
         basis: ApiReference,
         source: "API reference: UnShareImage and CopyImages interface notes (jdcloud_sdk 1.6.354)",
-        quote: "",
-        url: "",
+        quote: "原被共享用户将无法再使用该镜像创建云主机实例，同时使用该镜像创建的云主机实例也无法重置为原始系统状态。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/UnShareImageRequest.py",
         notes: "UnShareImage says a former recipient can no longer create instances from the image or reset \
                 instances to it, so a recipient can while shared.",
         effect: RecipientUse { actions: &[A::Describe, A::Launch, A::ReinitDisk, A::ReplaceSystemDisk, A::Copy] },
@@ -224,8 +230,8 @@ pub static RULES: &[Rule] = &[
         short: "listing may lag",
         basis: Seed,
         source: SEED,
-        quote: "",
-        url: "",
+        quote: "After sharing, result display may be delayed.",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
         notes: "The seed gives no figure, so the default is 0 seconds; a world or scenario setting \
                 `listing_delay` models the lag (the engine applies the setting only while this rule exists). \
                 That the delay hides the share from the owner's and the recipient's listings but not from \
@@ -240,8 +246,8 @@ pub static RULES: &[Rule] = &[
         short: "imageSource=shared",
         basis: ApiReference,
         source: "API reference: DescribeImages imageSource",
-        quote: "",
-        url: "",
+        quote: "`shared`：其他用户分享的镜像。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/DescribeImagesRequest.py",
         notes: "",
         effect: SharedWithMeListing,
     },
@@ -252,8 +258,8 @@ pub static RULES: &[Rule] = &[
         short: "specifiedUsers; members",
         basis: ApiReference,
         source: "API reference: DescribeImages launchPermission, DescribeImageMembers",
-        quote: "",
-        url: "",
+        quote: "查询私有镜像共享给哪些京东云帐户。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/DescribeImageMembersRequest.py",
         notes: "",
         effect: MySharedListing,
     },
@@ -264,8 +270,8 @@ pub static RULES: &[Rule] = &[
         short: "refused",
         basis: ApiReference,
         source: "API reference: DeleteImage interface notes (已共享的私有镜像在取消共享关系前不可以删除)",
-        quote: "",
-        url: "",
+        quote: "已共享的私有镜像在取消共享关系前不可以删除，如私有镜像已共享给其他用户，请取消共享后再进行删除。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/DeleteImageRequest.py",
         notes: "The error code is not documented; FAILED_PRECONDITION is inferred.",
         effect: DeleteWhileShared { then: DeleteShared::Refuse },
     },
@@ -276,9 +282,12 @@ pub static RULES: &[Rule] = &[
         short: "access lost",
         basis: Seed,
         source: "seed 000; API reference: UnShareImage interface notes",
-        quote: "",
-        url: "",
-        notes: "Running instances are not touched; only new launches and system-disk resets are refused.",
+        quote: "The shared accounts will be displayed in the list below, where you can directly click Cancel \
+                Sharing.",
+        url: "https://docs.jdcloud.com/cn/virtual-machines/share-image",
+        notes: "The seed says only that the owner cancels sharing per account (quoted); that the account then loses \
+                the image is UnShareImage's interface note (see JD-RECIPIENT-USE). Running instances are not \
+                touched; only new launches and system-disk resets are refused.",
         effect: LoseAccessOnUnshare,
     },
     Rule {
@@ -288,8 +297,8 @@ pub static RULES: &[Rule] = &[
         short: "gone",
         basis: ApiReference,
         source: "API reference: RebuildInstance interface notes (私有镜像已被删除，则无法使用原镜像重置系统)",
-        quote: "",
-        url: "",
+        quote: "若实例基于私有镜像创建，而私有镜像已被删除，则无法使用原镜像重置系统，即无法恢复至刚创建时的系统状态",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/RebuildInstanceRequest.py",
         notes: "Deletion needs every share cancelled first (JD-DELETE-SHARED), so in practice only the owner's \
                 instances are affected.",
         effect: LoseAccessOnDelete,
@@ -301,8 +310,8 @@ pub static RULES: &[Rule] = &[
         short: "owner: any region",
         basis: ApiReference,
         source: "API reference: CopyImages interface notes (支持同地域复制镜像, jdcloud_sdk 1.6.354)",
-        quote: "",
-        url: "",
+        quote: "复制私有镜像时，只允许镜像拥有者进行复制。…支持同地域复制镜像。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/CopyImagesRequest.py",
         notes: "Older CopyImages references allow other regions only; the current SDK notes allow the same \
                 region. Only cloud-disk system-disk images can be copied; the root device type is not modelled.",
         effect: OwnerCopy { scope: CopyScope::ANY },
@@ -314,8 +323,8 @@ pub static RULES: &[Rule] = &[
         short: "recipient: any region (assumed)",
         basis: ApiReference,
         source: "API reference: CopyImages interface notes (复制共享镜像时，允许共享的用户将镜像复制为私有镜像)",
-        quote: "",
-        url: "",
+        quote: "复制共享镜像时，允许共享的用户将镜像复制为私有镜像。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/CopyImagesRequest.py",
         notes: "The API reference says that a recipient may copy a shared image into its own private image; \
                 where to is not said. That a recipient copies to any region the owner may is assumed, \
                 because nothing restricts it. No acceptance is needed (JD-NO-ACCEPT).",
@@ -328,8 +337,8 @@ pub static RULES: &[Rule] = &[
         short: "encrypted: no copy",
         basis: ApiReference,
         source: "API reference: CopyImages interface notes and errors (Copy encrypted snapshot 'xx' is not support.)",
-        quote: "",
-        url: "",
+        quote: "不支持带有加密快照的镜像。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/CopyImagesRequest.py",
         notes: "",
         effect: NoEncryptedCopy { cross_region_only: false },
     },
@@ -379,9 +388,10 @@ pub static RULES: &[Rule] = &[
         short: "keys, share options",
         basis: ApiReference,
         source: "API reference: ShareImage takes only `pins` (and `loginNames`)",
-        quote: "",
-        url: "",
-        notes: "",
+        quote: "共享的目标用户pin列表。…共享的目标京东云帐户列表。",
+        url: "https://github.com/jdcloud-api/jdcloud-sdk-python/blob/master/jdcloud_sdk/services/vm/apis/ShareImageRequest.py",
+        notes: "No sentence lists what JD lacks; the rule follows from ShareImage's parameters, whose only two \
+                (pins, loginNames) the quote describes.",
         effect: NoApi {
             actions: &[
                 A::AuthorizeKey,
