@@ -341,12 +341,12 @@ pub static RULES: &[Rule] = &[
         topic: Quota,
         text: "Images shared with a tenant do not count against its image quota.",
         short: "recipient: free",
-        basis: Assumed,
-        source: "not documented: the API facts (providers/huawei-ims.md) hold no page on a recipient's quota",
-        quote: "",
-        url: "",
-        notes: "Chosen because a share gives the recipient no copy of the image, so nothing of its own \
-                grows. A recipient's replica is its own private image and does count (HI-IMAGE-QUOTA).",
+        basis: ApiReference,
+        source: "IMS FAQ: \"Do Shared Images Affect My Private Image Quota?\"",
+        quote: "Do Shared Images Affect My Private Image Quota?… No.",
+        url: "https://support.huaweicloud.com/en-us/ims_faq/faq_20190802_1.html",
+        notes: "Was assumed until the IMS FAQ's answer was found. A share gives the recipient no copy of the \
+                image; a recipient's replica is its own private image and does count (HI-IMAGE-QUOTA).",
         effect: RecipientQuotaFree,
     },
     Rule {
