@@ -277,6 +277,7 @@ fn print_invalid(e: &ScenarioError) {
 }
 
 fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCode {
+    let filter = opts.filter.clone();
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
@@ -321,6 +322,14 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCod
             );
         }
     }
+    // A filter that selects nothing is a mistake to report, not a green run (as nextest does).
+    if let Some(f) = filter
+        && report.results.is_empty()
+        && report.invalid.is_empty()
+    {
+        eprintln!("error: --filter `{f}` matches no scenario (it is matched against snapshot names and scenario names)");
+        return ExitCode::from(2);
+    }
     ExitCode::from(report.exit_code())
 }
 
@@ -353,8 +362,22 @@ fn parse_provider(s: &str) -> Result<Provider, String> {
     })
 }
 
+/// A command that prints into a pipe its reader closed (`sharesim policies | head -1`) ends
+/// quietly, as `cat` and `grep` do, instead of panicking on the failed write: the default
+/// action of SIGPIPE, which Rust's runtime turns off at start. Not for `serve`, whose sockets
+/// must survive clients that hang up.
+fn quiet_on_closed_pipe() {
+    // SAFETY: sets a signal's disposition to the default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     match cli.command {
         Command::Policies { format, providers } => {
             let providers = if providers.is_empty() { Provider::ALL.to_vec() } else { providers };

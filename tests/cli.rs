@@ -102,6 +102,8 @@ fn provider_and_filter_narrow_the_run() {
     let out = sharesim(&["run", "--filter", "nothing-matches", "--format", "json"], &dir);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["results"].as_array().map(Vec::len), Some(0));
+    assert_eq!(out.status.code(), Some(2), "a filter that matches nothing is not a pass");
+    assert!(text(&out.stderr).contains("--filter `nothing-matches` matches no scenario"));
     let bad = sharesim(&["run", "--provider", "aws"], &dir);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("unknown provider `aws`"));
@@ -155,4 +157,25 @@ fn run_via_http_matches_the_same_snapshot_and_says_what_crossed_the_api() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("in-process") && text(&bad.stderr).contains("http"), "{}", text(&bad.stderr));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn writing_into_a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for args in [&["policies", "--format", "json"][..], &["explain", "huawei-swr"][..], &["schema"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sharesim"))
+            .args(args)
+            .current_dir(here)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        // The reader goes away before reading anything, as `| head -0` would.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("ends");
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(out.status.code().is_none_or(|c| c == 0), "{args:?}: killed by SIGPIPE or done, never an error: {:?}", out.status);
+    }
 }

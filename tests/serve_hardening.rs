@@ -358,6 +358,19 @@ fn admin_errors_are_json_with_a_real_status_on_every_listener() {
     }
 }
 
+#[test]
+fn every_listener_answers_health_even_behind_an_admin_token() {
+    let server = Server::start(&["--admin-token", "s3cret"]);
+    for listener in ["jdcloud", "tencent", "alibaba", "huawei-ims", "huawei-swr", "huawei-swr-registry"] {
+        let health = admin("GET", &server, listener, "health", b"");
+        assert_eq!(health.status, 200, "{listener}");
+        let body = health.json();
+        assert_eq!(body["status"], "ok", "{listener}");
+        assert_eq!(body["provider"], listener.trim_end_matches("-registry"), "{listener}");
+        assert_eq!(admin("GET", &server, listener, "world", b"").status, 401, "{listener}: the rest needs the token");
+    }
+}
+
 /// A Huawei SWR state far over 1 MiB: 12 repositories, each shared with 500 accounts.
 fn big_swr_state() -> String {
     use sharesim::Provider;

@@ -1,5 +1,6 @@
-//! The admin API on every listener, under `/_sharesim/`: reset, world, clock, state, journal,
-//! and `apply`, which hands one engine request straight to the engine.
+//! The admin API on every listener, under `/_sharesim/`: health, reset, world, clock, state,
+//! journal, the live page (`ui`), and `apply`, which hands one engine request straight to the
+//! engine.
 //! It speaks plain JSON (`{"error": …}` with a 4xx/5xx status on failure), never a provider's
 //! format, so a script that checks the status is never told a refusal worked.
 //!
@@ -125,6 +126,14 @@ fn not_allowed(req: &HttpRequest, allowed: &str) -> HttpResponse {
 }
 
 pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
+    // Health is for probes (docker, CI's wait loops): it tells nothing secret, so it needs no
+    // token and answers any method that reads.
+    if req.path().trim_end_matches('/') == "/_sharesim/health" && matches!(req.method.as_str(), "GET" | "HEAD") {
+        return ok(json!({
+            "status": "ok", "provider": ep.provider().name(),
+            "now": crate::clock::iso8601(ep.engine().now()), "requests": ep.seq(),
+        }));
+    }
     if let Err(refused) = guard(req, ep.admin_token()) {
         ep.note_refusal("admin-refused");
         return refused;
