@@ -52,9 +52,9 @@ enum Command {
     },
     /// Print a provider's rules (or one rule) with sources and notes.
     Explain {
-        /// jdcloud, tencent, alibaba, huawei-ims or huawei-swr.
-        #[arg(value_parser = parse_provider)]
-        provider: Provider,
+        /// A provider (jdcloud, tencent, alibaba, huawei-ims or huawei-swr; aliases such as
+        /// huawei or aliyun work), or a rule ID on its own, such as TC-LIMIT-50.
+        provider: String,
         /// A rule ID such as TC-LIMIT-50 (case does not matter).
         rule: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
@@ -385,7 +385,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { provider, rule, format } => {
-            match render::explain(provider, rule.as_deref(), format.into()) {
+            match render::explain_any(&provider, rule.as_deref(), format.into()) {
                 Ok(text) => {
                     print!("{text}");
                     ExitCode::SUCCESS

@@ -134,6 +134,13 @@ fn policies_explain_and_schema() {
     assert!(text(&out.stdout).contains("source: seed 001"));
     let out = sharesim(&["explain", "tencent", "TC-NOPE"], here);
     assert_eq!(out.status.code(), Some(2));
+    let out = sharesim(&["explain", "tc-limit-50"], here);
+    assert!(text(&out.stdout).starts_with("TC-LIMIT-50"), "a rule ID alone: {}", text(&out.stderr));
+    let out = sharesim(&["explain", "TC-LIMT-50"], here);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("did you mean `TC-LIMIT-50`?"), "{}", text(&out.stderr));
+    let out = sharesim(&["explain", "tencent", "TC-LIMT-50"], here);
+    assert!(text(&out.stderr).contains("did you mean `TC-LIMIT-50`?"), "{}", text(&out.stderr));
     let out = sharesim(&["schema"], here);
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
     assert!(schema["properties"]["steps"].is_object());

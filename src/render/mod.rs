@@ -84,8 +84,37 @@ pub fn policy_matrix(providers: &[Provider], format: Format) -> String {
 /// Why `explain` could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {
-    #[error("{provider} has no rule `{rule}`; its rules are: {known}")]
-    UnknownRule { provider: Provider, rule: String, known: String },
+    #[error("{provider} has no rule `{rule}`{hint}; its rules are: {known}")]
+    UnknownRule { provider: Provider, rule: String, known: String, hint: String },
+    #[error("`{what}` is neither a provider nor a rule ID{hint}; providers: jdcloud, tencent, alibaba, huawei-ims, huawei-swr (rule IDs look like TC-LIMIT-50)")]
+    Unknown { what: String, hint: String },
+}
+
+/// `; did you mean X?` for the rule ID or provider name closest to `word`, if one is close.
+fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let word_up = word.to_ascii_uppercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::normalized_levenshtein(&word_up, &c.to_ascii_uppercase()), c))
+        .filter(|(score, _)| *score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// `explain` given one word: a provider (all its rules) or a rule ID of any provider.
+pub fn explain_any(what: &str, rule: Option<&str>, format: Format) -> Result<String, ExplainError> {
+    if let Some(p) = Provider::parse(what) {
+        return explain(p, rule, format);
+    }
+    if rule.is_none()
+        && let Some(p) = Provider::ALL.iter().copied().find(|p| p.rule(what).is_some())
+    {
+        return explain(p, Some(what), format);
+    }
+    let names = Provider::ALL.iter().map(|p| p.name());
+    let ids = Provider::ALL.iter().flat_map(|p| p.spec().rules.iter().map(|r| r.id));
+    Err(ExplainError::Unknown { what: what.to_string(), hint: did_you_mean(what, names.chain(ids)) })
 }
 
 fn explain_rule(out: &mut String, r: &Rule) {
@@ -112,7 +141,8 @@ pub fn explain(p: Provider, rule: Option<&str>, format: Format) -> Result<String
             Some(r) => vec![r],
             None => {
                 let known = spec.rules.iter().map(|r| r.id).collect::<Vec<_>>().join(", ");
-                return Err(ExplainError::UnknownRule { provider: p, rule: id.to_string(), known });
+                let hint = did_you_mean(id, spec.rules.iter().map(|r| r.id));
+                return Err(ExplainError::UnknownRule { provider: p, rule: id.to_string(), known, hint });
             }
         },
         None => spec.rules.iter().collect(),
