@@ -88,6 +88,7 @@ fn junit_and_json_reports() {
     assert_eq!(json["results"][0]["runs"].as_array().map(Vec::len), Some(5));
     let xml = std::fs::read_to_string(dir.join("report.xml")).unwrap();
     assert!(xml.contains("<testsuite name=\"tencent\"") && xml.contains("case__one"), "{xml}");
+    assert!(xml.contains("file=\"scenarios/case/one.yaml\"") && xml.contains(" time=\""), "{xml}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

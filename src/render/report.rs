@@ -141,7 +141,9 @@ pub fn junit(report: &SuiteReport) -> String {
                 s
             };
             let mut case = TestCase::new(r.id.clone(), status);
-            case.set_classname(format!("{}.{}", p.name(), r.id));
+            case.set_classname(format!("{}.{}", p.name(), r.id)).set_time(run.elapsed);
+            // Where the scenario is, for CI systems that link a failure to its file.
+            case.extra.insert("file".into(), r.file.clone().into());
             suite.add_test_case(case);
         }
         if suite.tests > 0 {
@@ -163,7 +165,9 @@ pub fn junit(report: &SuiteReport) -> String {
                 s
             }
         };
-        snaps.add_test_case(TestCase::new(r.id.clone(), status));
+        let mut case = TestCase::new(r.id.clone(), status);
+        case.extra.insert("file".into(), r.file.clone().into());
+        snaps.add_test_case(case);
     }
     for e in &report.invalid {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);

@@ -56,6 +56,9 @@ pub struct ProviderRun {
     /// For a run over HTTP: which steps crossed the provider's API and which the admin route.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routes: Option<super::via_http::Routes>,
+    /// Wall time the run took (JUnit's `time`; never in a transcript).
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
 }
 
 impl ProviderRun {
@@ -143,7 +146,7 @@ pub fn run_on<D: Door>(s: &Scenario, door: &mut D) -> ProviderRun {
         entry.exchange = r.door.take_exchange();
         entries.push(entry);
     }
-    ProviderRun { provider, entries, routes: None }
+    ProviderRun { provider, entries, routes: None, elapsed: std::time::Duration::ZERO }
 }
 
 fn crowd_name(i: u32) -> String {

@@ -142,11 +142,14 @@ pub fn run_scenario(
 ) -> Result<(Vec<ProviderRun>, String), ScenarioError> {
     let mut runs = Vec::new();
     for &p in providers {
+        let started = std::time::Instant::now();
         let one = match via {
             Via::InProcess => run(s, p),
             Via::Http => super::via_http::run(s, p),
         };
-        runs.push(one.map_err(|e| ScenarioError::io(&s.path, e.to_string()))?);
+        let mut one = one.map_err(|e| ScenarioError::io(&s.path, e.to_string()))?;
+        one.elapsed = started.elapsed();
+        runs.push(one);
     }
     let text = transcript::transcript(s, &runs);
     Ok((runs, text))
