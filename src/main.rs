@@ -149,6 +149,10 @@ enum Command {
         /// Connections served at once over all listeners (default: from the open-file limit).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         max_connections: Option<u32>,
+        /// Also write the start-up line (endpoints, accounts, keys) to FILE, once every listener
+        /// is up: for programs that read it from a file rather than stdout.
+        #[arg(long, value_name = "FILE")]
+        banner: Option<PathBuf>,
     },
     /// Print a world (accounts, identities, access keys, images) without serving it.
     World {
@@ -156,6 +160,12 @@ enum Command {
         world: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "json")]
         format: WorldFormat,
+        /// Only these providers (repeatable).
+        #[arg(long = "provider", value_parser = parse_provider)]
+        providers: Vec<Provider>,
+        /// Only this account (by name, e.g. alice), in every provider shown.
+        #[arg(long)]
+        account: Option<String>,
     },
 }
 
@@ -199,10 +209,40 @@ struct ServeArgs {
     state_dir: Option<PathBuf>,
     admin_token: Option<String>,
     limits: server::Limits,
+    banner: Option<PathBuf>,
+}
+
+/// Writes the start-up line to `path` whole or not at all (a reader polling for the file never
+/// sees half of it).
+fn write_banner(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp-sharesim");
+    std::fs::write(&tmp, format!("{line}\n"))?;
+    std::fs::rename(&tmp, path)
+}
+
+/// What a person at a terminal needs from the start-up line: where each API is, and where the
+/// keys are (the full JSON line is for programs, and is hundreds of kilobytes).
+fn human_banner(running: &server::Running, banner: Option<&std::path::Path>) -> String {
+    let mut out = String::from("sharesim is serving:\n");
+    let endpoints = running.banner()["endpoints"].clone();
+    if let Some(map) = endpoints.as_object() {
+        for (name, url) in map {
+            out.push_str(&format!("  {name:<20} {}\n", url.as_str().unwrap_or("")));
+        }
+    }
+    out.push_str("accounts and access keys: ");
+    match banner {
+        Some(p) => out.push_str(&format!("{} (the start-up line)\n", p.display())),
+        None => out.push_str(
+            "`sharesim world --provider P --account NAME`, or pipe stdout / use --banner FILE for the JSON line\n",
+        ),
+    }
+    out.push_str("health: GET <endpoint>/_sharesim/health · live page: <endpoint>/_sharesim/ui · stop: Ctrl-C\n");
+    out
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let ServeArgs { port, world, verify, providers, state_dir, admin_token, limits } = args;
+    let ServeArgs { port, world, verify, providers, state_dir, admin_token, limits, banner } = args;
     if admin_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
         eprintln!("error: --admin-token must not be empty");
         return ExitCode::from(2);
@@ -236,7 +276,19 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        println!("{}", running.banner());
+        let line = running.banner().to_string();
+        if let Some(path) = &banner
+            && let Err(e) = write_banner(path, &line)
+        {
+            eprintln!("error: cannot write --banner {}: {e}", path.display());
+            let _ = running.shutdown().await;
+            return ExitCode::from(2);
+        }
+        if std::io::stdout().is_terminal() {
+            print!("{}", human_banner(&running, banner.as_deref()));
+        } else {
+            println!("{line}");
+        }
         let _ = std::io::Write::flush(&mut std::io::stdout());
         for (p, a) in &running.addrs {
             eprintln!("sharesim: {p} on http://{a}");
@@ -327,7 +379,9 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCod
         && report.results.is_empty()
         && report.invalid.is_empty()
     {
-        eprintln!("error: --filter `{f}` matches no scenario (it is matched against snapshot names and scenario names)");
+        eprintln!(
+            "error: --filter `{f}` matches no scenario (it is matched against snapshot names and scenario names)"
+        );
         return ExitCode::from(2);
     }
     ExitCode::from(report.exit_code())
@@ -412,6 +466,7 @@ fn main() -> ExitCode {
             body_timeout,
             shutdown_timeout,
             max_connections,
+            banner,
         } => {
             let defaults = server::Limits::default();
             let limits = server::Limits {
@@ -420,11 +475,32 @@ fn main() -> ExitCode {
                 shutdown_timeout: std::time::Duration::from_secs_f64(shutdown_timeout),
                 max_connections: max_connections.map_or(defaults.max_connections, |n| n as usize),
             };
-            serve(ServeArgs { port, world, verify: !no_verify_signatures, providers, state_dir, admin_token, limits })
+            serve(ServeArgs {
+                port,
+                world,
+                verify: !no_verify_signatures,
+                providers,
+                state_dir,
+                admin_token,
+                limits,
+                banner,
+            })
         }
-        Command::World { world, format: WorldFormat::Json } => {
+        Command::World { world, format: WorldFormat::Json, providers, account } => {
             match load_world(world).and_then(|w| w.describe_all().map_err(|e| e.to_string())) {
-                Ok(v) => {
+                Ok(mut v) => {
+                    if let Some(map) = v.as_object_mut() {
+                        if !providers.is_empty() {
+                            map.retain(|name, _| providers.iter().any(|p| p.name() == name));
+                        }
+                        if let Some(a) = &account {
+                            for world in map.values_mut() {
+                                if let Some(accounts) = world.get_mut("accounts").and_then(|x| x.as_array_mut()) {
+                                    accounts.retain(|x| x["name"] == a.as_str());
+                                }
+                            }
+                        }
+                    }
                     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
                     ExitCode::SUCCESS
                 }

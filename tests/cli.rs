@@ -184,6 +184,24 @@ fn writing_into_a_closed_pipe_ends_quietly() {
         let out = child.wait_with_output().expect("ends");
         let stderr = text(&out.stderr);
         assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
-        assert!(out.status.code().is_none_or(|c| c == 0), "{args:?}: killed by SIGPIPE or done, never an error: {:?}", out.status);
+        assert!(
+            out.status.code().is_none_or(|c| c == 0),
+            "{args:?}: killed by SIGPIPE or done, never an error: {:?}",
+            out.status
+        );
+    }
+}
+
+#[test]
+fn world_narrows_to_a_provider_and_an_account() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = sharesim(&["world", "--provider", "tencent", "--provider", "huawei-swr", "--account", "alice"], here);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let providers: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(providers, ["huawei-swr", "tencent"]);
+    for p in ["tencent", "huawei-swr"] {
+        let accounts = v[p]["accounts"].as_array().unwrap();
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0]["name"], "alice");
     }
 }

@@ -607,3 +607,15 @@ fn pushed_content_survives_a_restart_outside_the_state_file_and_damage_is_never_
     drop(third);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_start_up_line_also_goes_to_the_banner_file() {
+    let dir = scratch("banner");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("banner.json");
+    let server = Server::start(&["--provider", "tencent", "--banner", &file.to_string_lossy()]);
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("JSON");
+    assert_eq!(written, server.banner, "the same line as stdout");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -86,7 +86,9 @@ pub fn policy_matrix(providers: &[Provider], format: Format) -> String {
 pub enum ExplainError {
     #[error("{provider} has no rule `{rule}`{hint}; its rules are: {known}")]
     UnknownRule { provider: Provider, rule: String, known: String, hint: String },
-    #[error("`{what}` is neither a provider nor a rule ID{hint}; providers: jdcloud, tencent, alibaba, huawei-ims, huawei-swr (rule IDs look like TC-LIMIT-50)")]
+    #[error(
+        "`{what}` is neither a provider nor a rule ID{hint}; providers: jdcloud, tencent, alibaba, huawei-ims, huawei-swr (rule IDs look like TC-LIMIT-50)"
+    )]
     Unknown { what: String, hint: String },
 }
 
