@@ -75,7 +75,8 @@ fn a_quiz_hides_outcomes_behind_a_click() {
 #[test]
 fn one_rule_page_and_one_scenario_page_as_reviewed() {
     let site = library(&["registry/swr-push-and-pull.yaml"]);
-    insta::with_settings!({ snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false }, {
+    // Beside this module (src/report/snapshots/), apart from the scenario library's snapshots.
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("report__rule-HS-PULL-ONLY", &site.files["rules/HS-PULL-ONLY.html"]);
     });
     // The scenario page without its wire exchanges, whose signatures and dates change per run.
@@ -88,7 +89,7 @@ fn one_rule_page_and_one_scenario_page_as_reviewed() {
         rest = &rest[end.unwrap_or(rest.len())..];
     }
     stable.push_str(rest);
-    insta::with_settings!({ snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false }, {
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("report__scenario-registry__swr-push-and-pull", stable);
     });
 }

@@ -103,12 +103,68 @@ pub fn rejection(why: &super::Rejection) -> HttpResponse {
 
 /// `?limit=N` of the journal: absent is 100, more than is kept is all that is kept, anything
 /// but a whole number is an error rather than a silent default.
-fn journal_limit(query: &str) -> Result<usize, HttpResponse> {
-    match crate::wire::codec::query_pairs(query).into_iter().rev().find(|(k, _)| k == "limit") {
-        None => Ok(100),
-        Some((_, v)) => v.parse::<usize>().map(|n| n.min(JOURNAL_CAPACITY)).map_err(|_| {
-            error(400, format!("journal: limit must be a whole number from 0 to {JOURNAL_CAPACITY}, not `{v}`"))
-        }),
+/// `GET /_sharesim/journal?action=&account=&outcome=&since=&limit=`: the requests a test
+/// wants to verify, as WireMock's request journal answers. Every parameter narrows; an unknown
+/// parameter or a bad value is a 400, never ignored.
+struct JournalQuery {
+    limit: usize,
+    action: Option<String>,
+    account: Option<String>,
+    outcome: Option<String>,
+    /// After this request number, or at or after this wall-clock time.
+    since_seq: Option<u64>,
+    since_wall: Option<u64>,
+}
+
+impl JournalQuery {
+    fn parse(query: &str) -> Result<JournalQuery, HttpResponse> {
+        let mut q =
+            JournalQuery { limit: 100, action: None, account: None, outcome: None, since_seq: None, since_wall: None };
+        for (k, v) in crate::wire::codec::query_pairs(query) {
+            match k.as_str() {
+                "limit" => {
+                    q.limit = v.parse::<usize>().map(|n| n.min(JOURNAL_CAPACITY)).map_err(|_| {
+                        error(
+                            400,
+                            format!("journal: limit must be a whole number from 0 to {JOURNAL_CAPACITY}, not `{v}`"),
+                        )
+                    })?
+                }
+                "action" => q.action = Some(v),
+                "account" => q.account = Some(v),
+                "outcome" => q.outcome = Some(v),
+                "since" => match (v.parse::<u64>(), crate::clock::parse_iso8601(&v)) {
+                    (Ok(n), _) => q.since_seq = Some(n),
+                    (_, Some(t)) => q.since_wall = Some(t),
+                    _ => {
+                        return Err(error(
+                            400,
+                            format!(
+                                "journal: since is a request number or a UTC time like 2026-01-01T00:00:00Z, not `{v}`"
+                            ),
+                        ));
+                    }
+                },
+                other => {
+                    return Err(error(
+                        400,
+                        format!("journal: unknown parameter `{other}`; use action, account, outcome, since or limit"),
+                    ));
+                }
+            }
+        }
+        Ok(q)
+    }
+
+    fn keeps(&self, e: &super::endpoint::JournalEntry) -> bool {
+        let same = |want: &Option<String>, got: Option<&str>| {
+            want.as_deref().is_none_or(|w| got.is_some_and(|g| g.eq_ignore_ascii_case(w)))
+        };
+        same(&self.action, e.action.or(e.api.as_deref()))
+            && same(&self.account, e.actor.as_deref())
+            && same(&self.outcome, Some(e.decision.as_str()))
+            && self.since_seq.is_none_or(|s| e.seq > s)
+            && self.since_wall.is_none_or(|t| crate::clock::parse_iso8601(&e.wall).is_some_and(|w| w >= t))
     }
 }
 
@@ -181,11 +237,15 @@ pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
             Err(e) => error(400, e),
         },
         ("state", _) => not_allowed(req, "GET, PUT"),
-        ("journal", "GET") => match journal_limit(req.query()) {
-            Ok(limit) => ok(json!({ "capacity": JOURNAL_CAPACITY, "entries": ep.journal(limit) })),
+        ("journal", "GET") => match JournalQuery::parse(req.query()) {
+            Ok(q) => ok(json!({ "capacity": JOURNAL_CAPACITY, "entries": ep.journal_where(q.limit, |e| q.keeps(e)) })),
             Err(resp) => resp,
         },
-        ("journal", _) => not_allowed(req, "GET"),
+        ("journal", "DELETE") => {
+            ep.clear_journal();
+            ok(json!({ "cleared": true }))
+        }
+        ("journal", _) => not_allowed(req, "GET, DELETE"),
         ("apply", "POST") => match serde_json::from_slice::<Request>(&req.body) {
             Ok(r) => {
                 let outcome = ep.apply(&r.actor, r.region.as_deref(), r.op);
@@ -278,11 +338,48 @@ mod tests {
     #[test]
     fn a_journal_limit_that_is_not_a_number_is_refused() {
         // The defect: `limit=abc` and `limit=-1` silently returned 100 entries.
-        for bad in ["limit=abc", "limit=-1", "limit=", "limit=1.5"] {
-            assert_eq!(journal_limit(bad).map_err(|r| r.status), Err(400), "{bad}");
+        let limit = |q: &str| JournalQuery::parse(q).map(|j| j.limit).map_err(|r| r.status);
+        for bad in ["limit=abc", "limit=-1", "limit=", "limit=1.5", "since=yesterday", "colour=red"] {
+            assert_eq!(limit(bad), Err(400), "{bad}");
         }
-        assert_eq!(journal_limit("").ok(), Some(100));
-        assert_eq!(journal_limit("limit=7").ok(), Some(7));
-        assert_eq!(journal_limit("limit=99999").ok(), Some(JOURNAL_CAPACITY));
+        assert_eq!(limit("").ok(), Some(100));
+        assert_eq!(limit("limit=7").ok(), Some(7));
+        assert_eq!(limit("limit=99999").ok(), Some(JOURNAL_CAPACITY));
+    }
+
+    #[test]
+    fn the_journal_answers_queries_by_action_account_outcome_and_time() {
+        let mut ep =
+            crate::world::World::default_world().endpoint(crate::providers::Provider::HuaweiSwr, true).unwrap();
+        let apply = |ep: &mut Endpoint, body: &str| {
+            let req =
+                admin("POST", "/_sharesim/apply").header("Content-Type", "application/json").body(body.to_string());
+            ep.handle(&req, 1_700_000_000)
+        };
+        apply(&mut ep, r#"{"actor":"owner","op":{"op":"list_my_shared"}}"#);
+        // Admin calls drive the mock: they are not journalled as provider calls.
+        let all = |ep: &mut Endpoint, q: &str| {
+            let resp = ep.handle(&admin("GET", &format!("/_sharesim/journal{q}")), 1_700_000_000);
+            (resp.status, resp.json_body().unwrap_or_default()["entries"].as_array().cloned().unwrap_or_default())
+        };
+        assert_eq!(all(&mut ep, "").1.len(), 0);
+        // A provider call that the gateway refuses, and one the registry answers.
+        ep.handle(&admin("GET", "/v2/manage/namespaces"), 1_700_000_000);
+        let registry = admin("GET", "/swr/auth/v2/registry/auth/?service=dockyard&scope=repository:ns-owner/base:pull");
+        ep.handle_at(crate::wire::Door::Registry, &registry, 1_700_000_100);
+        let (status, entries) = all(&mut ep, "");
+        assert_eq!((status, entries.len()), (200, 2));
+        assert_eq!(entries[1]["action"], "launch", "the registry asked the engine whether anyone may pull");
+        assert_eq!(entries[1]["code"], "DENIED");
+        assert!(entries[1]["operation"]["image"] == "ns-owner/base" && entries[1]["wall"] == "2023-11-14T22:15:00Z");
+        assert_eq!(all(&mut ep, "?action=launch").1.len(), 1);
+        assert_eq!(all(&mut ep, "?outcome=notfound").1.len(), 1, "case does not matter");
+        let first = entries[0]["seq"].as_u64().unwrap();
+        assert_eq!(all(&mut ep, &format!("?since={first}")).1.len(), 1, "after the first request");
+        assert_eq!(all(&mut ep, "?since=2023-11-14T22:14:00Z").1.len(), 1);
+        assert_eq!(all(&mut ep, "?account=alice").1.len(), 0);
+        assert_eq!(all(&mut ep, "?since=soon").0, 400);
+        assert_eq!(ep.handle(&admin("DELETE", "/_sharesim/journal"), 0).status, 200);
+        assert_eq!(all(&mut ep, "").1.len(), 0, "cleared");
     }
 }

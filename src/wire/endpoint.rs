@@ -31,6 +31,10 @@ pub const NONCE_CAPACITY: usize = 100_000;
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
     pub seq: u64,
+    /// When the request arrived, on the wall clock (UTC).
+    pub wall: String,
+    /// The virtual clock when it was answered.
+    pub at: String,
     pub method: String,
     pub path: String,
     pub status: u16,
@@ -43,6 +47,15 @@ pub struct JournalEntry {
     pub decision: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<&'static str>,
+    /// The engine action that decided, and the operation as the engine got it (the parameters
+    /// that decided), when the engine was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<serde_json::Value>,
+    /// The provider's error code for the engine's refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
 }
 
 pub struct Endpoint {
@@ -208,6 +221,7 @@ impl Endpoint {
     /// Back to the loaded world (keys stay).
     pub fn reset(&mut self) {
         self.engine = self.initial.clone();
+        self.journal.clear();
         self.dirty = true;
         self.extensions.clear();
         self.nonces.clear();
@@ -231,14 +245,19 @@ impl Endpoint {
         }
         if let Some(cur) = self.current.as_mut() {
             cur.actor = Some(actor.to_string());
+            let action = req.op.action();
+            cur.action = Some(action.name());
+            cur.operation = serde_json::to_value(&req.op).ok();
             match &out {
                 Ok(_) => {
                     cur.decision = "ok".into();
                     cur.rule = None;
+                    cur.code = None;
                 }
                 Err(f) => {
                     cur.decision = f.kind.to_string();
                     cur.rule = f.rule;
+                    cur.code = Some(self.provider.spec().wire(f, action).code);
                 }
             }
         }
@@ -305,12 +324,14 @@ impl Endpoint {
         true
     }
 
-    fn begin(&mut self, req: &HttpRequest) {
+    fn begin(&mut self, req: &HttpRequest, wall: u64) {
         self.seq += 1;
         let traced = req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(TRACE_HEADER));
         self.trace = traced.then(Vec::new);
         self.current = Some(JournalEntry {
             seq: self.seq,
+            wall: crate::clock::iso8601(wall),
+            at: String::new(),
             method: req.method.clone(),
             path: req.path().to_string(),
             status: 0,
@@ -318,6 +339,9 @@ impl Endpoint {
             actor: None,
             decision: "unhandled".into(),
             rule: None,
+            action: None,
+            operation: None,
+            code: None,
         });
     }
 
@@ -335,6 +359,7 @@ impl Endpoint {
     fn finish(&mut self, status: u16) {
         if let Some(mut cur) = self.current.take() {
             cur.status = status;
+            cur.at = crate::clock::iso8601(self.engine.now());
             if self.journal.len() == JOURNAL_CAPACITY {
                 self.journal.pop_front();
             }
@@ -346,6 +371,18 @@ impl Endpoint {
     pub fn journal(&self, limit: usize) -> Vec<JournalEntry> {
         let skip = self.journal.len().saturating_sub(limit);
         self.journal.iter().skip(skip).cloned().collect()
+    }
+
+    /// The last `limit` entries that `keep` accepts, oldest first.
+    pub fn journal_where(&self, limit: usize, keep: impl Fn(&JournalEntry) -> bool) -> Vec<JournalEntry> {
+        let mut found: Vec<JournalEntry> = self.journal.iter().rev().filter(|e| keep(e)).take(limit).cloned().collect();
+        found.reverse();
+        found
+    }
+
+    /// Forgets every request journalled so far.
+    pub fn clear_journal(&mut self) {
+        self.journal.clear();
     }
 
     /// Serves one request: the admin API under `/_sharesim/`, else the provider's adapter.
@@ -364,7 +401,7 @@ impl Endpoint {
 
     /// [`Endpoint::handle`] for a request that came through `door`.
     pub fn handle_at(&mut self, door: Door, req: &HttpRequest, now: u64) -> HttpResponse {
-        self.begin(req);
+        self.begin(req, now);
         let admin = super::admin::is_admin(req.path());
         let resp = if admin {
             self.note_api("admin");
@@ -379,6 +416,10 @@ impl Endpoint {
             // it succeeded, and the next successful write catches the file up.
             Err(e) => super::admin::error(500, format!("sharesim could not save its state: {e}")),
         };
+        if admin {
+            // Admin calls drive the mock; they are not provider calls to verify.
+            self.current = None;
+        }
         self.finish(resp.status);
         match self.trace.take() {
             Some(trace) => resp.with_header(TRACE_HEADER, &super::trace::encode(&trace)),
@@ -393,7 +434,8 @@ impl Endpoint {
 
     /// [`Endpoint::reject`] for a request that came through `door`.
     pub fn reject_at(&mut self, door: Door, method: &str, target: &str, why: &Rejection) -> HttpResponse {
-        self.begin(&HttpRequest::new(method, target));
+        let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        self.begin(&HttpRequest::new(method, target), wall);
         self.note_refusal(match why {
             Rejection::BodyTooLarge { .. } => "body-too-large",
             Rejection::Unreadable(_) => "unreadable",
