@@ -46,8 +46,10 @@ enum Command {
     Policies {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
-        /// Only these providers (repeatable): jdcloud, tencent, alibaba, huawei-ims, huawei-swr.
-        #[arg(long = "provider", value_parser = parse_provider)]
+        /// Only these providers: repeat the flag or give a comma list (`--provider tencent,swr`).
+        /// Names: jdcloud (jd, jd-cloud), tencent (tc, tencentcloud, cvm), alibaba (al, aliyun,
+        /// ecs), huawei-ims (ims, hi), huawei-swr (swr, hs).
+        #[arg(long = "provider", value_parser = parse_provider, value_delimiter = ',')]
         providers: Vec<Provider>,
     },
     /// Print a provider's rules (or one rule) with sources and notes.
@@ -67,8 +69,10 @@ enum Command {
     Run {
         /// Scenario files or directories (default: scenarios/).
         paths: Vec<PathBuf>,
-        /// Only these providers (repeatable).
-        #[arg(long = "provider", value_parser = parse_provider)]
+        /// Only these providers: repeat the flag or give a comma list (`--provider tencent,swr`).
+        /// Names: jdcloud (jd, jd-cloud), tencent (tc, tencentcloud, cvm), alibaba (al, aliyun,
+        /// ecs), huawei-ims (ims, hi), huawei-swr (swr, hs).
+        #[arg(long = "provider", value_parser = parse_provider, value_delimiter = ',')]
         providers: Vec<Provider>,
         /// Only scenarios whose name or path contains this.
         #[arg(long)]
@@ -92,7 +96,10 @@ enum Command {
     /// Show one scenario on every provider side by side: steps as rows, providers as columns.
     Compare {
         scenario: PathBuf,
-        #[arg(long = "provider", value_parser = parse_provider)]
+        /// Only these providers: repeat the flag or give a comma list (`--provider tencent,swr`).
+        /// Names: jdcloud (jd, jd-cloud), tencent (tc, tencentcloud, cvm), alibaba (al, aliyun,
+        /// ecs), huawei-ims (ims, hi), huawei-swr (swr, hs).
+        #[arg(long = "provider", value_parser = parse_provider, value_delimiter = ',')]
         providers: Vec<Provider>,
         /// Print a markdown table instead of a box-drawn one.
         #[arg(long)]
@@ -126,8 +133,10 @@ enum Command {
         /// Accept any signature from a known access key (for clients under development).
         #[arg(long)]
         no_verify_signatures: bool,
-        /// Only these providers (repeatable).
-        #[arg(long = "provider", value_parser = parse_provider)]
+        /// Only these providers: repeat the flag or give a comma list (`--provider tencent,swr`).
+        /// Names: jdcloud (jd, jd-cloud), tencent (tc, tencentcloud, cvm), alibaba (al, aliyun,
+        /// ecs), huawei-ims (ims, hi), huawei-swr (swr, hs).
+        #[arg(long = "provider", value_parser = parse_provider, value_delimiter = ',')]
         providers: Vec<Provider>,
         /// Keep each provider's state in DIR/<provider>.json: loaded at start when present,
         /// written atomically before each change is answered, and at shutdown.
@@ -160,8 +169,10 @@ enum Command {
         world: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "json")]
         format: WorldFormat,
-        /// Only these providers (repeatable).
-        #[arg(long = "provider", value_parser = parse_provider)]
+        /// Only these providers: repeat the flag or give a comma list (`--provider tencent,swr`).
+        /// Names: jdcloud (jd, jd-cloud), tencent (tc, tencentcloud, cvm), alibaba (al, aliyun,
+        /// ecs), huawei-ims (ims, hi), huawei-swr (swr, hs).
+        #[arg(long = "provider", value_parser = parse_provider, value_delimiter = ',')]
         providers: Vec<Provider>,
         /// Only this account (by name, e.g. alice), in every provider shown.
         #[arg(long)]

@@ -100,6 +100,9 @@ fn provider_and_filter_narrow_the_run() {
     assert_eq!(out.status.code(), Some(0), "a subset compares with the full snapshot's sections");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["results"][0]["runs"].as_array().map(Vec::len), Some(1));
+    let out = sharesim(&["run", "--provider", "tencent,aliyun", "--provider", "swr", "--format", "json"], &dir);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["results"][0]["runs"].as_array().map(Vec::len), Some(3), "a comma list, aliases and repeats");
     let out = sharesim(&["run", "--filter", "nothing-matches", "--format", "json"], &dir);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["results"].as_array().map(Vec::len), Some(0));
