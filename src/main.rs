@@ -23,6 +23,43 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LogFormat {
+    /// One human-readable line per request.
+    Text,
+    /// One JSON object per line, for log shippers and `jq`.
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+/// Sends `serve`'s log lines (one per request, from `tracing`) to stderr.
+fn init_logging(format: LogFormat, level: LogLevel) {
+    use tracing_subscriber::filter::LevelFilter;
+    let max = match level {
+        LogLevel::Off => LevelFilter::OFF,
+        LogLevel::Error => LevelFilter::ERROR,
+        LogLevel::Warn => LevelFilter::WARN,
+        LogLevel::Info => LevelFilter::INFO,
+        LogLevel::Debug => LevelFilter::DEBUG,
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(max)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.with_target(false).try_init(),
+    };
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Table,
@@ -162,6 +199,12 @@ enum Command {
         /// is up: for programs that read it from a file rather than stdout.
         #[arg(long, value_name = "FILE")]
         banner: Option<PathBuf>,
+        /// How each request's log line on stderr is written.
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormat,
+        /// Which log lines to write: `info` logs every request, `warn` only server errors.
+        #[arg(long, value_enum, default_value = "info")]
+        log_level: LogLevel,
     },
     /// Print a world (accounts, identities, access keys, images) without serving it.
     World {
@@ -478,7 +521,10 @@ fn main() -> ExitCode {
             shutdown_timeout,
             max_connections,
             banner,
+            log_format,
+            log_level,
         } => {
+            init_logging(log_format, log_level);
             let defaults = server::Limits::default();
             let limits = server::Limits {
                 header_timeout: std::time::Duration::from_secs_f64(header_timeout),

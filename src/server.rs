@@ -164,6 +164,7 @@ struct Conn {
     ep: Arc<Mutex<Endpoint>>,
     limits: Limits,
     door: Door,
+    provider: Provider,
 }
 
 /// Why the server refuses a request head it has read, before any adapter sees it.
@@ -217,8 +218,54 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
         .collect();
     let request = HttpRequest { method, target, headers, body };
     let now = wall_clock();
-    let resp = lock_async(&conn.ep).await.handle_at(conn.door, &request, now);
+    let started = std::time::Instant::now();
+    let (resp, answered) = {
+        let mut ep = lock_async(&conn.ep).await;
+        let resp = ep.handle_at(conn.door, &request, now);
+        (resp, ep.take_answered())
+    };
+    if let Some(entry) = answered {
+        log_request(&conn, &entry, started.elapsed());
+    }
     into_response(resp)
+}
+
+/// One line per request on stderr (`serve --log-format text|json`, `--log-level`): which
+/// listener, what was asked and by whom, what was decided and by which rule, the status and
+/// how long it took. Off unless `serve` set up a subscriber.
+fn log_request(conn: &Conn, e: &crate::wire::JournalEntry, took: Duration) {
+    let listener = match conn.door {
+        Door::Api => conn.provider.name().to_string(),
+        Door::Registry => adapters::registry_name(conn.provider),
+    };
+    let level_warn = e.status >= 500;
+    macro_rules! line {
+        ($level:ident) => {
+            tracing::$level!(
+                target: "sharesim::request",
+                listener = %listener,
+                method = %e.method,
+                path = %e.path,
+                api = e.api.as_deref().unwrap_or(""),
+                caller = e.actor.as_deref().unwrap_or(""),
+                decision = %e.decision,
+                rule = e.rule.unwrap_or(""),
+                code = e.code.unwrap_or(""),
+                status = e.status,
+                micros = took.as_micros() as u64,
+                "{} {} -> {} {}",
+                e.method,
+                e.path,
+                e.status,
+                e.decision
+            )
+        };
+    }
+    if level_warn {
+        line!(warn);
+    } else {
+        line!(info);
+    }
 }
 
 /// Awaits `fut` for at most `limit`. Most bodies have arrived with their head (or there is
@@ -394,7 +441,7 @@ pub async fn listen_with(
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
-        let conn = Conn { ep: ep.clone(), limits, door };
+        let conn = Conn { ep: ep.clone(), limits, door, provider: p };
         tasks.push(tokio::spawn(accept_loop(listener, conn, limits, slots.clone(), stopped.clone())));
         match door {
             Door::Api => addrs.insert(p, local),

@@ -619,3 +619,33 @@ fn the_start_up_line_also_goes_to_the_banner_file() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_request_is_one_log_line_on_stderr_in_json_when_asked() {
+    let mut child = Command::new(bin())
+        .args(["serve", "--port", "0", "--provider", "tencent", "--log-format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while out.read(&mut byte).map(|n| n == 1).unwrap_or(false) && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    let banner: Value = serde_json::from_slice(&line).expect("the start-up line");
+    let addr = banner["endpoints"]["tencent"].as_str().expect("tencent").trim_start_matches("http://").to_string();
+    let reply = raw(&addr, &request("POST", &addr, "/", &[("Content-Type", "application/json")], b"{}"));
+    assert_eq!(reply.status, 200);
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill");
+    let output = child.wait_with_output().expect("stops");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let logged: Vec<Value> = stderr.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let request =
+        logged.iter().find(|v| v["path"] == "/").unwrap_or_else(|| panic!("no JSON line for the request:\n{stderr}"));
+    assert_eq!(request["listener"], "tencent");
+    assert_eq!(request["method"], "POST");
+    assert_eq!(request["status"], 200);
+    assert!(request["decision"].is_string() && request["micros"].is_u64(), "{request}");
+}

@@ -87,6 +87,8 @@ pub struct Endpoint {
     /// `host:port` of the provider's registry listener, once it listens: the API names it
     /// where a client is told where to log in (SWR's CreateSecret).
     registry_host: Option<String>,
+    /// The request just answered (admin calls included), for the server's log line.
+    answered: Option<JournalEntry>,
 }
 
 /// Which of a provider's HTTP doors a request came through.
@@ -119,6 +121,7 @@ impl Endpoint {
             dirty: false,
             content: ContentStore::new(),
             registry_host: None,
+            answered: None,
         }
     }
 
@@ -356,10 +359,16 @@ impl Endpoint {
         }
     }
 
+    /// The request just answered, for one log line (taken, so it is logged once).
+    pub fn take_answered(&mut self) -> Option<JournalEntry> {
+        self.answered.take()
+    }
+
     fn finish(&mut self, status: u16) {
         if let Some(mut cur) = self.current.take() {
             cur.status = status;
             cur.at = crate::clock::iso8601(self.engine.now());
+            self.answered = Some(cur.clone());
             if self.journal.len() == JOURNAL_CAPACITY {
                 self.journal.pop_front();
             }
@@ -418,7 +427,12 @@ impl Endpoint {
         };
         if admin {
             // Admin calls drive the mock; they are not provider calls to verify.
-            self.current = None;
+            if let Some(mut cur) = self.current.take() {
+                cur.status = resp.status;
+                cur.decision = if resp.status < 400 { "ok".into() } else { "admin-refused".into() };
+                cur.at = crate::clock::iso8601(self.engine.now());
+                self.answered = Some(cur);
+            }
         }
         self.finish(resp.status);
         match self.trace.take() {
