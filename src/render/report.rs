@@ -53,7 +53,15 @@ pub fn summary(report: &SuiteReport) -> String {
 /// batched share) the provider's API carried and which went through the admin route instead
 /// (empty for in-process runs).
 pub fn routes(report: &SuiteReport) -> String {
-    let mut out = String::new();
+    let mut b = Builder::default();
+    b.push_record([
+        "provider",
+        "crossed its API",
+        "HTTP requests",
+        "admin route: no API",
+        "admin route: the API cannot say it",
+    ]);
+    let mut rows = 0;
     for p in Provider::ALL {
         let mut total = crate::scenario::via_http::Routes::default();
         let mut seen = false;
@@ -69,24 +77,31 @@ pub fn routes(report: &SuiteReport) -> String {
         let api: usize = total.api.values().sum();
         let admin: usize = total.admin.values().sum();
         let inexpressible: usize = total.inexpressible.values().sum();
-        let _ = write!(
-            out,
-            "{}: {api} of {} engine requests crossed its API ({} HTTP requests)",
-            p.name(),
-            api + admin + inexpressible,
-            total.requests
-        );
-        if admin > 0 {
-            let what: Vec<String> = total.admin.iter().map(|(a, n)| format!("{a} ×{n}")).collect();
-            let _ = write!(out, "; admin route (no API): {}", what.join(", "));
-        }
-        if !total.inexpressible.is_empty() {
-            let what: Vec<String> = total.inexpressible.iter().map(|(a, n)| format!("{a} ×{n}")).collect();
-            let _ = write!(out, "; admin route (the API cannot say it): {}", what.join(", "));
-        }
-        out.push('\n');
+        let list = |m: &std::collections::BTreeMap<&str, usize>| {
+            if m.is_empty() {
+                "—".to_string()
+            } else {
+                m.iter().map(|(a, n)| format!("{a} ×{n}")).collect::<Vec<_>>().join("\n")
+            }
+        };
+        b.push_record([
+            p.name().to_string(),
+            format!("{api} of {}", api + admin + inexpressible),
+            total.requests.to_string(),
+            list(&total.admin),
+            list(&total.inexpressible),
+        ]);
+        rows += 1;
     }
-    out
+    if rows == 0 {
+        return String::new();
+    }
+    let mut t = b.build();
+    t.with(Style::modern()).with(
+        tabled::settings::Modify::new(tabled::settings::object::Columns::new(3..))
+            .with(tabled::settings::Width::wrap(44)),
+    );
+    t.to_string() + "\n"
 }
 
 /// Everything that went wrong, readable: broken expectations with their step, snapshot diffs.
