@@ -7,6 +7,9 @@
 //! HTML5 with one stylesheet; the quiz (`--quiz`) hides outcomes in `<details>`, which a click
 //! opens without any script.
 
+// `ReportError` wraps a `ScenarioError` (large, see `scenario`), built once per failed report.
+#![allow(clippy::result_large_err)]
+
 pub mod chart;
 pub mod diagram;
 pub mod live;
@@ -225,7 +228,9 @@ fn summary(p: Provider) -> String {
         s.push_str("; recipients may only pull");
     }
     match pol.delete_while_shared {
-        Some((_, crate::rules::DeleteShared::Refuse)) => s.push_str("; a shared image cannot be deleted until unshared"),
+        Some((_, crate::rules::DeleteShared::Refuse)) => {
+            s.push_str("; a shared image cannot be deleted until unshared")
+        }
         Some(_) => s.push_str("; deleting a shared image ends its shares"),
         None => {}
     }
@@ -365,7 +370,7 @@ fn scenario_ctx(run: &Run, quiz: bool) -> minijinja::Value {
                 .filter_map(|r| {
                     let e = r.entries.get(i)?.exchange.as_ref()?;
                     Some(serde_json::json!({
-                        "provider": r.provider.spec().title, "request": e.request, "response": e.response,
+                        "provider": r.provider.spec().title, "request": e.request.replace(|c: char| c.is_control() && !c.is_ascii_whitespace(), "\u{fffd}"), "response": e.response.replace(|c: char| c.is_control() && !c.is_ascii_whitespace(), "\u{fffd}"),
                         "admin": e.request.contains(" /_sharesim/apply "),
                     }))
                 })
@@ -459,7 +464,9 @@ fn differences(runs: &[Run], quiz: bool) -> minijinja::Value {
                 .runs
                 .iter()
                 .filter_map(|pr| {
-                    pr.entries.get(i).map(|e| serde_json::json!({ "provider": pr.provider.name(), "outcome": outcome_key(e) }))
+                    pr.entries
+                        .get(i)
+                        .map(|e| serde_json::json!({ "provider": pr.provider.name(), "outcome": outcome_key(e) }))
                 })
                 .collect();
             by_topic.entry(r.topic.clone()).or_default().push(serde_json::json!({
@@ -479,9 +486,13 @@ fn differences(runs: &[Run], quiz: bool) -> minijinja::Value {
 }
 
 /// Renders one rule's page for the live UI (no scenario library at hand): `root` is where the
-/// page's links lead.
+/// page's links lead, and only to pages the server has (`live`: no static-only sections or nav).
 pub fn live_rule_page(p: Provider, rule: &'static Rule) -> Result<String, ReportError> {
-    render(&templates(), "rule.html", rule_ctx(p, rule, &[], false, "/_sharesim/ui/"))
+    render(
+        &templates(),
+        "rule.html",
+        minijinja::context! { live => true, all => Vec::<String>::new(), ..rule_ctx(p, rule, &[], false, "/_sharesim/ui/") },
+    )
 }
 
 #[cfg(test)]
