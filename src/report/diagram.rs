@@ -77,7 +77,8 @@ pub fn lifecycle_svg(p: Provider) -> Option<String> {
     let mut visual = builder.get();
     let mut svg = SVGWriter::new();
     visual.do_it(false, false, false, &mut svg);
-    Some(svg.finalize())
+    // Inline in HTML: from `<svg` on, without the XML declaration HTML has no syntax for.
+    Some(svg.finalize()).map(|s| s[s.find("<svg").unwrap_or(0)..].to_string())
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@
 //! HTML5 with one stylesheet; the quiz (`--quiz`) hides outcomes in `<details>`, which a click
 //! opens without any script.
 
+// `ReportError` wraps a `ScenarioError` (large, see `scenario`), built once per failed report.
+#![allow(clippy::result_large_err)]
+
 pub mod chart;
 pub mod diagram;
 pub mod live;
@@ -369,7 +372,7 @@ fn scenario_ctx(run: &Run, quiz: bool) -> minijinja::Value {
                 .filter_map(|r| {
                     let e = r.entries.get(i)?.exchange.as_ref()?;
                     Some(serde_json::json!({
-                        "provider": r.provider.spec().title, "request": e.request, "response": e.response,
+                        "provider": r.provider.spec().title, "request": e.request.replace(|c: char| c.is_control() && !c.is_ascii_whitespace(), "\u{fffd}"), "response": e.response.replace(|c: char| c.is_control() && !c.is_ascii_whitespace(), "\u{fffd}"),
                         "admin": e.request.contains(" /_sharesim/apply "),
                     }))
                 })
@@ -485,9 +488,13 @@ fn differences(runs: &[Run], quiz: bool) -> minijinja::Value {
 }
 
 /// Renders one rule's page for the live UI (no scenario library at hand): `root` is where the
-/// page's links lead.
+/// page's links lead, and only to pages the server has (`live`: no static-only sections or nav).
 pub fn live_rule_page(p: Provider, rule: &'static Rule) -> Result<String, ReportError> {
-    render(&templates(), "rule.html", rule_ctx(p, rule, &[], false, "/_sharesim/ui/"))
+    render(
+        &templates(),
+        "rule.html",
+        minijinja::context! { live => true, all => Vec::<String>::new(), ..rule_ctx(p, rule, &[], false, "/_sharesim/ui/") },
+    )
 }
 
 #[cfg(test)]
