@@ -31,6 +31,8 @@ use sha2::{Digest, Sha256};
 
 #[path = "support/python.rs"]
 mod support_python;
+#[path = "support/tool.rs"]
+mod support_tool;
 use support_python::python;
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -41,34 +43,9 @@ const DAY: u64 = 86_400;
 
 // ----- the tools ---------------------------------------------------------------------------
 
-/// Whether the real clients must be there: on CI, or when `.ci/run` named skopeo.
-fn tools_required() -> bool {
-    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    set("CI") || set("SHARESIM_SKOPEO")
-}
-
-/// skopeo: `SHARESIM_SKOPEO`, else the one on `PATH`; `None` (a loud skip) only where it is
-/// not required.
+/// skopeo: `SHARESIM_SKOPEO`, else the one on `PATH` (`support/tool.rs`).
 fn skopeo() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("SHARESIM_SKOPEO").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
-        assert!(p.is_file(), "SHARESIM_SKOPEO={} is not a file", p.display());
-        return Some(p);
-    }
-    let on_path = std::env::var_os("PATH")
-        .and_then(|path| std::env::split_paths(&path).map(|d| d.join("skopeo")).find(|p| p.is_file()));
-    match on_path {
-        Some(p) => Some(p),
-        None if tools_required() => {
-            panic!(
-                "skopeo is required here (CI or SHARESIM_SKOPEO is set): .ci/run installs it (apt-get install skopeo)"
-            )
-        }
-        None => {
-            eprintln!("\n*** skipped: skopeo not installed (apt-get install skopeo) ***\n");
-            None
-        }
-    }
+    support_tool::find("skopeo", "SHARESIM_SKOPEO", "skopeo")
 }
 
 /// A directory of this test's own under `target/`, empty.

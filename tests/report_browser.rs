@@ -46,6 +46,8 @@ use sharesim::Provider;
 
 #[path = "support/python.rs"]
 mod support_python;
+#[path = "support/tool.rs"]
+mod support_tool;
 use support_python::python;
 
 fn bin() -> &'static str {
@@ -648,40 +650,9 @@ fn every_page_is_valid_html5() {
 
 // ----- Chromium --------------------------------------------------------------------------------
 
-/// Whether the browser must be there: on CI, or when `.ci/run` named it.
-fn browser_required() -> bool {
-    let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    set("CI") || set("SHARESIM_CHROMIUM")
-}
-
-/// Chromium: `SHARESIM_CHROMIUM`, else `chromium` on `PATH`; `None` (a loud skip) only where
-/// it is not required.
+/// Chromium: `SHARESIM_CHROMIUM`, else `chromium` on `PATH` (`support/tool.rs`).
 fn chromium() -> Option<Chromium> {
-    if let Some(p) = std::env::var_os("SHARESIM_CHROMIUM").filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
-        assert!(p.is_file(), "SHARESIM_CHROMIUM={} is not a file", p.display());
-        return Some(Chromium { exe: p });
-    }
-    let on_path = std::env::var_os("PATH")
-        .and_then(|path| std::env::split_paths(&path).map(|d| d.join("chromium")).find(|p| p.is_file()));
-    match on_path {
-        Some(exe) => Some(Chromium { exe }),
-        None if browser_required() => {
-            panic!(
-                "chromium is required here (CI or SHARESIM_CHROMIUM is set): .ci/run installs it (apt-get install chromium)"
-            )
-        }
-        None => {
-            // Straight to stderr, past the test harness's capture, once: a skip is seen.
-            static SAID: std::sync::Once = std::sync::Once::new();
-            SAID.call_once(|| {
-                let _ = std::io::stderr().write_all(
-                    b"\n*** skipped: the browser checks, chromium is not installed (apt-get install chromium) ***\n\n",
-                );
-            });
-            None
-        }
-    }
+    support_tool::find("chromium", "SHARESIM_CHROMIUM", "chromium").map(|exe| Chromium { exe })
 }
 
 struct Chromium {

@@ -76,6 +76,8 @@ struct Run {
     slug: String,
     /// Its directory under the scenarios root: the topic the differences page groups by.
     topic: String,
+    /// Its file as the library names it (`scenarios/…/x.yaml`), wherever the library is.
+    file: String,
     runs: Vec<ProviderRun>,
 }
 
@@ -155,6 +157,12 @@ pub fn build(opts: &Options) -> Result<Site, ReportError> {
             .map(|d| d.to_string_lossy().replace('\\', "/"))
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| "other".into());
+        let file = root
+            .file_name()
+            .map(|name| std::path::Path::new(name).join(path.strip_prefix(&root).unwrap_or(&path)))
+            .unwrap_or_else(|| path.clone())
+            .to_string_lossy()
+            .replace('\\', "/");
         let mut provider_runs = Vec::new();
         for &p in &scenario.providers {
             let run = via_http::run(&scenario, p).map_err(|e| ReportError::Run {
@@ -164,7 +172,7 @@ pub fn build(opts: &Options) -> Result<Site, ReportError> {
             })?;
             provider_runs.push(run);
         }
-        runs.push(Run { scenario, slug, topic, runs: provider_runs });
+        runs.push(Run { scenario, slug, topic, file, runs: provider_runs });
     }
     runs.sort_by(|a, b| a.slug.cmp(&b.slug));
     let env = templates();
@@ -390,7 +398,7 @@ fn scenario_ctx(run: &Run, quiz: bool) -> minijinja::Value {
         .map(|r| rule_ref(r, "../"))
         .collect();
     minijinja::Value::from_serialize(serde_json::json!({
-        "root": "../", "title": s.name, "quiz": quiz, "about": s.about, "path": s.path,
+        "root": "../", "title": s.name, "quiz": quiz, "about": s.about, "path": run.file,
         "rules": rules, "providers": providers, "rows": rows,
         "all": Provider::ALL.iter().map(|&p| provider_ref(p, "../")).collect::<Vec<_>>(),
     }))
