@@ -47,6 +47,7 @@ fn library(via: Via, rounds: u32) {
         snapshots: root.join("snapshots"),
         update: false,
         via,
+        partition: None,
     };
     let warm = run_suite(&opts, |_, _, _| {});
     let scenarios = warm.results.len();

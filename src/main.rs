@@ -129,6 +129,10 @@ enum Command {
         /// loopback server started in process (the transcripts must be the same).
         #[arg(long, value_enum, default_value = "in-process")]
         via: Via,
+        /// Only one shard of the library, for CI machines in parallel (nextest's syntax):
+        /// count:K/N (every N-th selected scenario from the K-th) or hash:K/N (by name).
+        #[arg(long, value_name = "count:K/N|hash:K/N", value_parser = scenario::suite::Partition::parse)]
+        partition: Option<scenario::suite::Partition>,
     },
     /// Show one scenario on every provider side by side: steps as rows, providers as columns.
     Compare {
@@ -504,9 +508,10 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Run { paths, providers, filter, snapshots, update_snapshots, junit, format, via } => {
+        Command::Run { paths, providers, filter, snapshots, update_snapshots, junit, format, via, partition } => {
             let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
-            run(SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots, via }, junit, format)
+            let opts = SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots, via, partition };
+            run(opts, junit, format)
         }
         Command::Compare { scenario, providers, markdown } => compare(scenario, providers, markdown),
         Command::Serve {

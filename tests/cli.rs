@@ -210,3 +210,28 @@ fn world_narrows_to_a_provider_and_an_account() {
         assert_eq!(accounts[0]["name"], "alice");
     }
 }
+
+#[test]
+fn partitions_split_the_library_into_disjoint_shards_that_cover_it() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ids = |args: &[&str]| -> Vec<String> {
+        let out = sharesim(args, here);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        v["results"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    };
+    let all = ids(&["run", "--format", "json"]);
+    for kind in ["count", "hash"] {
+        let mut shards: Vec<String> = Vec::new();
+        for k in 1..=3 {
+            shards.extend(ids(&["run", "--format", "json", "--partition", &format!("{kind}:{k}/3")]));
+        }
+        shards.sort();
+        let mut want = all.clone();
+        want.sort();
+        assert_eq!(shards, want, "{kind}: each scenario on exactly one shard");
+    }
+    let bad = sharesim(&["run", "--partition", "count:4/3"], here);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("count:K/N or hash:K/N"), "{}", text(&bad.stderr));
+}

@@ -23,6 +23,45 @@ pub struct SuiteOptions {
     pub update: bool,
     /// The front door the steps go through.
     pub via: Via,
+    /// Only this shard of the selected scenarios (`--partition count:K/N` or `hash:K/N`).
+    pub partition: Option<Partition>,
+}
+
+/// A deterministic share of the library for one of N CI machines, in nextest's syntax:
+/// `count:K/N` takes every N-th selected scenario from the K-th (balanced, but a scenario
+/// moves when one is added before it); `hash:K/N` takes those whose snapshot name hashes to
+/// K (a scenario stays on its machine whatever is added).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partition {
+    Count { shard: u64, of: u64 },
+    Hash { shard: u64, of: u64 },
+}
+
+impl Partition {
+    /// Parses `count:K/N` or `hash:K/N` (1 ≤ K ≤ N).
+    pub fn parse(s: &str) -> Result<Partition, String> {
+        let bad =
+            || format!("`{s}` is not a partition: write count:K/N or hash:K/N, with 1 <= K <= N (e.g. count:1/3)");
+        let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
+        let (k, n) = rest.split_once('/').ok_or_else(bad)?;
+        let (shard, of) = (k.trim().parse::<u64>().map_err(|_| bad())?, n.trim().parse::<u64>().map_err(|_| bad())?);
+        if shard == 0 || of == 0 || shard > of {
+            return Err(bad());
+        }
+        match kind {
+            "count" => Ok(Partition::Count { shard, of }),
+            "hash" => Ok(Partition::Hash { shard, of }),
+            _ => Err(bad()),
+        }
+    }
+
+    /// Whether the `index`-th selected scenario (0-based), named `id`, is this shard's.
+    pub fn takes(self, index: u64, id: &str) -> bool {
+        match self {
+            Partition::Count { shard, of } => index % of == shard - 1,
+            Partition::Hash { shard, of } => crate::ids::stable_hash(&[id]) % of == shard - 1,
+        }
+    }
 }
 
 /// How steps reach the engine. Both give the same transcripts; that is what `--via http` tests.
@@ -61,6 +100,31 @@ impl ScenarioResult {
     pub fn passed(&self) -> bool {
         self.runs.iter().all(|r| r.broken().next().is_none())
             && matches!(self.snapshot, SnapshotStatus::Matches | SnapshotStatus::Written)
+    }
+}
+
+#[cfg(test)]
+mod partition_tests {
+    use super::Partition;
+
+    #[test]
+    fn shards_cover_the_library_once_and_bad_ones_are_refused() {
+        let ids: Vec<String> = (0..50).map(|i| format!("topic__scenario-{i}")).collect();
+        for kind in ["count", "hash"] {
+            let mut seen = vec![0; ids.len()];
+            for k in 1..=3 {
+                let p = Partition::parse(&format!("{kind}:{k}/3")).unwrap();
+                for (i, id) in ids.iter().enumerate() {
+                    if p.takes(i as u64, id) {
+                        seen[i] += 1;
+                    }
+                }
+            }
+            assert!(seen.iter().all(|&n| n == 1), "{kind}: every scenario on exactly one shard");
+        }
+        for bad in ["count:0/3", "count:4/3", "hash:1/0", "slice:1/3", "count:1", "count:a/b", ""] {
+            assert!(Partition::parse(bad).is_err(), "{bad}");
+        }
     }
 }
 
@@ -166,6 +230,7 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
         }
     };
     let total = files.len();
+    let mut selected = 0u64;
     for (i, (file, root)) in files.iter().enumerate() {
         let id = snapshot::name_for(file, root);
         progress(i, total, &id);
@@ -184,6 +249,11 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
         }
         let providers = providers_for(&s, &opts.providers);
         if providers.is_empty() {
+            continue;
+        }
+        let index = selected;
+        selected += 1;
+        if opts.partition.is_some_and(|p| !p.takes(index, &id)) {
             continue;
         }
         let (runs, text) = match run_scenario(&s, &providers, opts.via) {
