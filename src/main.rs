@@ -114,9 +114,9 @@ enum Command {
         /// Only scenarios whose name or path contains this.
         #[arg(long)]
         filter: Option<String>,
-        /// Where snapshots live.
-        #[arg(long, default_value = "snapshots")]
-        snapshots: PathBuf,
+        /// Where snapshots live (default: `snapshots/` beside the scenarios root).
+        #[arg(long)]
+        snapshots: Option<PathBuf>,
         /// Write transcripts as the new snapshots (review them with `git diff`).
         #[arg(long)]
         update_snapshots: bool,
@@ -474,6 +474,40 @@ fn parse_provider(s: &str) -> Result<Provider, String> {
     })
 }
 
+/// The directory holding the scenario library: the nearest one, from the working directory
+/// up, that has a `scenarios/` directory (as cargo finds its manifest), so commands work from
+/// anywhere inside a checkout.
+fn project_root() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors().find(|d| d.join("scenarios").is_dir()).map(std::path::Path::to_path_buf)
+}
+
+/// Resolves scenario paths as a user means them: as given when they exist; else against the
+/// scenarios root (`copy/owner-copy.yaml`) or the project root (`scenarios/copy`). No paths
+/// means the whole library. Also where snapshots live: `snapshots/` beside the library.
+fn locate(paths: Vec<PathBuf>) -> (Vec<PathBuf>, PathBuf) {
+    let root = project_root();
+    let snapshots = root.as_ref().map(|r| r.join("snapshots")).unwrap_or_else(|| PathBuf::from("snapshots"));
+    if paths.is_empty() {
+        let library = root.map(|r| r.join("scenarios")).unwrap_or_else(|| PathBuf::from("scenarios"));
+        return (vec![library], snapshots);
+    }
+    let resolved = paths
+        .into_iter()
+        .map(|p| {
+            if p.exists() || p.is_absolute() {
+                return p;
+            }
+            root.as_ref()
+                .into_iter()
+                .flat_map(|r| [r.join("scenarios").join(&p), r.join(&p)])
+                .find(|c| c.exists())
+                .unwrap_or(p)
+        })
+        .collect();
+    (resolved, snapshots)
+}
+
 /// A command that prints into a pipe its reader closed (`sharesim policies | head -1`) ends
 /// quietly, as `cat` and `grep` do, instead of panicking on the failed write: the default
 /// action of SIGPIPE, which Rust's runtime turns off at start. Not for `serve`, whose sockets
@@ -509,11 +543,15 @@ fn main() -> ExitCode {
             }
         }
         Command::Run { paths, providers, filter, snapshots, update_snapshots, junit, format, via, partition } => {
-            let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
+            let (paths, found_snapshots) = locate(paths);
+            let snapshots = snapshots.unwrap_or(found_snapshots);
             let opts = SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots, via, partition };
             run(opts, junit, format)
         }
-        Command::Compare { scenario, providers, markdown } => compare(scenario, providers, markdown),
+        Command::Compare { scenario, providers, markdown } => {
+            let scenario = locate(vec![scenario]).0.remove(0);
+            compare(scenario, providers, markdown)
+        }
         Command::Serve {
             port,
             world,
@@ -577,7 +615,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Report { out, quiz, paths } => {
-            let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
+            let paths = locate(paths).0;
             let started = std::time::Instant::now();
             let built = sharesim::report::build(&sharesim::report::Options { paths, quiz }).and_then(|site| {
                 site.write(&out)?;

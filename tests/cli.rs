@@ -235,3 +235,15 @@ fn partitions_split_the_library_into_disjoint_shards_that_cover_it() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("count:K/N or hash:K/N"), "{}", text(&bad.stderr));
 }
+
+#[test]
+fn run_and_compare_work_from_any_directory_of_the_checkout() {
+    let sub = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/report");
+    let out = sharesim(&["run", "--filter", "owner-copy"], &sub);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 scenario(s)"), "{}", text(&out.stdout));
+    let out = sharesim(&["run", "copy/owner-copy.yaml"], &sub);
+    assert_eq!(out.status.code(), Some(0), "a path under the scenarios root: {}", text(&out.stdout));
+    let out = sharesim(&["compare", "copy/owner-copy.yaml"], &sub);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
