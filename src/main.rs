@@ -479,7 +479,9 @@ fn parse_provider(s: &str) -> Result<Provider, String> {
 /// anywhere inside a checkout.
 fn project_root() -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok()?;
-    cwd.ancestors().find(|d| d.join("scenarios").is_dir()).map(std::path::Path::to_path_buf)
+    let root = cwd.ancestors().find(|d| d.join("scenarios").is_dir())?;
+    // From the root itself, paths stay as short as the user would write them (reports show them).
+    Some(if root == cwd { PathBuf::new() } else { root.to_path_buf() })
 }
 
 /// Resolves scenario paths as a user means them: as given when they exist; else against the
