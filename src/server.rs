@@ -222,7 +222,8 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
     let (resp, answered) = {
         let mut ep = lock_async(&conn.ep).await;
         let resp = ep.handle_at(conn.door, &request, now);
-        (resp, ep.take_answered())
+        let logging = tracing::enabled!(target: "sharesim::request", tracing::Level::WARN);
+        (resp, if logging { ep.take_answered() } else { None })
     };
     if let Some(entry) = answered {
         log_request(&conn, &entry, started.elapsed());

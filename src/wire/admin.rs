@@ -164,7 +164,7 @@ impl JournalQuery {
             && same(&self.account, e.actor.as_deref())
             && same(&self.outcome, Some(e.decision.as_str()))
             && self.since_seq.is_none_or(|s| e.seq > s)
-            && self.since_wall.is_none_or(|t| crate::clock::parse_iso8601(&e.wall).is_some_and(|w| w >= t))
+            && self.since_wall.is_none_or(|t| e.wall >= t)
     }
 }
 

@@ -31,10 +31,12 @@ pub const NONCE_CAPACITY: usize = 100_000;
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
     pub seq: u64,
-    /// When the request arrived, on the wall clock (UTC).
-    pub wall: String,
-    /// The virtual clock when it was answered.
-    pub at: String,
+    /// When the request arrived, on the wall clock (Unix seconds, shown as UTC).
+    #[serde(serialize_with = "as_utc")]
+    pub wall: u64,
+    /// The virtual clock when it was answered (shown as UTC).
+    #[serde(serialize_with = "as_utc")]
+    pub at: u64,
     pub method: String,
     pub path: String,
     pub status: u16,
@@ -52,10 +54,15 @@ pub struct JournalEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation: Option<serde_json::Value>,
+    pub operation: Option<Operation>,
     /// The provider's error code for the engine's refusal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,
+}
+
+/// Seconds as the journal shows them: ISO 8601 UTC. Formatted when read, not per request.
+fn as_utc<S: serde::Serializer>(secs: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::clock::iso8601(*secs))
 }
 
 pub struct Endpoint {
@@ -250,7 +257,7 @@ impl Endpoint {
             cur.actor = Some(actor.to_string());
             let action = req.op.action();
             cur.action = Some(action.name());
-            cur.operation = serde_json::to_value(&req.op).ok();
+            cur.operation = Some(req.op.clone());
             match &out {
                 Ok(_) => {
                     cur.decision = "ok".into();
@@ -333,8 +340,8 @@ impl Endpoint {
         self.trace = traced.then(Vec::new);
         self.current = Some(JournalEntry {
             seq: self.seq,
-            wall: crate::clock::iso8601(wall),
-            at: String::new(),
+            wall,
+            at: 0,
             method: req.method.clone(),
             path: req.path().to_string(),
             status: 0,
@@ -359,16 +366,19 @@ impl Endpoint {
         }
     }
 
-    /// The request just answered, for one log line (taken, so it is logged once).
+    /// The request just answered, for one log line (taken, so it is logged once). Only a
+    /// server that logs asks, so a copy is made only then.
     pub fn take_answered(&mut self) -> Option<JournalEntry> {
-        self.answered.take()
+        if let Some(admin) = self.answered.take() {
+            return Some(admin);
+        }
+        self.journal.back().filter(|e| e.seq == self.seq).cloned()
     }
 
     fn finish(&mut self, status: u16) {
         if let Some(mut cur) = self.current.take() {
             cur.status = status;
-            cur.at = crate::clock::iso8601(self.engine.now());
-            self.answered = Some(cur.clone());
+            cur.at = self.engine.now();
             if self.journal.len() == JOURNAL_CAPACITY {
                 self.journal.pop_front();
             }
@@ -430,7 +440,7 @@ impl Endpoint {
             if let Some(mut cur) = self.current.take() {
                 cur.status = resp.status;
                 cur.decision = if resp.status < 400 { "ok".into() } else { "admin-refused".into() };
-                cur.at = crate::clock::iso8601(self.engine.now());
+                cur.at = self.engine.now();
                 self.answered = Some(cur);
             }
         }
