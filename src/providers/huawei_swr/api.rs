@@ -986,14 +986,7 @@ impl Cx<'_> {
     /// when absent, SWR's FAQ) on the virtual clock. SWR does not say how the password is
     /// made; see `registry::login`.
     fn create_secret(&mut self, req: &HttpRequest) -> Reply {
-        let query: Vec<(String, String)> = req
-            .query()
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .take(32)
-            .map(|p| p.split_once('=').unwrap_or((p, "")))
-            .map(|(k, v)| (codec::decode(k, true), codec::decode(v, true)))
-            .collect();
+        let query = codec::query_pairs(req.query());
         let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
         let region = match param("projectname") {
             Some(name) => match SPEC.regions.iter().find(|r| r.id == name) {

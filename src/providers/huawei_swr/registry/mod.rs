@@ -307,19 +307,21 @@ impl Cx<'_> {
         Ok(who)
     }
 
+    /// Whether `name` is in `who`'s own namespace.
+    fn own_namespace(who: &Who, name: &str) -> bool {
+        let ns = name.split_once('/').map(|(ns, _)| ns).unwrap_or("");
+        who.account.as_deref().is_some_and(|a| ns == identity::namespace(a))
+    }
+
     /// A repository of the caller's own namespace that was deleted.
     fn gone_from_own(&self, who: &Who, name: &str) -> bool {
-        let Some(account) = &who.account else { return false };
-        let ns = name.split_once('/').map(|(ns, _)| ns).unwrap_or("");
-        ns == identity::namespace(account) && self.ep.engine().content(name).is_none()
+        Self::own_namespace(who, name) && self.ep.engine().content(name).is_none()
     }
 
     /// A repository in the caller's own namespace that the engine has never held: SWR lists
     /// its tags as `null` and knows no manifest of it.
     fn never_made_here(&self, who: &Who, name: &str) -> bool {
-        let Some(account) = &who.account else { return false };
-        let ns = name.split_once('/').map(|(ns, _)| ns).unwrap_or("");
-        ns == identity::namespace(account) && !self.ep.engine().state().index.image_by_id.contains_key(name)
+        Self::own_namespace(who, name) && !self.ep.engine().state().index.image_by_id.contains_key(name)
     }
 
     fn serve(&mut self, r: &Route<'_>, req: &HttpRequest) -> Reply {
@@ -383,7 +385,7 @@ impl Cx<'_> {
             },
         };
         let mut scopes: Vec<(String, Vec<Want>)> = Vec::new();
-        for (k, v) in codec_pairs(req.query()) {
+        for (k, v) in codec::query_pairs(req.query()) {
             if k != "scope" {
                 continue;
             }
@@ -472,7 +474,7 @@ impl Cx<'_> {
         }
         let mut n = MAX_TAGS_PAGE;
         let mut last = String::new();
-        for (k, v) in codec_pairs(req.query()) {
+        for (k, v) in codec::query_pairs(req.query()) {
             match k.as_str() {
                 "n" => match v.parse::<usize>() {
                     Ok(x) => n = x.min(MAX_TAGS_PAGE),
@@ -671,7 +673,7 @@ impl Cx<'_> {
 
     fn start_upload(&mut self, req: &HttpRequest, name: &str) -> Reply {
         let who = self.authorize(req, name, Want::Push)?;
-        let query = codec_pairs(req.query());
+        let query = codec::query_pairs(req.query());
         let param = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         if let (Some(digest), Some(from)) = (param("mount"), param("from"))
             && let Some(resp) = self.mount(&who, name, &digest, &from)?
@@ -738,7 +740,7 @@ impl Cx<'_> {
                 .with_header("Docker-Upload-UUID", id)
                 .with_header("Range", &range(len)));
         }
-        let digest = codec_pairs(req.query()).into_iter().find(|(k, _)| k == "digest").map(|(_, v)| v);
+        let digest = codec::query_pairs(req.query()).into_iter().find(|(k, _)| k == "digest").map(|(_, v)| v);
         let Some(digest) = digest else {
             return Err(self.refuse(
                 "DIGEST_INVALID",
@@ -796,18 +798,6 @@ fn push_nothing(name: &str) -> Operation {
 /// The `Range` header of an upload holding `len` bytes (`0-0` when empty, as registries send).
 fn range(len: usize) -> String {
     format!("0-{}", len.saturating_sub(1))
-}
-
-fn codec_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .take(64)
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (codec::decode(k, true), codec::decode(v, true))
-        })
-        .collect()
 }
 
 #[cfg(test)]
