@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sharesim::render::{self, Format, report};
+use sharesim::render::{self, Format, Screen, report};
 use sharesim::scenario::{self, ScenarioError, SuiteOptions, Via};
 use sharesim::world::World;
 use sharesim::{Provider, server};
@@ -60,10 +60,15 @@ fn init_logging(format: LogFormat, level: LogLevel) {
     };
 }
 
+/// The one `--format` every printing command takes.
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
+    /// Box-drawn, fitted to the terminal's width (or `COLUMNS`), coloured on a terminal unless
+    /// `NO_COLOR` is set.
     Table,
+    /// GitHub-flavoured markdown, for docs and pull requests.
     Markdown,
+    /// JSON, for programs.
     Json,
 }
 
@@ -124,7 +129,7 @@ enum Command {
         #[arg(long)]
         junit: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "table")]
-        format: RunFormat,
+        format: OutputFormat,
         /// The front door: straight into the engine, or through each provider's HTTP API on a
         /// loopback server started in process (the transcripts must be the same).
         #[arg(long, value_enum, default_value = "in-process")]
@@ -142,8 +147,10 @@ enum Command {
         /// ecs), huawei-ims (ims, hi), huawei-swr (swr, hs).
         #[arg(long = "provider", value_parser = parse_provider, value_delimiter = ',')]
         providers: Vec<Provider>,
-        /// Print a markdown table instead of a box-drawn one.
-        #[arg(long)]
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// The same as `--format markdown` (kept for scripts written before `--format`).
+        #[arg(long, hide = true, conflicts_with = "format")]
         markdown: bool,
     },
     /// Print the JSON Schema of scenario files (for editors).
@@ -214,8 +221,10 @@ enum Command {
     World {
         #[arg(long)]
         world: Option<PathBuf>,
-        #[arg(long, value_enum, default_value = "json")]
-        format: WorldFormat,
+        /// `json` is the start-up line's `providers` object; tables fold the numbered crowd
+        /// accounts into one row.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
         /// Only these providers: repeat the flag or give a comma list (`--provider tencent,swr`).
         /// Names: jdcloud (jd, jd-cloud), tencent (tc, tencentcloud, cvm), alibaba (al, aliyun,
         /// ecs), huawei-ims (ims, hi), huawei-swr (swr, hs).
@@ -225,11 +234,6 @@ enum Command {
         #[arg(long)]
         account: Option<String>,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum WorldFormat {
-    Json,
 }
 
 fn load_world(path: Option<PathBuf>) -> Result<World, String> {
@@ -369,24 +373,20 @@ fn serve(args: ServeArgs) -> ExitCode {
     })
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum RunFormat {
-    Table,
-    Json,
-}
-
+/// A scenario error, once: miette draws `file:line:column: message` with the line under it,
+/// coloured only on a terminal without `NO_COLOR`.
 fn print_invalid(e: &ScenarioError) {
     use miette::{GraphicalReportHandler, GraphicalTheme};
-    let theme =
-        if std::io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let mut out = String::new();
     match GraphicalReportHandler::new_themed(theme).render_report(&mut out, e) {
-        Ok(()) => eprintln!("error: {e}\n{out}"),
+        Ok(()) => eprintln!("error: {}", out.trim_start().trim_start_matches('×').trim_start()),
         Err(_) => eprintln!("error: {e}"),
     }
 }
 
-fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCode {
+fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: OutputFormat) -> ExitCode {
     let filter = opts.filter.clone();
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
@@ -409,18 +409,22 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCod
         return ExitCode::from(2);
     }
     match format {
-        RunFormat::Json => print!("{}", report::json(&report)),
-        RunFormat::Table => {
+        OutputFormat::Json => print!("{}", report::json(&report)),
+        OutputFormat::Table | OutputFormat::Markdown => {
+            let (format, screen) = (Format::from(format), Screen::detect());
             if !report.results.is_empty() {
-                print!("{}", report::summary(&report));
+                print!("{}", report::summary(&report, format, &screen));
             }
-            let routes = report::routes(&report);
+            let routes = report::routes(&report, format, &screen);
             if !routes.is_empty() {
                 print!("\nover HTTP:\n{routes}");
             }
             let failures = report::failures(&report);
             if !failures.is_empty() {
-                print!("\n{failures}");
+                match format {
+                    Format::Markdown => print!("\n```text\n{failures}```\n"),
+                    _ => print!("\n{failures}"),
+                }
             }
             let runs: usize = report.results.iter().map(|r| r.runs.len()).sum();
             let failed = report.results.iter().filter(|r| !r.passed()).count();
@@ -445,7 +449,7 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat) -> ExitCod
     ExitCode::from(report.exit_code())
 }
 
-fn compare(path: PathBuf, only: Vec<Provider>, markdown: bool) -> ExitCode {
+fn compare(path: PathBuf, only: Vec<Provider>, format: Format) -> ExitCode {
     let s = match scenario::load_file(&path) {
         Ok(s) => s,
         Err(e) => {
@@ -456,7 +460,7 @@ fn compare(path: PathBuf, only: Vec<Provider>, markdown: bool) -> ExitCode {
     let providers = scenario::suite::providers_for(&s, &only);
     match scenario::suite::run_scenario(&s, &providers, Via::InProcess) {
         Ok((runs, _)) => {
-            print!("{}", report::compare(&s, &runs, markdown));
+            print!("{}", report::compare(&s, &runs, format, &Screen::detect()));
             let broken = runs.iter().any(|r| r.broken().next().is_some());
             ExitCode::from(if broken { 1 } else { 0 })
         }
@@ -529,11 +533,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Policies { format, providers } => {
             let providers = if providers.is_empty() { Provider::ALL.to_vec() } else { providers };
-            print!("{}", render::policy_matrix(&providers, format.into()));
+            print!("{}", render::policy_matrix(&providers, format.into(), &Screen::detect()));
             ExitCode::SUCCESS
         }
         Command::Explain { provider, rule, format } => {
-            match render::explain_any(&provider, rule.as_deref(), format.into()) {
+            match render::explain_any(&provider, rule.as_deref(), format.into(), &Screen::detect()) {
                 Ok(text) => {
                     print!("{text}");
                     ExitCode::SUCCESS
@@ -550,9 +554,9 @@ fn main() -> ExitCode {
             let opts = SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots, via, partition };
             run(opts, junit, format)
         }
-        Command::Compare { scenario, providers, markdown } => {
+        Command::Compare { scenario, providers, format, markdown } => {
             let scenario = locate(vec![scenario]).0.remove(0);
-            compare(scenario, providers, markdown)
+            compare(scenario, providers, if markdown { Format::Markdown } else { format.into() })
         }
         Command::Serve {
             port,
@@ -588,7 +592,7 @@ fn main() -> ExitCode {
                 banner,
             })
         }
-        Command::World { world, format: WorldFormat::Json, providers, account } => {
+        Command::World { world, format, providers, account } => {
             match load_world(world).and_then(|w| w.describe_all().map_err(|e| e.to_string())) {
                 Ok(mut v) => {
                     if let Some(map) = v.as_object_mut() {
@@ -603,7 +607,7 @@ fn main() -> ExitCode {
                             }
                         }
                     }
-                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                    print!("{}", render::world(&v, format.into(), &Screen::detect()));
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -72,7 +72,7 @@ fn a_malformed_scenario_exits_2_with_file_line_and_column() {
     let out = sharesim(&["run"], &dir);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("bad.yaml:4:5:") && stderr.contains("unknown field `shar`"), "{stderr}");
+    assert!(stderr.contains("bad.yaml:4:5:") && stderr.contains("there is no step `shar`"), "{stderr}");
     assert!(stderr.contains("did you mean `share`?"), "the hint is shown: {stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -200,7 +200,10 @@ fn writing_into_a_closed_pipe_ends_quietly() {
 #[test]
 fn world_narrows_to_a_provider_and_an_account() {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = sharesim(&["world", "--provider", "tencent", "--provider", "huawei-swr", "--account", "alice"], here);
+    let out = sharesim(
+        &["world", "--provider", "tencent", "--provider", "huawei-swr", "--account", "alice", "--format", "json"],
+        here,
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let providers: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(providers, ["huawei-swr", "tencent"]);
@@ -246,4 +249,110 @@ fn run_and_compare_work_from_any_directory_of_the_checkout() {
     assert_eq!(out.status.code(), Some(0), "a path under the scenarios root: {}", text(&out.stdout));
     let out = sharesim(&["compare", "copy/owner-copy.yaml"], &sub);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// `sharesim` with extra environment variables (and none of the caller's colour settings).
+fn sharesim_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sharesim"));
+    cmd.args(args).current_dir(cwd);
+    for k in ["COLUMNS", "NO_COLOR", "CLICOLOR_FORCE"] {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied()).output().expect("the binary runs")
+}
+
+#[test]
+fn every_printing_command_takes_table_markdown_and_json() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commands: [&[&str]; 5] = [
+        &["run", "copy/owner-copy.yaml"],
+        &["compare", "copy/owner-copy.yaml"],
+        &["policies"],
+        &["explain", "tencent"],
+        &["world", "--provider", "tencent"],
+    ];
+    for args in commands {
+        for format in ["table", "markdown", "json"] {
+            let out = sharesim(&[args, &["--format", format]].concat(), here);
+            let stdout = text(&out.stdout);
+            assert_eq!(out.status.code(), Some(0), "{args:?} {format}: {}", text(&out.stderr));
+            match format {
+                "json" => {
+                    serde_json::from_str::<serde_json::Value>(&stdout)
+                        .unwrap_or_else(|e| panic!("{args:?} --format json is JSON ({e}): {stdout}"));
+                }
+                "markdown" => assert!(
+                    !stdout.contains('│') && (stdout.contains("| ") || stdout.contains("### ")),
+                    "{args:?} --format markdown: {stdout}"
+                ),
+                _ => assert!(stdout.contains('│') || args[0] == "explain", "{args:?} --format table: {stdout}"),
+            }
+        }
+    }
+    // The flag `compare` took before `--format` still works.
+    let old = sharesim(&["compare", "copy/owner-copy.yaml", "--markdown"], here);
+    assert!(text(&old.stdout).contains("|---"), "{}", text(&old.stderr));
+}
+
+#[test]
+fn tables_fit_the_width_asked_for_and_pipes_get_them_whole() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for args in [&["policies"][..], &["compare", "copy/owner-copy.yaml"], &["world", "--provider", "alibaba"]] {
+        let piped = text(&sharesim_env(args, here, &[]).stdout);
+        let widest = piped.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(widest > 100, "{args:?}: a pipe gets the table unwrapped ({widest} columns)");
+        let narrow = text(&sharesim_env(args, here, &[("COLUMNS", "100")]).stdout);
+        for line in narrow.lines().filter(|l| l.contains('│')) {
+            assert!(line.chars().count() <= 100, "{args:?} at COLUMNS=100: {line}");
+        }
+        let words = |t: &str| {
+            t.split(|c: char| c.is_whitespace() || "│─┼┬┴├┤┌┐└┘".contains(c)).filter(|w| !w.is_empty()).count()
+        };
+        assert!(words(&narrow) >= words(&piped), "{args:?}: wrapping loses no word");
+    }
+}
+
+#[test]
+fn colour_only_when_asked_for_and_never_with_no_color() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let args = ["run", "copy/owner-copy.yaml"];
+    assert!(!text(&sharesim_env(&args, here, &[]).stdout).contains('\x1b'), "a pipe gets no colour");
+    let forced = text(&sharesim_env(&args, here, &[("CLICOLOR_FORCE", "1")]).stdout);
+    assert!(forced.contains("\x1b[32mpass\x1b[0m"), "{forced}");
+    let never = sharesim_env(&args, here, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!text(&never.stdout).contains('\x1b'), "NO_COLOR wins");
+    // On a real terminal (a pseudo-terminal from util-linux's `script`, when it is here).
+    let bin = env!("CARGO_BIN_EXE_sharesim");
+    let on_tty = |no_color: bool| {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &format!("{bin} run copy/owner-copy.yaml"), "/dev/null"]).current_dir(here);
+        cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env("TERM", "xterm");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        cmd.output().ok().filter(|o| o.status.success()).map(|o| text(&o.stdout))
+    };
+    if let (Some(tty), Some(plain)) = (on_tty(false), on_tty(true)) {
+        assert!(tty.contains("\x1b[32mpass"), "a terminal gets colour: {tty}");
+        assert!(!plain.contains("\x1b[32m"), "NO_COLOR on a terminal: {plain}");
+    }
+}
+
+#[test]
+fn a_scenario_error_is_printed_once_in_words_with_a_real_position() {
+    let dir = scratch("once");
+    std::fs::write(dir.join("scenarios/case/bad.yaml"), "name: bad\naccounts: [owner]\nsteps:\n  - create_image\n")
+        .unwrap();
+    std::fs::write(dir.join("scenarios/case/garbage.yaml"), b"name: x\nsteps: \xff\xfe\n").unwrap();
+    let out = sharesim_env(&["run", "scenarios/case/bad.yaml", "scenarios/case/garbage.yaml"], &dir, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("bad.yaml:4:5:").count(), 1, "printed once: {stderr}");
+    assert!(stderr.contains("expected `key: value` pairs here"), "{stderr}");
+    assert!(stderr.contains("garbage.yaml:2:8: byte 0xff is not UTF-8 text"), "{stderr}");
+    assert!(!stderr.contains(":0:0"), "{stderr}");
+    for internal in ["WrongType", "StepShape", "Syntax", "mapping start"] {
+        assert!(!stderr.contains(internal), "no internal name `{internal}`: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,7 @@
 //! The README's policy matrix is rendered from the rule tables; it must not drift from them.
 
 use sharesim::Provider;
-use sharesim::render::{Format, policy_matrix};
+use sharesim::render::{Format, Screen, policy_matrix};
 
 #[test]
 fn readme_matrix_is_current() {
@@ -10,7 +10,7 @@ fn readme_matrix_is_current() {
     let end = "<!-- policy-matrix:end -->";
     let from = readme.find(start).expect("README has the matrix start marker") + start.len();
     let to = readme.find(end).expect("README has the matrix end marker");
-    let expected = policy_matrix(&Provider::ALL, Format::Markdown);
+    let expected = policy_matrix(&Provider::ALL, Format::Markdown, &Screen::PLAIN);
     assert!(
         readme[from..to] == expected,
         "README's policy matrix is stale: replace it with the output of `cargo run -- policies --format markdown`"

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use tabled::builder::Builder;
-use tabled::settings::Style;
+
+use super::{Format, Screen, Tone, finish};
 
 use crate::providers::Provider;
 use crate::scenario::model::Scenario;
@@ -31,8 +32,20 @@ fn snapshot_cell(s: &SnapshotStatus) -> &'static str {
     }
 }
 
+/// How a status word in the summary reads at a glance.
+fn status_tone(word: &str) -> Option<Tone> {
+    match word {
+        "pass" | "matches" => Some(Tone::Good),
+        "DIFFERS" | "MISSING" => Some(Tone::Bad),
+        "written" => Some(Tone::Warn),
+        "·" => Some(Tone::Dim),
+        w if w.starts_with("FAIL (") => Some(Tone::Bad),
+        _ => None,
+    }
+}
+
 /// Scenario rows, provider columns, and the snapshot's state.
-pub fn summary(report: &SuiteReport) -> String {
+pub fn summary(report: &SuiteReport, format: Format, screen: &Screen) -> String {
     let mut b = Builder::default();
     let mut header = vec!["scenario".to_string()];
     header.extend(Provider::ALL.iter().map(|p| p.name().to_string()));
@@ -44,15 +57,13 @@ pub fn summary(report: &SuiteReport) -> String {
         row.push(snapshot_cell(&r.snapshot).into());
         b.push_record(row);
     }
-    let mut t = b.build();
-    t.with(Style::sharp());
-    t.to_string() + "\n"
+    finish(b, format, screen, status_tone)
 }
 
 /// For a run over HTTP: per provider, how many engine requests (one per step, several for a
 /// batched share) the provider's API carried and which went through the admin route instead
 /// (empty for in-process runs).
-pub fn routes(report: &SuiteReport) -> String {
+pub fn routes(report: &SuiteReport, format: Format, screen: &Screen) -> String {
     let mut b = Builder::default();
     b.push_record([
         "provider",
@@ -81,7 +92,8 @@ pub fn routes(report: &SuiteReport) -> String {
             if m.is_empty() {
                 "—".to_string()
             } else {
-                m.iter().map(|(a, n)| format!("{a} ×{n}")).collect::<Vec<_>>().join("\n")
+                let line = if format == Format::Markdown { "<br>" } else { "\n" };
+                m.iter().map(|(a, n)| format!("{a} ×{n}")).collect::<Vec<_>>().join(line)
             }
         };
         b.push_record([
@@ -96,12 +108,7 @@ pub fn routes(report: &SuiteReport) -> String {
     if rows == 0 {
         return String::new();
     }
-    let mut t = b.build();
-    t.with(Style::modern()).with(
-        tabled::settings::Modify::new(tabled::settings::object::Columns::new(3..))
-            .with(tabled::settings::Width::wrap(44)),
-    );
-    t.to_string() + "\n"
+    finish(b, format, screen, |_| None)
 }
 
 /// Everything that went wrong, readable: broken expectations with their step, snapshot diffs.
@@ -227,8 +234,60 @@ pub fn json(report: &SuiteReport) -> String {
     serde_json::to_string_pretty(&j).unwrap_or_default() + "\n"
 }
 
+/// How a `compare` cell's first line reads: an outcome that held, a refusal, a broken expectation.
+fn outcome_tone(word: &str) -> Option<Tone> {
+    if word == "ok" {
+        Some(Tone::Good)
+    } else if word.ends_with(" ✗") {
+        Some(Tone::Bad)
+    } else if crate::engine::ErrorKind::ALL.iter().any(|k| k.to_string() == word) {
+        Some(Tone::Warn)
+    } else {
+        None
+    }
+}
+
+#[derive(serde::Serialize)]
+struct CompareJson<'a> {
+    scenario: &'a str,
+    file: &'a str,
+    about: &'a str,
+    providers: Vec<crate::providers::Provider>,
+    steps: Vec<CompareStep<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct CompareStep<'a> {
+    step: usize,
+    line: u64,
+    does: String,
+    outcomes: std::collections::BTreeMap<&'static str, &'a crate::scenario::run::Entry>,
+}
+
 /// The teaching view: steps as rows, providers as columns, each outcome in a cell.
-pub fn compare(s: &Scenario, runs: &[ProviderRun], markdown: bool) -> String {
+pub fn compare(s: &Scenario, runs: &[ProviderRun], format: Format, screen: &Screen) -> String {
+    if format == Format::Json {
+        let steps = s
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| CompareStep {
+                step: i + 1,
+                line: step.line,
+                does: describe(step),
+                outcomes: runs.iter().filter_map(|r| r.entries.get(i).map(|e| (r.provider.name(), e))).collect(),
+            })
+            .collect();
+        let j = CompareJson {
+            scenario: &s.name,
+            file: &s.path,
+            about: &s.about,
+            providers: runs.iter().map(|r| r.provider).collect(),
+            steps,
+        };
+        return serde_json::to_string_pretty(&j).unwrap_or_default() + "\n";
+    }
+    let markdown = format == Format::Markdown;
     let sep = if markdown { "<br>" } else { "\n" };
     let mut b = Builder::default();
     let mut header = vec!["#".to_string(), "step".to_string()];
@@ -237,29 +296,26 @@ pub fn compare(s: &Scenario, runs: &[ProviderRun], markdown: bool) -> String {
     for (i, step) in s.steps.iter().enumerate() {
         let mut row = vec![(i + 1).to_string(), wrap(&describe(step), 34, sep)];
         for run in runs {
-            let e = &run.entries[i];
+            let Some(e) = run.entries.get(i) else {
+                row.push("·".into());
+                continue;
+            };
+            let mark = if e.broke.is_some() { " ✗" } else { "" };
             let text = if e.ok {
                 let mut d = e.detail.clone();
                 if d.chars().count() > 60 {
                     d = format!("{}…", d.chars().take(59).collect::<String>());
                 }
-                format!("ok{sep}{}", wrap(&d, 30, sep))
+                format!("ok{mark}{sep}{}", wrap(&d, 30, sep))
             } else {
                 let kind = e.error.map(|k| k.to_string()).unwrap_or_default();
                 let rule = e.rule.unwrap_or("");
                 let code = e.wire.map(|w| w.code).unwrap_or("");
-                format!("{kind}{sep}{rule}{sep}{code}")
+                format!("{kind}{mark}{sep}{rule}{sep}{code}")
             };
-            let mark = if e.broke.is_some() { " ✗" } else { "" };
-            row.push(format!("{text}{mark}"));
+            row.push(text);
         }
         b.push_record(row);
-    }
-    let mut t = b.build();
-    if markdown {
-        t.with(Style::markdown());
-    } else {
-        t.with(Style::modern());
     }
     let mut out = format!("{}\n", s.name);
     if !s.about.is_empty() {
@@ -267,8 +323,7 @@ pub fn compare(s: &Scenario, runs: &[ProviderRun], markdown: bool) -> String {
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&t.to_string());
-    out.push('\n');
+    out.push_str(&finish(b, format, screen, outcome_tone));
     out
 }
 

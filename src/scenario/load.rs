@@ -37,9 +37,34 @@ pub enum ErrorCode {
     Io,
 }
 
-/// A mistake in a scenario file, rendered by miette with the offending line.
+impl ErrorCode {
+    /// What the underlined text is, in words (the label under it when miette draws the line).
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorCode::Syntax => "not a scenario's YAML",
+            ErrorCode::UnknownStep => "no such step",
+            ErrorCode::UnknownField => "no such field here",
+            ErrorCode::WrongType => "wrong kind of value",
+            ErrorCode::DuplicateKey => "given twice",
+            ErrorCode::MissingField => "a field is missing",
+            ErrorCode::StepShape => "one operation per step",
+            ErrorCode::UndefinedAccount => "no such account",
+            ErrorCode::UndefinedImage => "no such image yet",
+            ErrorCode::UndefinedInstance => "no such instance yet",
+            ErrorCode::DuplicateName => "name already taken",
+            ErrorCode::UnknownRule => "no such rule",
+            ErrorCode::UnknownProvider => "no such provider",
+            ErrorCode::UnknownRegion => "no such region",
+            ErrorCode::BadValue => "value not allowed",
+            ErrorCode::Io => "cannot be read",
+        }
+    }
+}
+
+/// A mistake in a scenario file, rendered by miette with the offending line. Its one-line form
+/// is `file:line:column: message`, or `file: message` when no place in the file is at fault.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{file}:{line}:{column}: {message}")]
+#[error("{}", self.one_line())]
 pub struct ScenarioError {
     pub code: ErrorCode,
     pub file: String,
@@ -75,13 +100,38 @@ impl ScenarioError {
             hint,
             source_code: NamedSource::new(file, text.to_string()),
             span,
-            code_label: format!("{code:?}"),
+            code_label: code.label().to_string(),
+        }
+    }
+
+    /// `file:line:column: message`, without a position that would be `0:0`.
+    fn one_line(&self) -> String {
+        if self.line == 0 {
+            format!("{}: {}", self.file, self.message)
+        } else {
+            format!("{}:{}:{}: {}", self.file, self.line, self.column, self.message)
         }
     }
 
     /// An error that is not about a place in the file (it could not be read).
     pub fn io(file: &str, message: String) -> Self {
         ScenarioError::new(ErrorCode::Io, file, "", 0, 0, message, None)
+    }
+}
+
+/// A scenario file's bytes: text that is not UTF-8 is a syntax error at the first bad byte,
+/// with its line and column, like any other mistake in the file.
+pub fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(file, text),
+        Err(e) => {
+            let good = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned();
+            let line = good.matches('\n').count() as u64 + 1;
+            let column = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+            let byte = bytes.get(e.valid_up_to()).copied().unwrap_or_default();
+            let message = format!("byte 0x{byte:02x} is not UTF-8 text: a scenario file is UTF-8 YAML");
+            Err(ScenarioError::new(ErrorCode::Syntax, file, &good, line, column, message, None))
+        }
     }
 }
 
@@ -92,7 +142,7 @@ fn byte_offset(text: &str, line: u64, column: u64) -> Option<usize> {
     }
     let start: usize = text.split_inclusive('\n').take(line as usize - 1).map(str::len).sum();
     let rest = text.get(start..)?;
-    let col = rest.char_indices().nth(column.saturating_sub(1) as usize).map(|(i, _)| i).unwrap_or(0);
+    let col = rest.char_indices().nth(column.saturating_sub(1) as usize).map_or(rest.len(), |(i, _)| i);
     Some((start + col).min(text.len()))
 }
 
@@ -178,7 +228,57 @@ fn from_yaml(file: &str, text: &str, e: serde_saphyr::Error) -> ScenarioError {
         (ErrorCode::Syntax, None)
     };
     let msg = msg.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let (msg, hint) = in_words(&msg, code, text, hint);
     ScenarioError::new(code, file, text, line, column, msg, hint)
+}
+
+/// The YAML reader's message in a scenario writer's words: what was expected and what to
+/// write instead, never the parser's internal names (`mapping start`, `Aliases { … }`).
+fn in_words(msg: &str, code: ErrorCode, text: &str, hint: Option<String>) -> (String, Option<String>) {
+    let hint_or = |h: &str| hint.clone().or_else(|| Some(h.to_string()));
+    if code == ErrorCode::UnknownStep
+        && let Some(word) = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next())
+    {
+        return (format!("there is no step `{word}`"), hint);
+    }
+    if code == ErrorCode::UnknownField
+        && let Some((head, _)) = msg.split_once(", expected one of")
+    {
+        return (head.replace("unknown field", "no field"), hint);
+    }
+    if let Some(key) = msg.strip_prefix("duplicate mapping key: ") {
+        return (format!("`{key}` is given twice in one mapping"), hint);
+    }
+    if let Some(breach) = msg.strip_prefix("budget breached: ") {
+        let what = breach.split([' ', '{']).next().unwrap_or_default();
+        let said = match what {
+            "Documents" => "a scenario file holds one YAML document; this one has a second (`---`)",
+            "Aliases" | "Anchors" => "the file uses more than 1,000 YAML aliases or anchors",
+            "Depth" | "InclusionDepth" => "the file nests deeper than 32 levels",
+            _ => "the file is larger than a scenario may be",
+        };
+        return (said.to_string(), hint);
+    }
+    let said = match msg {
+        "expected mapping start" => {
+            return (
+                "expected `key: value` pairs here, not a single value or a list".into(),
+                hint_or("a step is written `- create_image: { as: owner, name: base }`"),
+            );
+        }
+        "expected sequence start" => "expected a list here: `[a, b]`, or lines that start with `- `",
+        "expected string scalar" => "expected a single value (a name or text) here, not a list or `key: value` pairs",
+        "unexpected end of input" if text.trim().is_empty() => {
+            return (
+                "the file is empty".into(),
+                hint_or("a scenario has at least `name:`, `accounts:` and `steps:`; see `sharesim schema`"),
+            );
+        }
+        m if m.starts_with("invalid u") || m.starts_with("invalid i") => "expected a whole number here",
+        m if m.starts_with("tabs disallowed") => "a tab indents this line; YAML indents with spaces only",
+        _ => return (msg.to_string(), hint),
+    };
+    (said.to_string(), hint)
 }
 
 /// Limits that keep a hostile file from exhausting memory.
@@ -197,7 +297,7 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 /// Crowd accounts are named `crowd1`…; declared accounts may not look like them.
-pub const CROWD_PREFIX: &str = "crowd";
+pub const CROWD_PREFIX: &str = crate::world::CROWD_ACCOUNT_PREFIX;
 /// The most crowd accounts a scenario may use: enough for SWR's 500 and a margin.
 pub const CROWD_MAX: u32 = 2_000;
 

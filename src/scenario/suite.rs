@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::load::{ScenarioError, parse};
+use super::load::ScenarioError;
 use super::model::Scenario;
 use super::run::{ProviderRun, run};
 use super::{snapshot, transcript};
@@ -189,8 +189,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, ScenarioEr
 /// Reads and checks one scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::io(&shown, format!("cannot read: {e}")))?;
-    parse(&shown, &text)
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError::io(&shown, format!("cannot read: {e}")))?;
+    super::load::parse_bytes(&shown, &bytes)
 }
 
 /// The providers a scenario runs on, narrowed by the command line.

@@ -15,6 +15,8 @@ pub const DEFAULT: &str = include_str!("default.yaml");
 
 /// The most generated accounts a world may ask for.
 pub const CROWD_MAX: u32 = 5_000;
+/// Generated accounts are this prefix and a number from 1: `crowd1`, `crowd2`, ….
+pub const CROWD_ACCOUNT_PREFIX: &str = "crowd";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,7 +105,7 @@ impl World {
     }
 
     fn account_names(&self) -> impl Iterator<Item = String> + '_ {
-        self.accounts.iter().cloned().chain((1..=self.crowd).map(|i| format!("crowd{i}")))
+        self.accounts.iter().cloned().chain((1..=self.crowd).map(|i| format!("{CROWD_ACCOUNT_PREFIX}{i}")))
     }
 
     fn on(&self, img: &ImageSpec, p: Provider) -> bool {
