@@ -153,8 +153,13 @@ enum Command {
         #[arg(long, hide = true, conflicts_with = "format")]
         markdown: bool,
     },
-    /// Print the JSON Schema of scenario files (for editors).
-    Schema,
+    /// Print the JSON Schema of scenario files (for editors), or of what `POST
+    /// /_sharesim/apply` takes.
+    Schema {
+        /// The schema of one step sent to `POST /_sharesim/apply` (docs/APPLY.md).
+        #[arg(long)]
+        apply: bool,
+    },
     /// Write the teaching report: a static site (open DIR/index.html) of rules, providers and
     /// scenarios, with each scenario run through every provider's API.
     Report {
@@ -616,8 +621,12 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Schema => {
-            print!("{}", scenario::json_schema());
+        Command::Schema { apply } => {
+            if apply {
+                print!("{}", scenario::schema::render(&scenario::schema::apply()));
+            } else {
+                print!("{}", scenario::json_schema());
+            }
             ExitCode::SUCCESS
         }
         Command::Report { out, quiz, paths } => {

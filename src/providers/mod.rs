@@ -177,15 +177,30 @@ impl Provider {
     /// Parses a CLI or scenario provider name (`tencent`, `tc`, `huawei-ims`, `ims` …).
     pub fn parse(s: &str) -> Option<Provider> {
         let s = s.to_ascii_lowercase().replace('_', "-");
-        Some(match s.as_str() {
-            "jdcloud" | "jd" | "jd-cloud" => Provider::Jdcloud,
-            "tencent" | "tc" | "tencentcloud" | "cvm" => Provider::Tencent,
-            "alibaba" | "al" | "aliyun" | "ecs" => Provider::Alibaba,
-            "huawei-ims" | "ims" | "hi" => Provider::HuaweiIms,
-            "huawei-swr" | "swr" | "hs" => Provider::HuaweiSwr,
-            _ => return None,
-        })
+        Provider::NAMES.iter().find(|(name, _)| *name == s).map(|(_, p)| *p)
     }
+
+    /// Every name a provider answers to: its own first, then its aliases (case and `_`/`-`
+    /// do not matter when parsing; the scenario schema lists these spellings).
+    pub const NAMES: &'static [(&'static str, Provider)] = &[
+        ("jdcloud", Provider::Jdcloud),
+        ("jd", Provider::Jdcloud),
+        ("jd-cloud", Provider::Jdcloud),
+        ("tencent", Provider::Tencent),
+        ("tc", Provider::Tencent),
+        ("tencentcloud", Provider::Tencent),
+        ("cvm", Provider::Tencent),
+        ("alibaba", Provider::Alibaba),
+        ("al", Provider::Alibaba),
+        ("aliyun", Provider::Alibaba),
+        ("ecs", Provider::Alibaba),
+        ("huawei-ims", Provider::HuaweiIms),
+        ("ims", Provider::HuaweiIms),
+        ("hi", Provider::HuaweiIms),
+        ("huawei-swr", Provider::HuaweiSwr),
+        ("swr", Provider::HuaweiSwr),
+        ("hs", Provider::HuaweiSwr),
+    ];
 
     /// The rule with this ID in this provider's table.
     pub fn rule(self, id: &str) -> Option<&'static Rule> {

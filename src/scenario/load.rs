@@ -304,6 +304,9 @@ pub const CROWD_MAX: u32 = 2_000;
 struct Checker<'a> {
     file: &'a str,
     text: &'a str,
+    /// Checking one step against a running server (`POST /_sharesim/apply`), whose images were
+    /// made before the request, not by earlier steps: only the wording differs.
+    running: bool,
     accounts: BTreeSet<String>,
     images: BTreeSet<String>,
     instances: BTreeSet<String>,
@@ -345,25 +348,28 @@ impl Checker<'_> {
                 format!("images created so far: {}", self.list(&self.images))
             })
         });
-        Err(self.err(
-            ErrorCode::UndefinedImage,
-            &name.referenced,
-            format!("image `{}` is not created by an earlier step", name.value),
-            hint,
-        ))
+        let message = if self.running {
+            format!("this server has no image named `{}` (by its name or its ID)", name.value)
+        } else {
+            format!("image `{}` is not created by an earlier step", name.value)
+        };
+        Err(self.err(ErrorCode::UndefinedImage, &name.referenced, message, hint))
     }
 
     fn instance(&self, name: &Spanned<String>) -> Result<String, ScenarioError> {
-        if self.instances.contains(&name.value) {
+        // On a running server an instance is named by its ID; the engine answers an unknown one.
+        if self.instances.contains(&name.value) || (self.running && !name.value.trim().is_empty()) {
             return Ok(name.value.clone());
         }
-        let hint = Some("name the instance in an earlier `launch` with `instance: <name>`".to_string());
-        Err(self.err(
-            ErrorCode::UndefinedInstance,
-            &name.referenced,
-            format!("instance `{}` is not launched by an earlier step", name.value),
-            hint,
-        ))
+        let (message, hint) = if self.running {
+            ("the instance is empty".to_string(), "give the ID a launch answered with".to_string())
+        } else {
+            (
+                format!("instance `{}` is not launched by an earlier step", name.value),
+                "name the instance in an earlier `launch` with `instance: <name>`".to_string(),
+            )
+        };
+        Err(self.err(ErrorCode::UndefinedInstance, &name.referenced, message, Some(hint)))
     }
 
     fn region(&self, r: &Spanned<String>) -> Result<String, ScenarioError> {
@@ -484,7 +490,7 @@ impl Checker<'_> {
 }
 
 /// Identity forms a scenario may ask for.
-const FORMS: &[(&str, IdentityKind)] = &[
+pub(super) const FORMS: &[(&str, IdentityKind)] = &[
     ("pin", IdentityKind::Pin),
     ("account_id", IdentityKind::AccountId),
     ("phone", IdentityKind::Phone),
@@ -537,6 +543,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let mut c = Checker {
         file,
         text,
+        running: false,
         accounts: BTreeSet::new(),
         images: BTreeSet::new(),
         instances: BTreeSet::new(),
@@ -674,6 +681,33 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         settings,
         steps,
     })
+}
+
+/// What a running server holds, by the names a step may use: its accounts, and its images and
+/// instances by name and by ID.
+#[derive(Debug, Default, Clone)]
+pub struct Known {
+    pub accounts: BTreeSet<String>,
+    pub images: BTreeSet<String>,
+    pub instances: BTreeSet<String>,
+}
+
+/// One step on its own, in the form a scenario's steps take (JSON is YAML too), checked
+/// against what a running server holds: the body of `POST /_sharesim/apply`. Errors name
+/// `file` (e.g. `request body`) with the line and column in `text`.
+pub fn parse_step(file: &str, text: &str, provider: Provider, known: &Known) -> Result<Step, ScenarioError> {
+    let doc: Spanned<StepDoc> =
+        serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| from_yaml(file, text, e))?;
+    let mut c = Checker {
+        file,
+        text,
+        running: true,
+        accounts: known.accounts.clone(),
+        images: known.images.clone(),
+        instances: known.instances.clone(),
+        crowd: std::cell::Cell::new(0),
+    };
+    check_step(&mut c, &doc, &[provider])
 }
 
 fn check_step(c: &mut Checker, s: &Spanned<StepDoc>, providers: &[Provider]) -> Result<Step, ScenarioError> {

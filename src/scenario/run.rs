@@ -149,6 +149,63 @@ pub fn run_on<D: Door>(s: &Scenario, door: &mut D) -> ProviderRun {
     ProviderRun { provider, entries, routes: None, elapsed: std::time::Duration::ZERO }
 }
 
+/// What a running engine holds by the names a step may use (see [`apply_step`]).
+pub fn known(e: &Engine) -> super::load::Known {
+    let state = e.state();
+    let mut known =
+        super::load::Known { accounts: state.accounts.iter().map(|a| a.name.clone()).collect(), ..Default::default() };
+    for (name, id) in image_handles(e) {
+        known.images.insert(name);
+        known.images.insert(id);
+    }
+    known.instances.extend(state.instances.iter().map(|i| i.id.clone()));
+    known
+}
+
+/// Image handles on a running engine: every image by its ID, and by its name where that name
+/// is not shared with another image (live images win over deleted ones of the same name).
+fn image_handles(e: &Engine) -> Vec<(String, String)> {
+    let images = &e.state().images;
+    let mut by_name: HashMap<&str, Vec<&crate::engine::Image>> = HashMap::new();
+    for i in images {
+        by_name.entry(i.name.as_str()).or_default().push(i);
+    }
+    let mut out: Vec<(String, String)> = images.iter().map(|i| (i.id.clone(), i.id.clone())).collect();
+    for (name, list) in by_name {
+        let live: Vec<_> = list.iter().filter(|i| i.deleted_at.is_none()).collect();
+        let pick = match (live.as_slice(), list.as_slice()) {
+            ([one], _) => Some(one.id.clone()),
+            ([], [one]) => Some(one.id.clone()),
+            _ => None,
+        };
+        out.extend(pick.map(|id| (name.to_string(), id)));
+    }
+    out
+}
+
+/// Applies one step to an engine that is already running (the admin API's `apply`): image
+/// and instance handles are the names (or IDs) they have in its state, accounts the world's.
+pub fn apply_step<D: Door>(door: &mut D, step: &Step) -> (Entry, Outcome) {
+    let (images, instances): (HashMap<String, String>, HashMap<String, String>) = door.look(|e| {
+        (
+            image_handles(e).into_iter().collect(),
+            e.state().instances.iter().map(|i| (i.id.clone(), i.id.clone())).collect(),
+        )
+    });
+    let mut instances = instances;
+    // An instance is named by its ID, which goes to the engine as given: an unknown one gets
+    // the provider's own refusal, as it would from its API.
+    if let StepOp::ReinitDisk { instance }
+    | StepOp::ReplaceSystemDisk { instance, .. }
+    | StepOp::CreateImage { from: Some(instance), .. } = &step.op
+    {
+        instances.entry(instance.clone()).or_insert_with(|| instance.clone());
+    }
+    let names = images.iter().map(|(handle, id)| (id.clone(), handle.clone())).filter(|(id, h)| id != h).collect();
+    let mut r = Runner { door, images, instances, names, who: HashMap::new() };
+    r.step_outcome(1, step)
+}
+
 fn crowd_name(i: u32) -> String {
     format!("{}{i}", super::load::CROWD_PREFIX)
 }
@@ -265,6 +322,11 @@ impl<D: Door> Runner<'_, D> {
     }
 
     fn step(&mut self, n: usize, step: &Step) -> Entry {
+        self.step_outcome(n, step).0
+    }
+
+    /// A step's transcript entry and the engine's own answer (for the admin API).
+    fn step_outcome(&mut self, n: usize, step: &Step) -> (Entry, Outcome) {
         let call = describe(step);
         let op = self.operation(step);
         let actor = step.actor.clone().unwrap_or_else(|| "owner".to_string());
@@ -297,7 +359,7 @@ impl<D: Door> Runner<'_, D> {
             let got = error.map(|k| k.to_string()).unwrap_or_else(|| "ok".into());
             (!met).then(|| format!("expected {want}, got {got}"))
         });
-        Entry { step: n, line: step.line, call, ok, error, rule, wire, detail, broke, exchange: None }
+        (Entry { step: n, line: step.line, call, ok, error, rule, wire, detail, broke, exchange: None }, outcome)
     }
 
     fn operation(&mut self, step: &Step) -> Operation {

@@ -15,11 +15,13 @@ use serde_json::json;
 use super::endpoint::JOURNAL_CAPACITY;
 use super::{Endpoint, HttpRequest, HttpResponse, codec};
 use crate::engine::{Engine, Request};
+use crate::scenario::run::Door;
 
-/// What `POST /_sharesim/apply` takes: one engine request, as scenario steps become. It is the
-/// setup path for steps a provider's API does not carry here (an image made from an instance,
-/// the virtual clock) and answers with the engine's own outcome, never a provider's format.
-const APPLY_EXAMPLE: &str = r#"{"actor": "owner", "op": {"op": "quota"}}"#;
+/// What `POST /_sharesim/apply` takes, in the words a scenario step uses (docs/APPLY.md has an
+/// example of every operation). It is the setup path for what a provider's API does not carry
+/// here (an image made from an instance, the virtual clock) and answers with the engine's own
+/// outcome, never a provider's format.
+const APPLY_EXAMPLE: &str = r#"{"share": {"as": "owner", "image": "base", "with": "alice"}}"#;
 
 pub const PREFIX: &str = "/_sharesim/";
 /// The header that carries `--admin-token`.
@@ -168,6 +170,77 @@ impl JournalQuery {
     }
 }
 
+/// The server's engine as a scenario runner sees one, so a step sent to `apply` becomes the
+/// same operation it becomes in a scenario file.
+struct AdminDoor<'a>(&'a mut Endpoint);
+
+impl Door for AdminDoor<'_> {
+    fn provider(&self) -> crate::providers::Provider {
+        self.0.engine().provider()
+    }
+
+    fn look<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        f(self.0.engine())
+    }
+
+    fn apply(&mut self, req: &Request) -> (crate::engine::Outcome, Option<String>) {
+        (self.0.apply(&req.actor, req.region.as_deref(), req.op.clone()), None)
+    }
+}
+
+/// `POST /_sharesim/apply`: one step as a scenario writes it, by the world's names
+/// (`{"share": {"as": "owner", "image": "base", "with": "alice"}}`), or the engine's own
+/// request by IDs (`{"actor": "owner", "op": {"op": "quota"}}`), which scripts written before
+/// steps were taken still send. Both answer `{"ok": output}` or `{"err": failure}`.
+fn apply(ep: &mut Endpoint, body: &[u8]) -> HttpResponse {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return error(400, format!("the body is not UTF-8 JSON; send a step, e.g. {APPLY_EXAMPLE}"));
+    };
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return error(400, format!("the body is not JSON ({e}); send a step, e.g. {APPLY_EXAMPLE}")),
+    };
+    if value.get("op").is_some() {
+        return match serde_json::from_value::<Request>(value) {
+            Ok(r) => ok(match ep.apply(&r.actor, r.region.as_deref(), r.op) {
+                Ok(out) => json!({ "ok": out }),
+                Err(f) => json!({ "err": f }),
+            }),
+            Err(e) => error(400, format!("an engine request (it has `op`) that does not parse: {e}")),
+        };
+    }
+    let provider = ep.engine().provider();
+    let known = crate::scenario::run::known(ep.engine());
+    let step = match crate::scenario::load::parse_step("request body", text, provider, &known) {
+        Ok(step) => step,
+        Err(e) => {
+            let body = json!({
+                "error": e.to_string(),
+                "code": e.code,
+                "line": e.line,
+                "column": e.column,
+                "hint": e.hint,
+                "example": APPLY_EXAMPLE,
+            });
+            return HttpResponse::json(400, "application/json", &body);
+        }
+    };
+    let (entry, outcome) = crate::scenario::run::apply_step(&mut AdminDoor(ep), &step);
+    let mut answer = match outcome {
+        Ok(out) => json!({ "ok": out }),
+        Err(f) => json!({ "err": f }),
+    };
+    answer["step"] = json!(entry.call);
+    answer["detail"] = json!(entry.detail);
+    if let Some(wire) = entry.wire {
+        answer["wire"] = json!(wire);
+    }
+    if let Some(broke) = entry.broke {
+        answer["broke"] = json!(broke);
+    }
+    ok(answer)
+}
+
 fn ok(body: serde_json::Value) -> HttpResponse {
     HttpResponse::json(200, "application/json", &body)
 }
@@ -246,16 +319,7 @@ pub fn handle(ep: &mut Endpoint, req: &HttpRequest) -> HttpResponse {
             ok(json!({ "cleared": true }))
         }
         ("journal", _) => not_allowed(req, "GET, DELETE"),
-        ("apply", "POST") => match serde_json::from_slice::<Request>(&req.body) {
-            Ok(r) => {
-                let outcome = ep.apply(&r.actor, r.region.as_deref(), r.op);
-                ok(match outcome {
-                    Ok(out) => json!({ "ok": out }),
-                    Err(f) => json!({ "err": f }),
-                })
-            }
-            Err(e) => error(400, format!("send an engine request, e.g. {APPLY_EXAMPLE}: {e}")),
-        },
+        ("apply", "POST") => apply(ep, &req.body),
         ("apply", _) => not_allowed(req, "POST"),
         _ => error(
             404,
@@ -381,5 +445,84 @@ mod tests {
         assert_eq!(all(&mut ep, "?since=soon").0, 400);
         assert_eq!(ep.handle(&admin("DELETE", "/_sharesim/journal"), 0).status, 200);
         assert_eq!(all(&mut ep, "").1.len(), 0, "cleared");
+    }
+
+    /// The request bodies in docs/APPLY.md, in order.
+    fn documented_bodies() -> Vec<String> {
+        let doc = include_str!("../../docs/APPLY.md");
+        let mut out = Vec::new();
+        let mut rest = doc.split_once("## Every operation").map(|(_, r)| r).unwrap_or_default();
+        while let Some((_, after)) = rest.split_once("```json\n") {
+            let (body, next) = after.split_once("```").unwrap_or((after, ""));
+            out.push(body.trim().to_string());
+            rest = next;
+        }
+        out
+    }
+
+    fn post(ep: &mut Endpoint, body: &str) -> (u16, serde_json::Value) {
+        let mut req = admin("POST", "/_sharesim/apply");
+        req.body = body.as_bytes().to_vec().into();
+        let resp = handle(ep, &req);
+        (resp.status, resp.json_body().unwrap_or_default())
+    }
+
+    #[test]
+    fn every_documented_apply_example_parses_on_every_provider_and_covers_every_step() {
+        let bodies = documented_bodies();
+        for k in crate::scenario::load::STEP_KEYWORDS {
+            assert!(bodies.iter().any(|b| b.starts_with(&format!("{{\"{k}\""))), "docs/APPLY.md has no `{k}` example");
+        }
+        let world = crate::world::World::default_world();
+        for p in crate::providers::Provider::ALL {
+            let mut ep = world.endpoint(p, true).unwrap();
+            let mut instance: Option<String> = None;
+            for body in &bodies {
+                let body = match &instance {
+                    Some(id) => body.replace("i-0000000000", id),
+                    None => body.clone(),
+                };
+                let (status, answer) = post(&mut ep, &body);
+                assert_eq!(status, 200, "{p}: {body}: {answer}");
+                assert!(answer.get("ok").is_some() || answer.get("err").is_some(), "{p}: {body}: {answer}");
+                if let Some(id) = answer["ok"]["instance"].as_str() {
+                    instance = Some(id.to_string());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn apply_takes_names_and_answers_bad_steps_with_where_and_what() {
+        let world = crate::world::World::default_world();
+        let mut ep = world.endpoint(crate::providers::Provider::Tencent, true).unwrap();
+        let (status, ok) = post(&mut ep, r#"{"share": {"as": "owner", "image": "base", "with": "alice"}}"#);
+        assert_eq!((status, ok["ok"]["result"].as_str()), (200, Some("shared")), "{ok}");
+        assert_eq!(ok["step"], "owner: share base with alice");
+        let (_, refused) = post(&mut ep, r#"{"delete_image": {"as": "owner", "image": "base"}, "expect": "ok"}"#);
+        assert_eq!(refused["err"]["rule"], "TC-DELETE-SHARED", "{refused}");
+        assert_eq!(refused["wire"]["code"], "InvalidImageId.InShared", "{refused}");
+        assert_eq!(refused["broke"], "expected ok, got StillShared", "{refused}");
+        let (status, typo) = post(&mut ep, r#"{"share": {"as": "owner", "image": "bsae", "with": "alice"}}"#);
+        assert_eq!(status, 400);
+        assert_eq!((typo["line"].as_u64(), typo["column"].as_u64()), (Some(1), Some(36)), "{typo}");
+        assert_eq!(typo["hint"], "did you mean `base`?", "{typo}");
+        for bad in [
+            r#"{"shar": {"as": "owner"}}"#,
+            r#"{"share": {"as": "owner", "image": "base", "with": "alice"}, "quota": {"as": "owner"}}"#,
+            r#"{"quota": {"as": "mallory"}}"#,
+            r#"{"copy_image": {"as": "owner", "image": "base", "to": "mars", "name": "x"}}"#,
+            r#"{"create_image": {"as": "owner", "name": "base"}}"#,
+            "[1, 2]",
+            "not json",
+            "",
+        ] {
+            let (status, answer) = post(&mut ep, bad);
+            assert_eq!(status, 400, "{bad}: {answer}");
+            assert!(answer["error"].is_string(), "{bad}: {answer}");
+        }
+        // The engine's own form, by IDs, still works.
+        let (status, quota) = post(&mut ep, r#"{"actor": "owner", "op": {"op": "quota"}}"#);
+        assert_eq!((status, quota["ok"]["result"].as_str()), (200, Some("quota")), "{quota}");
     }
 }
