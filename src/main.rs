@@ -433,8 +433,10 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: OutputFormat) -> Exit
             }
             let runs: usize = report.results.iter().map(|r| r.runs.len()).sum();
             let failed = report.results.iter().filter(|r| !r.passed()).count();
+            // In markdown a line right after a table would be read as one more row.
+            let gap = if format == Format::Markdown { "\n" } else { "" };
             println!(
-                "{} scenario(s), {runs} provider run(s): {} passed, {failed} failed, {} invalid",
+                "{gap}{} scenario(s), {runs} provider run(s): {} passed, {failed} failed, {} invalid",
                 report.results.len(),
                 report.results.len() - failed,
                 report.invalid.len()

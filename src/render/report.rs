@@ -93,7 +93,8 @@ pub fn routes(report: &SuiteReport, format: Format, screen: &Screen) -> String {
                 "—".to_string()
             } else {
                 let line = if format == Format::Markdown { "<br>" } else { "\n" };
-                m.iter().map(|(a, n)| format!("{a} ×{n}")).collect::<Vec<_>>().join(line)
+                // Reasons are sentences: kept to 60 columns so a CI log stays readable unwrapped.
+                m.iter().map(|(a, n)| wrap(&format!("{a} ×{n}"), 60, line)).collect::<Vec<_>>().join(line)
             }
         };
         b.push_record([
