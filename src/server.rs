@@ -183,7 +183,7 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
     let method = parts.method.as_str().to_string();
     let target = parts.uri.path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_else(|| "/".into());
     if let Some(why) = head_problem(&parts, &target) {
-        return into_response(lock(&conn.ep).reject_at(conn.door, &method, &target, &Rejection::Unreadable(why)));
+        return reject(&conn, &method, &target, &Rejection::Unreadable(why));
     }
     let limit = match conn.door {
         _ if admin::is_admin(&target) => MAX_ADMIN_BODY_BYTES,
@@ -198,14 +198,14 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
             } else {
                 Rejection::Unreadable(e.to_string())
             };
-            return into_response(lock(&conn.ep).reject_at(conn.door, &method, &target, &why));
+            return reject(&conn, &method, &target, &why);
         }
         Err(_) => {
             let why = Rejection::Unreadable(format!(
                 "the body did not arrive within {} s",
                 conn.limits.body_timeout.as_secs_f64()
             ));
-            let mut resp = into_response(lock(&conn.ep).reject_at(conn.door, &method, &target, &why));
+            let mut resp = reject(&conn, &method, &target, &why);
             // The rest of the body may never come: the connection is not reused.
             resp.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
             return resp;
@@ -231,6 +231,22 @@ async fn serve_one(conn: Conn, req: Request<Incoming>) -> Response<Full<Bytes>> 
     into_response(resp)
 }
 
+/// Refuses a request no adapter could read (head too large, body too large or too slow), in
+/// the listener's own format, journalled and logged like any other request.
+fn reject(conn: &Conn, method: &str, target: &str, why: &Rejection) -> Response<Full<Bytes>> {
+    let started = std::time::Instant::now();
+    let (resp, answered) = {
+        let mut ep = lock(&conn.ep);
+        let resp = ep.reject_at(conn.door, method, target, why);
+        let logging = tracing::enabled!(target: "sharesim::request", tracing::Level::WARN);
+        (resp, if logging { ep.take_answered() } else { None })
+    };
+    if let Some(entry) = answered {
+        log_request(conn, &entry, started.elapsed());
+    }
+    into_response(resp)
+}
+
 /// One line per request on stderr (`serve --log-format text|json`, `--log-level`): which
 /// listener, what was asked and by whom, what was decided and by which rule, the status and
 /// how long it took. Off unless `serve` set up a subscriber.
@@ -240,13 +256,18 @@ fn log_request(conn: &Conn, e: &crate::wire::JournalEntry, took: Duration) {
         Door::Registry => adapters::registry_name(conn.provider),
     };
     let level_warn = e.status >= 500;
+    // A hostile target can be 32 KiB: a log line keeps its first 200 characters.
+    let path: std::borrow::Cow<'_, str> = match e.path.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &e.path[..cut], e.path.len()).into(),
+        None => e.path.as_str().into(),
+    };
     macro_rules! line {
         ($level:ident) => {
             tracing::$level!(
                 target: "sharesim::request",
                 listener = %listener,
                 method = %e.method,
-                path = %e.path,
+                path = %path,
                 api = e.api.as_deref().unwrap_or(""),
                 caller = e.actor.as_deref().unwrap_or(""),
                 decision = %e.decision,
@@ -256,7 +277,7 @@ fn log_request(conn: &Conn, e: &crate::wire::JournalEntry, took: Duration) {
                 micros = took.as_micros() as u64,
                 "{} {} -> {} {}",
                 e.method,
-                e.path,
+                path,
                 e.status,
                 e.decision
             )

@@ -638,6 +638,10 @@ fn every_request_is_one_log_line_on_stderr_in_json_when_asked() {
     let addr = banner["endpoints"]["tencent"].as_str().expect("tencent").trim_start_matches("http://").to_string();
     let reply = raw(&addr, &request("POST", &addr, "/", &[("Content-Type", "application/json")], b"{}"));
     assert_eq!(reply.status, 200);
+    // Refused before any adapter reads it, and still one line.
+    let long = format!("/{}", "a".repeat(40_000));
+    let refused = raw(&addr, &request("GET", &addr, &long, &[], b""));
+    assert!(refused.status == 200 || refused.status >= 400, "{}", refused.status);
     Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill");
     let output = child.wait_with_output().expect("stops");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -648,4 +652,13 @@ fn every_request_is_one_log_line_on_stderr_in_json_when_asked() {
     assert_eq!(request["method"], "POST");
     assert_eq!(request["status"], 200);
     assert!(request["decision"].is_string() && request["micros"].is_u64(), "{request}");
+    let unread = logged
+        .iter()
+        .find(|v| v["path"].as_str().is_some_and(|p| p.starts_with("/aaaa")))
+        .unwrap_or_else(|| panic!("no line for the request refused before its adapter ({} lines)", logged.len()));
+    assert_eq!(unread["decision"], "unreadable", "{}", unread["status"]);
+    assert!(
+        unread["path"].as_str().is_some_and(|p| p.len() < 300 && p.ends_with("(40001 bytes)")),
+        "a log line is short"
+    );
 }
