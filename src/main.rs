@@ -437,7 +437,8 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: RunFormat, unreferenc
         bar.set_message(name.to_string());
     });
     bar.finish_and_clear();
-    if !report.check_unreferenced(&opts, unreferenced.unwrap_or_default()) && unreferenced.is_some() {
+    let asked = unreferenced.is_some_and(|u| u != Unreferenced::Ignore);
+    if !report.check_unreferenced(&opts, unreferenced.unwrap_or_default()) && asked {
         eprintln!(
             "note: --unreferenced is checked only on a run of the whole library (no PATH below the scenarios root, --filter, --partition or --provider)"
         );

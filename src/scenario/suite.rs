@@ -434,3 +434,106 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
     progress(total, total, "");
     report
 }
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+
+    const SCENARIO: &str = "name: scratch\naccounts: [owner, alice]\nsteps:\n  - create_image: { as: owner, name: base }\n  - share: { as: owner, image: base, with: alice }\n";
+
+    /// A library in a temporary directory: `scenarios/case/one.yaml`, and `snapshots/`.
+    fn library(tag: &str) -> (PathBuf, SuiteOptions) {
+        let dir = std::env::temp_dir().join(format!("sharesim-suite-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("scenarios/case")).unwrap();
+        std::fs::write(dir.join("scenarios/case/one.yaml"), SCENARIO).unwrap();
+        let opts = SuiteOptions {
+            paths: vec![dir.join("scenarios")],
+            providers: vec![],
+            filter: None,
+            snapshots: dir.join("snapshots"),
+            update: false,
+            via: Via::InProcess,
+            partition: None,
+        };
+        (dir, opts)
+    }
+
+    #[test]
+    fn a_new_or_changed_full_transcript_waits_for_review_and_a_partial_one_never_does() {
+        let (dir, mut opts) = library("pending");
+        let pending = dir.join("snapshots/case__one.snap.new");
+        // A new scenario: fails, and its transcript waits for review instead of being accepted.
+        let r = run_suite(&opts, |_, _, _| {});
+        assert_eq!(r.results[0].snapshot, SnapshotStatus::Missing);
+        assert_eq!(r.exit_code(), 1);
+        assert_eq!(r.pending().collect::<Vec<_>>(), [pending.display().to_string()]);
+        assert!(r.pending_note().unwrap().starts_with("1 snapshot pending review: run `sharesim review`"));
+        assert!(!snapshot::path_for(&opts.snapshots, "case__one").exists(), "never accepted silently");
+        let written = std::fs::read_to_string(&pending).unwrap();
+        opts.update = true;
+        assert_eq!(run_suite(&opts, |_, _, _| {}).exit_code(), 0);
+        assert_eq!(std::fs::read_to_string(snapshot::path_for(&opts.snapshots, "case__one")).unwrap(), written);
+        assert!(!pending.exists(), "--update-snapshots leaves no stale pending snapshot");
+        opts.update = false;
+
+        // A changed scenario on some providers: compared, but no partial transcript is written.
+        std::fs::write(dir.join("scenarios/case/one.yaml"), SCENARIO.replace("alice }", "alice }\n    note: hm"))
+            .unwrap();
+        opts.providers = vec![Provider::Tencent];
+        let r = run_suite(&opts, |_, _, _| {});
+        assert!(matches!(r.results[0].snapshot, SnapshotStatus::Differs { .. }));
+        assert!(r.pending_note().is_none() && !pending.exists());
+        // On all of them: pending.
+        opts.providers = vec![];
+        let r = run_suite(&opts, |_, _, _| {});
+        assert_eq!(r.exit_code(), 1);
+        assert!(std::fs::read_to_string(&pending).unwrap().contains("note: hm"));
+        // Back as it was: the stale pending snapshot goes.
+        std::fs::write(dir.join("scenarios/case/one.yaml"), SCENARIO).unwrap();
+        assert_eq!(run_suite(&opts, |_, _, _| {}).exit_code(), 0);
+        assert!(!pending.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn unreferenced_snapshots_are_looked_for_only_on_a_run_of_the_whole_library() {
+        let (dir, mut opts) = library("unreferenced");
+        opts.update = true;
+        run_suite(&opts, |_, _, _| {});
+        opts.update = false;
+        let orphan = dir.join("snapshots/case__gone.snap");
+        std::fs::write(&orphan, "---\n---\nx\n").unwrap();
+
+        let mut r = run_suite(&opts, |_, _, _| {});
+        assert!(r.check_unreferenced(&opts, Unreferenced::Warn));
+        assert_eq!(r.unreferenced.as_ref().unwrap().files, [orphan.clone()]);
+        assert!(r.unreferenced.as_ref().unwrap().messages()[0].starts_with("warning: "));
+        assert_eq!(r.exit_code(), 0, "a warning does not fail the run");
+        let mut r = run_suite(&opts, |_, _, _| {});
+        r.check_unreferenced(&opts, Unreferenced::Reject);
+        assert_eq!(r.exit_code(), 1);
+        let mut r = run_suite(&opts, |_, _, _| {});
+        assert!(!r.check_unreferenced(&opts, Unreferenced::Ignore) && r.unreferenced.is_none());
+
+        // Narrowed runs cannot know.
+        let narrowed = [
+            SuiteOptions { filter: Some("one".into()), ..opts.clone() },
+            SuiteOptions { providers: vec![Provider::Tencent], ..opts.clone() },
+            SuiteOptions { partition: Some(Partition::Count { shard: 1, of: 1 }), ..opts.clone() },
+            SuiteOptions { paths: vec![dir.join("scenarios/case")], ..opts.clone() },
+            SuiteOptions { paths: vec![dir.join("scenarios/case/one.yaml")], ..opts.clone() },
+        ];
+        for o in &narrowed {
+            assert!(!whole_library(o), "{o:?}");
+            let mut r = run_suite(o, |_, _, _| {});
+            assert!(!r.check_unreferenced(o, Unreferenced::Reject) && r.exit_code() == 0, "{o:?}");
+        }
+
+        let mut r = run_suite(&opts, |_, _, _| {});
+        r.check_unreferenced(&opts, Unreferenced::Delete);
+        assert!(r.unreferenced.unwrap().messages()[0].starts_with("deleted "));
+        assert!(!orphan.exists() && snapshot::path_for(&opts.snapshots, "case__one").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
