@@ -507,7 +507,7 @@ mod review_tests {
 
         let mut r = run_suite(&opts, |_, _, _| {});
         assert!(r.check_unreferenced(&opts, Unreferenced::Warn));
-        assert_eq!(r.unreferenced.as_ref().unwrap().files, [orphan.clone()]);
+        assert_eq!(r.unreferenced.as_ref().unwrap().files, std::slice::from_ref(&orphan));
         assert!(r.unreferenced.as_ref().unwrap().messages()[0].starts_with("warning: "));
         assert_eq!(r.exit_code(), 0, "a warning does not fail the run");
         let mut r = run_suite(&opts, |_, _, _| {});
