@@ -11,6 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sharesim::render::{self, Format, Screen, report};
+use sharesim::scenario::review::{self, Decision, ReviewOptions};
+use sharesim::scenario::suite::Unreferenced;
 use sharesim::scenario::{self, ScenarioError, SuiteOptions, Via};
 use sharesim::world::World;
 use sharesim::{Provider, server};
@@ -106,8 +108,13 @@ enum Command {
     },
     /// Run scenario files on every provider; check expectations and snapshots.
     ///
-    /// Exit status: 0 when everything holds, 1 when an expectation breaks or a transcript
-    /// differs from its snapshot, 2 when a scenario file is invalid.
+    /// A transcript that differs from its snapshot, or has none yet, is written beside it as
+    /// `<name>.snap.new` for `sharesim review` (or `cargo insta review`); never on a run on some
+    /// of a scenario's providers, whose transcript is partial.
+    ///
+    /// Exit status: 0 when everything holds, 1 when an expectation breaks, a transcript
+    /// differs from its snapshot or has none yet, or (with --unreferenced reject) a snapshot has
+    /// no scenario; 2 when a scenario file is invalid.
     Run {
         /// Scenario files or directories (default: scenarios/).
         paths: Vec<PathBuf>,
@@ -138,6 +145,37 @@ enum Command {
         /// count:K/N (every N-th selected scenario from the K-th) or hash:K/N (by name).
         #[arg(long, value_name = "count:K/N|hash:K/N", value_parser = scenario::suite::Partition::parse)]
         partition: Option<scenario::suite::Partition>,
+        /// What to do with a snapshot no scenario refers to: warn (the default), reject (fail the
+        /// run), delete, or ignore. Checked only on a run of the whole library: no PATH below
+        /// the scenarios root, no --filter, --partition or --provider.
+        #[arg(long, value_enum, value_name = "MODE")]
+        unreferenced: Option<Unreferenced>,
+    },
+    /// Accept or reject the transcripts `run` left for review (`<name>.snap.new` beside each
+    /// snapshot), as `cargo insta review` does.
+    ///
+    /// On a terminal, shows each diff (old snapshot against new) and asks: a(ccept), r(eject),
+    /// s(kip) or q(uit). With --accept or --reject, acts without asking. Without a terminal and
+    /// without either flag, prints the pending snapshots with their diffs and exits 1 (it never
+    /// waits for input). Accepting renames the `.snap.new` over the `.snap`; rejecting deletes
+    /// the `.snap.new`. Diffs are coloured only on a terminal, and never with NO_COLOR set.
+    ///
+    /// Exit status: 0 when nothing asked about is left pending (or nothing was pending), 1 when
+    /// some are still pending (skipped, or no terminal to ask on), 2 on an error (a name that is
+    /// not pending, a file that cannot be read, renamed or deleted).
+    Review {
+        /// Only these pending snapshots: names as `run` prints them (`copy__owner-copy`), or
+        /// their file names or paths (default: every pending one).
+        names: Vec<String>,
+        /// Accept without asking: each `.snap.new` becomes the `.snap`.
+        #[arg(long, conflicts_with = "reject")]
+        accept: bool,
+        /// Reject without asking: each `.snap.new` is deleted.
+        #[arg(long)]
+        reject: bool,
+        /// Where snapshots live (default: `snapshots/` beside the scenarios root).
+        #[arg(long)]
+        snapshots: Option<PathBuf>,
     },
     /// Show one scenario on every provider side by side: steps as rows, providers as columns.
     Compare {
@@ -391,21 +429,35 @@ fn print_invalid(e: &ScenarioError) {
     }
 }
 
-fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: OutputFormat) -> ExitCode {
+fn run(
+    opts: SuiteOptions,
+    junit: Option<PathBuf>,
+    format: OutputFormat,
+    unreferenced: Option<Unreferenced>,
+) -> ExitCode {
     let filter = opts.filter.clone();
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let report = scenario::run_suite(&opts, |i, n, name| {
+    let mut report = scenario::run_suite(&opts, |i, n, name| {
         bar.set_length(n as u64);
         bar.set_position(i as u64);
         bar.set_message(name.to_string());
     });
     bar.finish_and_clear();
+    let asked = unreferenced.is_some_and(|u| u != Unreferenced::Ignore);
+    if !report.check_unreferenced(&opts, unreferenced.unwrap_or_default()) && asked {
+        eprintln!(
+            "note: --unreferenced is checked only on a run of the whole library (no PATH below the scenarios root, --filter, --partition or --provider)"
+        );
+    }
     for e in &report.invalid {
         print_invalid(e);
+    }
+    for line in report.unreferenced.iter().flat_map(|u| u.messages()) {
+        eprintln!("{line}");
     }
     if let Some(path) = junit
         && let Err(e) = std::fs::write(&path, report::junit(&report))
@@ -442,6 +494,9 @@ fn run(opts: SuiteOptions, junit: Option<PathBuf>, format: OutputFormat) -> Exit
                 report.invalid.len()
             );
         }
+    }
+    if let Some(note) = report.pending_note() {
+        if matches!(format, OutputFormat::Json) { eprintln!("{note}") } else { println!("{note}") }
     }
     // A filter that selects nothing is a mistake to report, not a green run (as nextest does).
     if let Some(f) = filter
@@ -555,11 +610,40 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Run { paths, providers, filter, snapshots, update_snapshots, junit, format, via, partition } => {
+        Command::Run {
+            paths,
+            providers,
+            filter,
+            snapshots,
+            update_snapshots,
+            junit,
+            format,
+            via,
+            partition,
+            unreferenced,
+        } => {
             let (paths, found_snapshots) = locate(paths);
             let snapshots = snapshots.unwrap_or(found_snapshots);
             let opts = SuiteOptions { paths, providers, filter, snapshots, update: update_snapshots, via, partition };
-            run(opts, junit, format)
+            run(opts, junit, format, unreferenced)
+        }
+        Command::Review { names, accept, reject, snapshots } => {
+            let opts = ReviewOptions {
+                dir: snapshots.unwrap_or_else(|| locate(Vec::new()).1),
+                names,
+                decision: if accept {
+                    Some(Decision::Accept)
+                } else if reject {
+                    Some(Decision::Reject)
+                } else {
+                    None
+                },
+                interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
+                color: std::io::stdout().is_terminal() && review::color_allowed(),
+            };
+            let code =
+                review::review(&opts, &mut std::io::stdin().lock(), &mut std::io::stdout(), &mut std::io::stderr());
+            ExitCode::from(code)
         }
         Command::Compare { scenario, providers, format, markdown } => {
             let scenario = locate(vec![scenario]).0.remove(0);

@@ -134,10 +134,16 @@ pub fn failures(report: &SuiteReport) -> String {
             SnapshotStatus::Differs { diff } => {
                 let _ = writeln!(out, "  snapshot differs from {}.snap:\n{diff}", r.id);
             }
+            SnapshotStatus::Missing if r.pending.is_none() => {
+                let _ = writeln!(out, "  no snapshot yet: run it on all of its providers to write one for review");
+            }
             SnapshotStatus::Missing => {
-                let _ = writeln!(out, "  no snapshot yet: run with --update-snapshots, then review it with `git diff`");
+                let _ = writeln!(out, "  no snapshot yet");
             }
             _ => {}
+        }
+        if let Some(p) = &r.pending {
+            let _ = writeln!(out, "  pending review: {p}");
         }
     }
     out

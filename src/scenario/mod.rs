@@ -7,6 +7,7 @@
 pub mod format;
 pub mod load;
 pub mod model;
+pub mod review;
 pub mod run;
 pub mod schema;
 pub mod snapshot;

@@ -94,6 +94,9 @@ pub struct ScenarioResult {
     pub name: String,
     pub runs: Vec<ProviderRun>,
     pub snapshot: SnapshotStatus,
+    /// The `.snap.new` this run wrote for review (a full transcript that differs or is new).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
 }
 
 impl ScenarioResult {
@@ -132,19 +135,125 @@ mod partition_tests {
 pub struct SuiteReport {
     pub results: Vec<ScenarioResult>,
     pub invalid: Vec<ScenarioError>,
+    /// Snapshots no scenario refers to, when [`SuiteReport::check_unreferenced`] looked.
+    pub unreferenced: Option<UnreferencedCheck>,
 }
 
 impl SuiteReport {
-    /// 2 for invalid input, 1 for broken expectations or snapshot differences, 0 otherwise.
+    /// 2 for invalid input; 1 for broken expectations, snapshot differences or missing
+    /// snapshots, or unreferenced snapshots under `--unreferenced reject`; 0 otherwise.
     pub fn exit_code(&self) -> u8 {
+        let rejected =
+            self.unreferenced.as_ref().is_some_and(|u| u.mode == Unreferenced::Reject && !u.files.is_empty());
         if !self.invalid.is_empty() {
             2
-        } else if self.results.iter().all(ScenarioResult::passed) {
+        } else if self.results.iter().all(ScenarioResult::passed) && !rejected {
             0
         } else {
             1
         }
     }
+
+    /// The `.snap.new` files this run wrote for review.
+    pub fn pending(&self) -> impl Iterator<Item = &str> {
+        self.results.iter().filter_map(|r| r.pending.as_deref())
+    }
+
+    /// `N snapshots pending review: …`, or nothing when this run wrote none.
+    pub fn pending_note(&self) -> Option<String> {
+        match self.pending().count() {
+            0 => None,
+            n => Some(format!(
+                "{n} snapshot{} pending review: run `sharesim review` (or `cargo insta review`)",
+                if n == 1 { "" } else { "s" }
+            )),
+        }
+    }
+
+    /// Looks for snapshots no scenario refers to, and does with them what `mode` says. Only on
+    /// a run of the whole library (see [`whole_library`]); returns whether it looked.
+    pub fn check_unreferenced(&mut self, opts: &SuiteOptions, mode: Unreferenced) -> bool {
+        if mode == Unreferenced::Ignore || !whole_library(opts) {
+            return false;
+        }
+        let Ok(files) = discover(&opts.paths) else { return false };
+        let names = files.iter().map(|(f, root)| snapshot::name_for(f, root)).collect();
+        let mut found = match snapshot::unreferenced(&opts.snapshots, &names) {
+            Ok(found) => found,
+            Err(e) => {
+                let shown = opts.snapshots.display().to_string();
+                self.invalid.push(ScenarioError::io(&shown, format!("cannot read the snapshots directory: {e}")));
+                return false;
+            }
+        };
+        if mode == Unreferenced::Delete {
+            found.retain(|f| match std::fs::remove_file(f) {
+                Ok(()) => true,
+                Err(e) => {
+                    let shown = f.display().to_string();
+                    self.invalid.push(ScenarioError::io(&shown, format!("cannot delete unreferenced snapshot: {e}")));
+                    false
+                }
+            });
+        }
+        self.unreferenced = Some(UnreferencedCheck { mode, files: found });
+        true
+    }
+}
+
+/// What `run --unreferenced` does with a snapshot no scenario refers to (insta's flag of the
+/// same name and values).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unreferenced {
+    /// Name it on stderr; the run's outcome does not change.
+    #[default]
+    Warn,
+    /// Name it and fail the run (exit 1).
+    Reject,
+    /// Delete it and say so.
+    Delete,
+    /// Do not look.
+    Ignore,
+}
+
+/// The snapshot files found with no scenario, and what was done with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreferencedCheck {
+    pub mode: Unreferenced,
+    /// Deleted ones, under [`Unreferenced::Delete`].
+    pub files: Vec<PathBuf>,
+}
+
+impl UnreferencedCheck {
+    /// One line per file, for stderr.
+    pub fn messages(&self) -> Vec<String> {
+        self.files
+            .iter()
+            .map(|f| {
+                let f = f.display();
+                match self.mode {
+                    Unreferenced::Delete => format!("deleted {f}: no scenario refers to it"),
+                    Unreferenced::Reject => format!(
+                        "error: {f}: no scenario refers to this snapshot (delete it, or run with --unreferenced delete)"
+                    ),
+                    _ => format!(
+                        "warning: {f}: no scenario refers to this snapshot (delete it, or run with --unreferenced delete)"
+                    ),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Whether `opts` runs the whole library, so that a snapshot no scenario of the run refers to
+/// is one no scenario at all refers to: a scenarios root given as a path (not a directory or
+/// file below it), and no `--filter`, `--partition` or `--provider` narrowing the run.
+pub fn whole_library(opts: &SuiteOptions) -> bool {
+    opts.filter.is_none()
+        && opts.partition.is_none()
+        && opts.providers.is_empty()
+        && opts.paths.iter().any(|p| p.is_dir() && root_of(p) == *p)
 }
 
 /// The directory that snapshot names are relative to: the nearest ancestor called `scenarios`,
@@ -263,7 +372,11 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
                 continue;
             }
         };
+        // A run on some of the scenario's providers has a partial transcript: it is compared with
+        // those providers' sections of the snapshot, but never written as a snapshot or as a
+        // pending one (accepting it would drop the other providers' sections).
         let full = providers.len() == s.providers.len();
+        let mut pending = None;
         let snapshot = if opts.update && full {
             match snapshot::write(&opts.snapshots, &id, &text) {
                 Ok(()) => SnapshotStatus::Written,
@@ -295,6 +408,19 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
                 }
             }
         };
+        if full && !opts.update {
+            let done = match snapshot {
+                SnapshotStatus::Matches => snapshot::remove_pending(&opts.snapshots, &id).map(|_| ()),
+                _ => snapshot::write_pending(&opts.snapshots, &id, &text)
+                    .map(|p| pending = Some(p.display().to_string())),
+            };
+            if let Err(e) = done {
+                report.invalid.push(ScenarioError::io(
+                    &snapshot::pending_path_for(&opts.snapshots, &id).display().to_string(),
+                    format!("cannot write or remove the snapshot pending review: {e}"),
+                ));
+            }
+        }
         report.results.push(ScenarioResult {
             file: file.display().to_string(),
             id,
@@ -302,8 +428,112 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
             scenario: s,
             runs,
             snapshot,
+            pending,
         });
     }
     progress(total, total, "");
     report
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+
+    const SCENARIO: &str = "name: scratch\naccounts: [owner, alice]\nsteps:\n  - create_image: { as: owner, name: base }\n  - share: { as: owner, image: base, with: alice }\n";
+
+    /// A library in a temporary directory: `scenarios/case/one.yaml`, and `snapshots/`.
+    fn library(tag: &str) -> (PathBuf, SuiteOptions) {
+        let dir = std::env::temp_dir().join(format!("sharesim-suite-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("scenarios/case")).unwrap();
+        std::fs::write(dir.join("scenarios/case/one.yaml"), SCENARIO).unwrap();
+        let opts = SuiteOptions {
+            paths: vec![dir.join("scenarios")],
+            providers: vec![],
+            filter: None,
+            snapshots: dir.join("snapshots"),
+            update: false,
+            via: Via::InProcess,
+            partition: None,
+        };
+        (dir, opts)
+    }
+
+    #[test]
+    fn a_new_or_changed_full_transcript_waits_for_review_and_a_partial_one_never_does() {
+        let (dir, mut opts) = library("pending");
+        let pending = dir.join("snapshots/case__one.snap.new");
+        // A new scenario: fails, and its transcript waits for review instead of being accepted.
+        let r = run_suite(&opts, |_, _, _| {});
+        assert_eq!(r.results[0].snapshot, SnapshotStatus::Missing);
+        assert_eq!(r.exit_code(), 1);
+        assert_eq!(r.pending().collect::<Vec<_>>(), [pending.display().to_string()]);
+        assert!(r.pending_note().unwrap().starts_with("1 snapshot pending review: run `sharesim review`"));
+        assert!(!snapshot::path_for(&opts.snapshots, "case__one").exists(), "never accepted silently");
+        let written = std::fs::read_to_string(&pending).unwrap();
+        opts.update = true;
+        assert_eq!(run_suite(&opts, |_, _, _| {}).exit_code(), 0);
+        assert_eq!(std::fs::read_to_string(snapshot::path_for(&opts.snapshots, "case__one")).unwrap(), written);
+        assert!(!pending.exists(), "--update-snapshots leaves no stale pending snapshot");
+        opts.update = false;
+
+        // A changed scenario on some providers: compared, but no partial transcript is written.
+        std::fs::write(dir.join("scenarios/case/one.yaml"), SCENARIO.replace("alice }", "alice }\n    note: hm"))
+            .unwrap();
+        opts.providers = vec![Provider::Tencent];
+        let r = run_suite(&opts, |_, _, _| {});
+        assert!(matches!(r.results[0].snapshot, SnapshotStatus::Differs { .. }));
+        assert!(r.pending_note().is_none() && !pending.exists());
+        // On all of them: pending.
+        opts.providers = vec![];
+        let r = run_suite(&opts, |_, _, _| {});
+        assert_eq!(r.exit_code(), 1);
+        assert!(std::fs::read_to_string(&pending).unwrap().contains("note: hm"));
+        // Back as it was: the stale pending snapshot goes.
+        std::fs::write(dir.join("scenarios/case/one.yaml"), SCENARIO).unwrap();
+        assert_eq!(run_suite(&opts, |_, _, _| {}).exit_code(), 0);
+        assert!(!pending.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn unreferenced_snapshots_are_looked_for_only_on_a_run_of_the_whole_library() {
+        let (dir, mut opts) = library("unreferenced");
+        opts.update = true;
+        run_suite(&opts, |_, _, _| {});
+        opts.update = false;
+        let orphan = dir.join("snapshots/case__gone.snap");
+        std::fs::write(&orphan, "---\n---\nx\n").unwrap();
+
+        let mut r = run_suite(&opts, |_, _, _| {});
+        assert!(r.check_unreferenced(&opts, Unreferenced::Warn));
+        assert_eq!(r.unreferenced.as_ref().unwrap().files, std::slice::from_ref(&orphan));
+        assert!(r.unreferenced.as_ref().unwrap().messages()[0].starts_with("warning: "));
+        assert_eq!(r.exit_code(), 0, "a warning does not fail the run");
+        let mut r = run_suite(&opts, |_, _, _| {});
+        r.check_unreferenced(&opts, Unreferenced::Reject);
+        assert_eq!(r.exit_code(), 1);
+        let mut r = run_suite(&opts, |_, _, _| {});
+        assert!(!r.check_unreferenced(&opts, Unreferenced::Ignore) && r.unreferenced.is_none());
+
+        // Narrowed runs cannot know.
+        let narrowed = [
+            SuiteOptions { filter: Some("one".into()), ..opts.clone() },
+            SuiteOptions { providers: vec![Provider::Tencent], ..opts.clone() },
+            SuiteOptions { partition: Some(Partition::Count { shard: 1, of: 1 }), ..opts.clone() },
+            SuiteOptions { paths: vec![dir.join("scenarios/case")], ..opts.clone() },
+            SuiteOptions { paths: vec![dir.join("scenarios/case/one.yaml")], ..opts.clone() },
+        ];
+        for o in &narrowed {
+            assert!(!whole_library(o), "{o:?}");
+            let mut r = run_suite(o, |_, _, _| {});
+            assert!(!r.check_unreferenced(o, Unreferenced::Reject) && r.exit_code() == 0, "{o:?}");
+        }
+
+        let mut r = run_suite(&opts, |_, _, _| {});
+        r.check_unreferenced(&opts, Unreferenced::Delete);
+        assert!(r.unreferenced.unwrap().messages()[0].starts_with("deleted "));
+        assert!(!orphan.exists() && snapshot::path_for(&opts.snapshots, "case__one").exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
