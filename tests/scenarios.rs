@@ -35,20 +35,14 @@ fn scenario_file(#[files("scenarios/**/*.yaml")] path: PathBuf) {
     settings.bind(|| insta::assert_snapshot!(name, transcript));
 }
 
-/// The CLI and insta must read and write the same files: every snapshot has a scenario, and
-/// the CLI's reader sees exactly what insta stored.
+/// Every snapshot has a scenario: the same check `sharesim run --unreferenced reject` makes.
 #[test]
 fn every_snapshot_has_a_scenario() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let files = suite::discover(&[root.join("scenarios")]).expect("scenarios/ is readable");
-    let names: Vec<String> = files.iter().map(|(f, r)| snapshot::name_for(f, r)).collect();
-    for entry in std::fs::read_dir(root.join("snapshots")).expect("snapshots/ exists") {
-        let path = entry.expect("readable").path();
-        let Some(stem) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".snap")) else {
-            continue;
-        };
-        assert!(names.iter().any(|n| n == stem), "snapshot {stem}.snap has no scenario; delete it");
-    }
+    let names = files.iter().map(|(f, r)| snapshot::name_for(f, r)).collect();
+    let orphans = snapshot::unreferenced(&root.join("snapshots"), &names).expect("snapshots/ is readable");
+    assert!(orphans.is_empty(), "snapshots without a scenario (delete them): {orphans:?}");
 }
 
 /// Every rule of every provider is named in some scenario's `rules:` list (and so exercised,
