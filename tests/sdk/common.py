@@ -1,51 +1,39 @@
-"""Helpers for the official-SDK conformance scripts: the server's world, its admin API, checks.
+"""Helpers for the official-SDK conformance tests: one provider's world and admin API (from the
+`sharesim` fixture of sharesim-pytest, `python/`), and soft checks.
 
-Each script is run as `python <script> BANNER.json`, where BANNER.json is the one line that
-`sharesim serve` printed. A script exits 0 when every check held, 1 otherwise.
+Each `sdk_<provider>.py` is a pytest module. A test makes many checks in a row, each printed as
+it goes (pytest shows them when the test fails); `finish()` at its end fails the test when any
+check failed, listing them all, so one refusal does not hide what came after.
 """
 
-import json
-import sys
-import traceback
-import urllib.request
+import pytest
 
 
 class Suite:
-    def __init__(self, provider):
-        with open(sys.argv[1]) as f:
-            banner = json.load(f)
+    def __init__(self, sharesim, provider):
+        self.sharesim = sharesim
         self.provider = provider
-        self.endpoint = banner["endpoints"][provider]
-        self.hostport = self.endpoint.removeprefix("http://")
-        self.world = banner["providers"][provider]
-        self.regions = self.world["regions"]
+        self.endpoint = sharesim.endpoint(provider)
+        self.hostport = sharesim.hostport(provider)
+        self.regions = sharesim.regions(provider)
         self.failures = []
         self.passed = 0
+        self.finished = False
 
     def account(self, name):
-        for a in self.world["accounts"]:
-            if a["name"] == name:
-                return a
-        raise KeyError(f"no account {name} in the world")
+        return self.sharesim.account(self.provider, name)
 
     def image(self, name):
-        for i in self.world["images"]:
-            if i["name"] == name:
-                return i["id"]
-        raise KeyError(f"no image {name} in the world")
-
-    def admin(self, path, body=None, method="POST"):
-        data = json.dumps(body).encode() if body is not None else b""
-        req = urllib.request.Request(self.endpoint + "/_sharesim/" + path, data=data if method != "GET" else None, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req) as resp:
-            return json.loads(resp.read() or b"null")
+        return self.sharesim.image(self.provider, name)
 
     def reset(self):
-        self.admin("reset")
+        self.sharesim.reset(self.provider)
 
     def advance(self, seconds):
-        return self.admin("clock/advance", {"seconds": seconds})
+        return self.sharesim.advance_clock(seconds, self.provider)[self.provider]
+
+    def clock(self):
+        return self.sharesim.clock(self.provider)
 
     def check(self, what, ok, detail=""):
         if ok:
@@ -80,18 +68,18 @@ class Suite:
         print(f"-- {title}")
 
     def finish(self):
+        """Fails the test when any check failed; a test that made no check fails too."""
+        self.finished = True
         print(f"{self.provider}: {self.passed} checks passed, {len(self.failures)} failed")
-        for f in self.failures:
-            print(f"  FAILED: {f}")
-        sys.exit(1 if self.failures else 0)
+        if self.failures:
+            pytest.fail(f"{len(self.failures)} of {self.passed + len(self.failures)} checks failed:\n  " + "\n  ".join(self.failures), pytrace=False)
+        assert self.passed > 0, "the test made no check"
 
 
-def guarded(main):
-    """Runs `main`; an unexpected exception is a failure with its traceback, never a hang."""
-    try:
-        main()
-    except SystemExit:
-        raise
-    except Exception:
-        traceback.print_exc()
-        sys.exit(1)
+def suite(sharesim, provider):
+    """The body of each module's `s` fixture: a `Suite` for `provider`. A test that returns
+    without `s.finish()` (it raised) still reports the checks that had failed."""
+    s = Suite(sharesim, provider)
+    yield s
+    if not s.finished and s.failures:
+        pytest.fail("checks failed before the test stopped:\n  " + "\n  ".join(s.failures), pytrace=False)
