@@ -10,7 +10,6 @@ import calendar
 import hashlib
 import hmac
 import json
-import os
 import stat
 import textwrap
 import time
