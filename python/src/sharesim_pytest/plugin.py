@@ -132,9 +132,10 @@ def _sharesim_pool(request):
 
 @pytest.fixture(scope="session")
 def sharesim_server(_sharesim_pool):
-    """The session's server with the default providers (not a test's marker), never reset:
-    for module- or session-scoped fixtures (SDK clients made once). It is the same server the
-    `sharesim` fixture gives unmarked tests."""
+    """The session's server with the default providers (not a test's marker), not reset for
+    it: for module- or session-scoped fixtures (SDK clients made once). It is the same server
+    the `sharesim` fixture gives unmarked tests, and resets before each of them: keep clients
+    and keys here, not state."""
     try:
         server = _sharesim_pool.get()
         server.check_running()
