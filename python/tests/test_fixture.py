@@ -10,6 +10,7 @@ import calendar
 import hashlib
 import hmac
 import json
+import os
 import stat
 import textwrap
 import time
@@ -113,6 +114,14 @@ def test_the_same_providers_share_one_server(sharesim):
 
 
 SERVERS = {}
+
+
+@pytest.mark.sharesim("tencent", world="../../src/world/default.yaml")
+def test_a_marker_can_load_a_world_file(sharesim):
+    world = os.path.normpath(os.path.join(os.path.dirname(__file__), "../../src/world/default.yaml"))
+    assert sharesim.command[-2:] == ["--world", world], "relative to the test file"
+    assert sharesim.account("tencent", "owner") == SERVERS["tencent"].account("tencent", "owner")
+    assert sharesim is not SERVERS["tencent"], "another world, another server"
 
 
 def test_the_session_server_is_the_unmarked_tests_server(sharesim, sharesim_server):
@@ -240,6 +249,11 @@ def test_a_server_that_exits_at_once_fails_with_its_stderr(tmp_path):
         SharesimServer(bad).start()
 
 
+def test_a_bad_world_file_fails_with_the_servers_own_error(binary, tmp_path):
+    with pytest.raises(SharesimError, match=r"exited with status 2 before it was serving(.|\n)*error: .*nothing\.yaml"):
+        SharesimServer(binary, world=tmp_path / "nothing.yaml").start()
+
+
 def test_a_server_that_never_starts_is_killed_after_the_timeout(tmp_path):
     silent = fake(tmp_path, "silent", "echo 'starting, slowly' >&2\nexec sleep 600\n")
     server = SharesimServer(silent, startup_timeout=1)
@@ -308,6 +322,31 @@ def test_a_session_with_the_binary_option_passes(pytester, binary, monkeypatch):
     result.assert_outcomes(passed=1)
 
 
+def test_options_choose_providers_and_flags(pytester, binary, monkeypatch):
+    pytester.makeini(
+        """
+        [pytest]
+        sharesim_providers = tencent jdcloud
+        sharesim_serve_args = --log-level warn
+        """
+    )
+    pytester.makepyfile(
+        """
+        import os
+
+        def test_unmarked(sharesim):
+            assert sorted(sharesim.providers) == sorted(os.environ["EXPECTED"].split(","))
+            assert sharesim.command[-2:] == ["--log-level", "warn"]
+        """
+    )
+    monkeypatch.setenv("EXPECTED", "jdcloud,tencent")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--sharesim-bin={binary}")
+    result.assert_outcomes(passed=1)
+    monkeypatch.setenv("EXPECTED", "alibaba")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--sharesim-bin={binary}", "--sharesim-providers=alibaba")
+    result.assert_outcomes(passed=1)
+
+
 def test_a_session_without_a_binary_errors_clearly(pytester, monkeypatch):
     monkeypatch.delenv("SHARESIM_BIN", raising=False)
     result = run_inner(pytester, monkeypatch, path="/nonexistent")
@@ -330,6 +369,23 @@ def test_a_session_whose_server_stops_badly_fails(pytester, binary, monkeypatch,
     result = run_inner(pytester, monkeypatch)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*exited with status 7 on SIGTERM, not 0*"])
+    assert result.ret != 0
+
+
+def test_a_server_that_dies_during_a_test_fails_it(pytester, binary):
+    pytester.makepyfile(
+        """
+        def test_kills_it(sharesim):
+            sharesim.process.kill()
+            sharesim.process.wait()
+
+        def test_after(sharesim):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--sharesim-bin={binary}")
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_kills_it*", "*during this test: sharesim serve exited with signal SIGKILL*"])
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_after*", "*sharesim serve exited with signal SIGKILL*"])
     assert result.ret != 0
 
 

@@ -7,10 +7,10 @@
 `sharesim serve` starts on free ports the first time a test asks for it and is kept for the
 session; before each test the `sharesim` fixture resets its state (the loaded world, the clock
 at its start, an empty journal). At the end of the session the server is sent SIGTERM and must
-exit 0, or the session reports an error. Which providers it serves comes from, the first that
-says: the test's `@pytest.mark.sharesim(providers=[...])` (or its class's or module's
-`pytestmark`), `--sharesim-providers`, the `sharesim_providers` ini option; else every provider.
-A server is started for each distinct set asked for.
+exit 0, or the session reports an error. The providers it serves are named by the first of:
+the test's `@pytest.mark.sharesim(providers=[...])` (or its class's or module's `pytestmark`),
+`--sharesim-providers`, the `sharesim_providers` ini option; without any, every provider. A
+server is started for each distinct set asked for.
 """
 
 import os
@@ -169,7 +169,7 @@ def sharesim(request, _sharesim_pool):
             providers = tuple(marker.args)
         world = kwargs.pop("world", None)
         if world is not None:
-            world = os.path.join(os.path.dirname(str(request.path)), os.fspath(world))
+            world = os.path.abspath(os.path.join(os.path.dirname(str(request.path)), os.fspath(world)))
         serve_args = tuple(kwargs.pop("serve_args", ()))
         if kwargs:
             raise pytest.UsageError(
