@@ -137,6 +137,8 @@ def test_reset_restores_the_world(sharesim):
     out = sharesim.apply("tencent", "owner", {"op": "share", "images": [base], "recipients": [alice]})
     assert "ok" in out, out
     assert sharesim.apply("tencent", "owner", {"op": "list_shares", "image": base})["ok"] != []
+    as_is = sharesim.apply("tencent", {"actor": "owner", "op": {"op": "list_shares", "image": base}})
+    assert as_is == sharesim.apply("tencent", "owner", {"op": "list_shares", "image": base}), "a body sent as it is"
     assert sharesim.state("tencent") != pristine
     sharesim.advance_clock(60)
     sharesim.reset()

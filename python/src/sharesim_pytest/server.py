@@ -371,10 +371,14 @@ class SharesimServer:
         for p in self._each(provider):
             self.admin(p, "journal", method="DELETE")
 
-    def apply(self, provider, actor, op, region=None):
-        """Hands one engine request straight to `provider`'s engine (setup no provider API
-        carries), e.g. `apply("tencent", "owner", {"op": "quota"})`; returns `{"ok": ...}` or
+    def apply(self, provider, actor, op=None, region=None):
+        """Hands one request straight to `provider`'s engine (setup no provider API carries):
+        the engine's request by IDs, `apply("tencent", "owner", {"op": "quota"})`, or a body
+        as it is, `apply("tencent", {"share": {"as": "owner", "image": "base", "with":
+        "alice"}})` (a scenario step, on servers that take them). Returns `{"ok": ...}` or
         `{"err": ...}`."""
+        if isinstance(actor, dict) and op is None and region is None:
+            return self.admin(provider, "apply", actor)
         body = {"actor": actor, "op": op}
         if region is not None:
             body["region"] = region
