@@ -6,6 +6,7 @@ the tea SDK with RPC signature v1 (HMAC-SHA1), and the core SDK (aliyun-python-s
 
 import json
 
+import pytest
 from alibabacloud_ecs20140526 import models as m
 from alibabacloud_ecs20140526.client import Client as TeaClient
 from alibabacloud_tea_openapi.models import Config
@@ -30,11 +31,16 @@ from aliyunsdkecs.request.v20140526 import (
     StopInstanceRequest,
 )
 
-from common import Suite, guarded
+from common import suite
 
-s = Suite("alibaba")
-HOME = s.regions["home"]
-AWAY = s.regions["away"]
+pytestmark = pytest.mark.sharesim(providers=["alibaba"])
+
+
+@pytest.fixture
+def s(sharesim):
+    yield from suite(sharesim, "alibaba")
+
+
 # ECS documents no image-quota attribute; sharesim answers these two (inferred names).
 QUOTA_ATTRIBUTES = ["max-custom-image-count", "used-custom-image-count"]
 
@@ -52,10 +58,10 @@ def core_code(e):
 class Tea:
     """The tea SDK, with ACS3 (default) or RPC v1 (`signature_algorithm='v2'`)."""
 
-    def __init__(self, account, region, v1=False, secret=None):
+    def __init__(self, s, account, region, v1=False, secret=None, key_id=None):
         a = s.account(account)
         cfg = Config(
-            access_key_id=a["access_key_id"],
+            access_key_id=key_id or a["access_key_id"],
             access_key_secret=secret or a["access_key_secret"],
             endpoint=s.hostport,
             protocol="http",
@@ -134,14 +140,15 @@ class Tea:
 class Core:
     """The core SDK (aliyun-python-sdk-core + aliyun-python-sdk-ecs), RPC v1."""
 
-    def __init__(self, account, region, secret=None):
+    def __init__(self, s, account, region, secret=None, key_id=None):
         a = s.account(account)
-        self.c = AcsClient(a["access_key_id"], secret or a["access_key_secret"], region, auto_retry=False)
+        self.c = AcsClient(key_id or a["access_key_id"], secret or a["access_key_secret"], region, auto_retry=False)
         self.region = region
         self.code = core_code
+        self.hostport = s.hostport
 
     def _do(self, req):
-        req.set_endpoint(s.hostport)
+        req.set_endpoint(self.hostport)
         req.set_protocol_type("http")
         return json.loads(self.c.do_action_with_exception(req))
 
@@ -249,10 +256,20 @@ class Core:
         return {i["AttributeName"]: int(i["AttributeValues"]["ValueItem"][0]["Value"]) for i in items}
 
 
-def sequence(name, client):
+# The three clients, each made as client(s, account, region, secret=None, key_id=None).
+CLIENTS = {
+    "tea SDK, ACS3-HMAC-SHA256": lambda *a, **k: Tea(*a, v1=False, **k),
+    "tea SDK, RPC v1 HMAC-SHA1": lambda *a, **k: Tea(*a, v1=True, **k),
+    "core SDK, RPC v1 HMAC-SHA1": Core,
+}
+
+
+@pytest.mark.parametrize("name", list(CLIENTS), ids=["tea-acs3", "tea-v1", "core"])
+def test_sequence(s, name):
+    client = CLIENTS[name]
     s.section(name)
-    s.reset()
-    owner, alice = client("owner", HOME), client("alice", HOME)
+    HOME, AWAY = s.regions["home"], s.regions["away"]
+    owner, alice = client(s, "owner", HOME), client(s, "alice", HOME)
     base, spare = s.image("base"), s.image("spare")
     alice_id = s.account("alice")["id"]
     crowd = [s.account(f"crowd{i}")["id"] for i in range(1, 51)]
@@ -292,26 +309,29 @@ def sequence(name, client):
 
     copy = s.run("owner copies spare to another region", lambda: owner.copy(spare, AWAY))
     if copy:
-        owner_away, alice_away = client("owner", AWAY), client("alice", AWAY)
+        owner_away, alice_away = client(s, "owner", AWAY), client(s, "alice", AWAY)
         s.refused("sharing the copy from home does not reach it (AL-SAME-REGION)", lambda: owner.share(copy, add=[alice_id]), "InvalidImageId.NotFound", owner.code)
         s.run("owner shares the copy in its region", lambda: owner_away.share(copy, add=[alice_id]))
         there = s.run("alice lists in the copy's region", alice_away.shared_with_me)
         s.check("alice sees the copy there", there is not None and copy in there, f"got {there}")
         here = s.run("alice lists in home", alice.shared_with_me)
         s.check("and not in home", here is not None and copy not in here, f"got {here}")
+    s.finish()
 
 
-def use(name, client):
+@pytest.mark.parametrize("name", list(CLIENTS), ids=["tea-acs3", "tea-v1", "core"])
+def test_use(s, name):
     """The use-half as a client runs it: an image from an instance, shared, launched, cancelled."""
+    client = CLIENTS[name]
     s.section(f"{name}: an image from an instance, shared and used")
-    s.reset()
-    owner, alice, bob = client("owner", HOME), client("alice", HOME), client("bob", HOME)
+    HOME = s.regions["home"]
+    owner, alice, bob = client(s, "owner", HOME), client(s, "alice", HOME), client(s, "bob", HOME)
     spare = s.image("spare")
     alice_id = s.account("alice")["id"]
     build = s.run("owner launches an instance from spare", lambda: owner.launch(spare))
     golden = build and s.run("owner makes an image from it (CreateImage InstanceId)", lambda: owner.create_image(build, "golden"))
     if not golden:
-        return
+        return s.finish()
     s.refused("alice cannot make an image from owner's instance", lambda: alice.create_image(build, "mine"), "InvalidInstanceId.NotFound", alice.code)
     imported = s.run("owner imports an image from OSS (ImportImage)", lambda: owner.import_image("imported"))
     s.check("the answer names the image and its task", bool(imported and imported[0] and imported[1]), f"got {imported}")
@@ -325,7 +345,7 @@ def use(name, client):
     inst = s.run("alice launches from it", lambda: alice.launch(golden))
     s.refused("bob, a stranger, cannot launch from it", lambda: bob.launch(golden), "InvalidImageId.NotFound", bob.code)
     if not inst:
-        return
+        return s.finish()
     listed = s.run("alice lists her instances by image", lambda: alice.instances(image=golden))
     s.check("her instance runs the shared image", listed == [inst], f"got {listed}")
     disks = s.run("alice describes her instance's system disk", lambda: alice.disks(inst))
@@ -344,37 +364,24 @@ def use(name, client):
     s.run("alice releases her instance (Force)", lambda: alice.delete_instance(inst))
     gone = s.run("alice lists after the release", lambda: alice.instances(ids=[inst]))
     s.check("it is gone", gone == [], f"got {gone}")
-
-
-def auth(name, client, wrong_secret_code):
-    s.section(f"{name}: authentication")
-    bad = client("owner", HOME, secret="not-the-secret")
-    s.refused("a wrong secret is refused", bad.shared_with_me, wrong_secret_code, bad.code)
-    a = s.account("owner")
-    saved = a["access_key_id"]
-    a["access_key_id"] = "LTAI5tNoSuchKey00000000"
-    try:
-        unknown = client("owner", HOME)
-        s.refused("an unknown key is refused", unknown.shared_with_me, "InvalidAccessKeyId.NotFound", unknown.code)
-    finally:
-        a["access_key_id"] = saved
-
-
-def main():
-    tea_acs3 = lambda acc, reg, secret=None: Tea(acc, reg, v1=False, secret=secret)  # noqa: E731
-    tea_v1 = lambda acc, reg, secret=None: Tea(acc, reg, v1=True, secret=secret)  # noqa: E731
-    core = lambda acc, reg, secret=None: Core(acc, reg, secret=secret)  # noqa: E731
-    sequence("tea SDK, ACS3-HMAC-SHA256", tea_acs3)
-    sequence("tea SDK, RPC v1 HMAC-SHA1", tea_v1)
-    sequence("core SDK, RPC v1 HMAC-SHA1", core)
-    use("tea SDK, ACS3-HMAC-SHA256", tea_acs3)
-    use("tea SDK, RPC v1 HMAC-SHA1", tea_v1)
-    use("core SDK, RPC v1 HMAC-SHA1", core)
-    auth("tea SDK, ACS3", tea_acs3, "SignatureDoesNotMatch")
-    auth("tea SDK, RPC v1", tea_v1, "SignatureDoesNotMatch")
-    # The core SDK rewrites SignatureDoesNotMatch when only the secret differs.
-    auth("core SDK", core, "InvalidAccessKeySecret")
     s.finish()
 
 
-guarded(main)
+@pytest.mark.parametrize(
+    "name, client, wrong_secret_code",
+    [
+        ("tea SDK, ACS3", CLIENTS["tea SDK, ACS3-HMAC-SHA256"], "SignatureDoesNotMatch"),
+        ("tea SDK, RPC v1", CLIENTS["tea SDK, RPC v1 HMAC-SHA1"], "SignatureDoesNotMatch"),
+        # The core SDK rewrites SignatureDoesNotMatch when only the secret differs.
+        ("core SDK", CLIENTS["core SDK, RPC v1 HMAC-SHA1"], "InvalidAccessKeySecret"),
+    ],
+    ids=["tea-acs3", "tea-v1", "core"],
+)
+def test_auth(s, name, client, wrong_secret_code):
+    s.section(f"{name}: authentication")
+    HOME = s.regions["home"]
+    bad = client(s, "owner", HOME, secret="not-the-secret")
+    s.refused("a wrong secret is refused", bad.shared_with_me, wrong_secret_code, bad.code)
+    unknown = client(s, "owner", HOME, key_id="LTAI5tNoSuchKey00000000")
+    s.refused("an unknown key is refused", unknown.shared_with_me, "InvalidAccessKeyId.NotFound", unknown.code)
+    s.finish()

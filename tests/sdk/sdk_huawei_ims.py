@@ -10,6 +10,7 @@ used by the recipient's servers only once accepted, refused to a stranger and af
 granted to the recipient's account.
 """
 
+import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
@@ -64,26 +65,31 @@ from huaweicloudsdkkms.v2 import (
     RevokeGrantRequestBody,
 )
 
-from common import Suite, guarded
+from common import suite
 
-s = Suite("huawei-ims")
-AWAY = s.regions["away"]
+pytestmark = pytest.mark.sharesim(providers=["huawei-ims"])
+
+
+@pytest.fixture
+def s(sharesim):
+    yield from suite(sharesim, "huawei-ims")
 
 
 def code(e):
     return e.error_code if isinstance(e, ClientRequestException) else None
 
 
-def project(name, region="home"):
-    return s.account(name)["identities"]["project_id"][region]
+def projects(s):
+    """`project(name, region="home")`: the account's project ID in that region of `s`'s world."""
+    return lambda name, region="home": s.account(name)["identities"]["project_id"][region]
 
 
 class Ims:
-    def __init__(self, account, region="home", secret=None, key_id=None):
+    def __init__(self, s, account, region="home", secret=None, key_id=None):
         a = s.account(account)
         cfg = HttpConfig.get_default_config()
         cfg.retry_times = 0
-        cred = BasicCredentials(key_id or a["access_key_id"], secret or a["access_key_secret"], project(account, region))
+        cred = BasicCredentials(key_id or a["access_key_id"], secret or a["access_key_secret"], projects(s)(account, region))
         self.c = ImsClient.new_builder().with_http_config(cfg).with_credentials(cred).with_endpoints([s.endpoint]).build()
 
     def job(self, job_id):
@@ -119,9 +125,9 @@ class Ims:
         return self.job(self.c.copy_image_cross_region(CopyImageCrossRegionRequest(image_id=image, body=body)).job_id)
 
 
-def credentials(account, region="home"):
+def credentials(s, account, region="home"):
     a = s.account(account)
-    return BasicCredentials(a["access_key_id"], a["access_key_secret"], project(account, region))
+    return BasicCredentials(a["access_key_id"], a["access_key_secret"], projects(s)(account, region))
 
 
 def config():
@@ -133,8 +139,8 @@ def config():
 class Ecs:
     """huaweicloudsdkecs as a client uses it: every call that answers a job is followed by it."""
 
-    def __init__(self, account):
-        self.c = EcsClient.new_builder().with_http_config(config()).with_credentials(credentials(account)).with_endpoints([s.endpoint]).build()
+    def __init__(self, s, account):
+        self.c = EcsClient.new_builder().with_http_config(config()).with_credentials(credentials(s, account)).with_endpoints([s.endpoint]).build()
 
     def job(self, job_id):
         return self.c.show_job(EcsShowJobRequest(job_id=job_id))
@@ -172,8 +178,8 @@ class Ecs:
 
 
 class Kms:
-    def __init__(self, account):
-        self.c = KmsClient.new_builder().with_http_config(config()).with_credentials(credentials(account)).with_endpoints([s.endpoint]).build()
+    def __init__(self, s, account):
+        self.c = KmsClient.new_builder().with_http_config(config()).with_credentials(credentials(s, account)).with_endpoints([s.endpoint]).build()
 
     def grant(self, key, domain):
         body = CreateGrantRequestBody(key_id=key, grantee_principal=domain, grantee_principal_type="domain",
@@ -199,10 +205,10 @@ def show_job(job):
     return job and (job.status, job.error_code, job.fail_reason)
 
 
-def workflow():
-    s.reset()
-    owner, alice, bob = Ims("owner"), Ims("alice"), Ims("bob")
-    ecs_owner, ecs_alice, ecs_bob = Ecs("owner"), Ecs("alice"), Ecs("bob")
+def test_workflow(s):
+    project = projects(s)
+    owner, alice, bob = Ims(s, "owner"), Ims(s, "alice"), Ims(s, "bob")
+    ecs_owner, ecs_alice, ecs_bob = Ecs(s, "owner"), Ecs(s, "alice"), Ecs(s, "bob")
     base = s.image("base")
 
     s.section("ECS and IMS: an image from a server, shared and used")
@@ -240,7 +246,7 @@ def workflow():
     s.check("the quota names images", quota is not None and quota.quotas.resources[0].type == "image", f"got {quota}")
 
     s.section("KMS: an encrypted image and its key grant")
-    kms_owner, kms_alice = Kms("owner"), Kms("alice")
+    kms_owner, kms_alice = Kms(s, "owner"), Kms(s, "alice")
     encrypted = s.image("encrypted")
     info = s.run("owner shows the encrypted image", lambda: owner.show(encrypted))
     key = getattr(info, "system__cmkid", None)
@@ -285,11 +291,13 @@ def workflow():
     job = s.run("alice deletes her server", lambda: ecs_alice.delete(vm))
     s.check("the delete job succeeds", ok_job(job), f"got {show_job(job)}")
     s.refused("the deleted server is not found", lambda: ecs_alice.show(vm), "Ecs.0114", code)
+    s.finish()
 
 
-def main():
-    s.reset()
-    owner, alice = Ims("owner"), Ims("alice")
+def test_share_limits_delete_copy(s):
+    project = projects(s)
+    AWAY = s.regions["away"]
+    owner, alice = Ims(s, "owner"), Ims(s, "alice")
     base, spare = s.image("base"), s.image("spare")
 
     s.section("share, accept, use")
@@ -323,27 +331,25 @@ def main():
     gone = s.run("alice lists accepted after removal", lambda: alice.shared("accepted"))
     s.check("base is gone for alice (HI-AFTER-UNSHARE)", gone == [], f"got {gone}")
     s.run("owner deletes spare while shared with 100 projects (HI-DELETE-SHARED)", lambda: owner.delete(spare))
-    s.refused("a former member cannot see it", lambda: Ims("crowd1").show(spare), "IMG.0027", code)
+    s.refused("a former member cannot see it", lambda: Ims(s, "crowd1").show(spare), "IMG.0027", code)
     job = s.run("owner copies base to another region", lambda: owner.copy(base, AWAY))
     copy = None
     if job is not None and job.entities is not None:
         copy = getattr(job.entities, "image_id", None)
     s.check("the copy job names the new image", job is not None and job.status == "SUCCESS" and copy, f"got {job}")
     if copy:
-        owner_away, alice_away = Ims("owner", "away"), Ims("alice", "away")
+        owner_away, alice_away = Ims(s, "owner", "away"), Ims(s, "alice", "away")
         job = s.run("owner shares the copy there", lambda: owner_away.add([copy], [project("alice", "away")]))
         s.check("the share job succeeds", job is not None and job.status == "SUCCESS", f"got {job and job.status}")
         there = s.run("alice lists pending there", lambda: alice_away.shared("pending"))
         s.check("alice sees the copy there", there == [copy], f"got {there}")
-
-    s.section("authentication")
-    bad = Ims("owner", secret="not-the-secret")
-    s.refused("a wrong secret is refused", lambda: bad.shared("accepted"), "APIGW.0301", code)
-    unknown = Ims("owner", key_id="NOSUCHKEY00000000000")
-    s.refused("an unknown key is refused", lambda: unknown.shared("accepted"), "APIGW.0301", code)
-
-    workflow()
     s.finish()
 
 
-guarded(main)
+def test_authentication(s):
+    s.section("authentication")
+    bad = Ims(s, "owner", secret="not-the-secret")
+    s.refused("a wrong secret is refused", lambda: bad.shared("accepted"), "APIGW.0301", code)
+    unknown = Ims(s, "owner", key_id="NOSUCHKEY00000000000")
+    s.refused("an unknown key is refused", lambda: unknown.shared("accepted"), "APIGW.0301", code)
+    s.finish()

@@ -1,12 +1,10 @@
 """Huawei Cloud SWR: the official SDK (huaweicloudsdkswr) against `sharesim serve`, unchanged.
 
 Private repositories are shared through "access domains" with a deadline; the deadline is
-checked on sharesim's virtual clock, which the script moves through the admin API.
+checked on sharesim's virtual clock, which the test moves through the admin API.
 """
 
-import json
-import urllib.request
-
+import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
@@ -28,10 +26,15 @@ from huaweicloudsdkswr.v2 import (
     UpdateRepoRequestBody,
 )
 
-from common import Suite, guarded
+from common import suite
 
-s = Suite("huawei-swr")
+pytestmark = pytest.mark.sharesim(providers=["huawei-swr"])
 NS = "ns-owner"
+
+
+@pytest.fixture
+def s(sharesim):
+    yield from suite(sharesim, "huawei-swr")
 
 
 def code(e):
@@ -39,7 +42,7 @@ def code(e):
 
 
 class Swr:
-    def __init__(self, account, secret=None, key_id=None, project=True):
+    def __init__(self, s, account, secret=None, key_id=None, project=True):
         a = s.account(account)
         pid = a["identities"]["project_id"]["home"] if project else None
         cred = BasicCredentials(key_id or a["access_key_id"], secret or a["access_key_secret"], pid)
@@ -72,9 +75,8 @@ class Swr:
         return self.c.show_repository(ShowRepositoryRequest(namespace=NS, repository=repo))
 
 
-def main():
-    s.reset()
-    owner, alice, bob = Swr("owner"), Swr("alice"), Swr("bob")
+def test_share_expire_limit_delete(s):
+    owner, alice, bob = Swr(s, "owner"), Swr(s, "alice"), Swr(s, "bob")
 
     s.section("share, list, expire, renew")
     r = s.run("owner creates a private repository", lambda: owner.create("busybox"))
@@ -89,7 +91,7 @@ def main():
     s.check("alice with permit read", d is not None and [(x.access_domain, x.permit) for x in d] == [("alice", "read")], f"got {d}")
     s.refused("a second share with alice (HS-DUPLICATE)", lambda: owner.share("busybox", "alice"), "SVCSTG.SWR.4090089", code)
     s.refused("alice shares on (HS-MANAGER-ONLY)", lambda: alice.c.create_repo_domains(CreateRepoDomainsRequest(namespace=NS, repository="busybox", body=CreateRepoDomainsRequestBody(access_domain="bob", permit="read", deadline="forever"))), "SVCSTG.SWR.4039002", code)
-    now = json.loads(urllib.request.urlopen(s.endpoint + "/_sharesim/clock").read())["now"]
+    now = s.clock()
     in_an_hour = now[:11] + "%02d" % (int(now[11:13]) + 1) + now[13:19] + ".000Z"
     s.run("owner shares with bob for one hour", lambda: owner.share("busybox", "bob", deadline=in_an_hour))
     s.advance(3601)
@@ -136,11 +138,8 @@ def main():
     s.check("204 No Content", r is not None and r.status_code == 204, f"got {r and r.status_code}")
     r = s.run("alice lists after the delete", alice.shared_with_me)
     s.check("busybox is gone for alice (HS-AFTER-DELETE)", r is not None and "busybox" not in [x.name for x in (r.body or [])], f"got {r and r.body}")
-    r = s.run("a client without a project ID", lambda: Swr("alice", project=False).shared_with_me())
+    r = s.run("a client without a project ID", lambda: Swr(s, "alice", project=False).shared_with_me())
     s.check("is served", r is not None, "")
-    s.refused("a wrong secret is refused", lambda: Swr("owner", secret="not-the-secret").domains("crowded"), "APIGW.0301", code)
-    s.refused("an unknown key is refused", lambda: Swr("owner", key_id="NOSUCHKEY00000000000").domains("crowded"), "APIGW.0301", code)
+    s.refused("a wrong secret is refused", lambda: Swr(s, "owner", secret="not-the-secret").domains("crowded"), "APIGW.0301", code)
+    s.refused("an unknown key is refused", lambda: Swr(s, "owner", key_id="NOSUCHKEY00000000000").domains("crowded"), "APIGW.0301", code)
     s.finish()
-
-
-guarded(main)

@@ -4,6 +4,7 @@ The Python SDK never raises on an API error: it returns `resp.error` (code, stat
 so every step checks `resp.error` and `resp.request_id`.
 """
 
+import pytest
 from jdcloud_sdk.core.config import Config
 from jdcloud_sdk.core.credential import Credential
 from jdcloud_sdk.core.logger import Logger
@@ -28,11 +29,14 @@ from jdcloud_sdk.services.vm.apis.UnShareImageRequest import UnShareImageParamet
 from jdcloud_sdk.services.vm.client.VmClient import VmClient
 from jdcloud_sdk.services.vm.models.InstanceSpec import InstanceSpec
 
-from common import Suite, guarded
+from common import suite
 
-s = Suite("jdcloud")
-HOME = s.regions["home"]
-AWAY = s.regions["away"]
+pytestmark = pytest.mark.sharesim(providers=["jdcloud"])
+
+
+@pytest.fixture
+def s(sharesim):
+    yield from suite(sharesim, "jdcloud")
 
 
 class ApiError(Exception):
@@ -47,10 +51,13 @@ def status(e):
 
 
 class Vm:
-    def __init__(self, account, secret=None, key_id=None):
+    """VmClient for `account`; a method without `region` calls in the world's home region."""
+
+    def __init__(self, s, account, secret=None, key_id=None):
         a = s.account(account)
         cred = Credential(key_id or a["access_key_id"], secret or a["access_key_secret"])
         self.c = VmClient(cred, Config(s.hostport, scheme="http", timeout=10), Logger(-1))
+        self.home = s.regions["home"]
 
     def send(self, req):
         resp = self.c.send(req)
@@ -60,104 +67,120 @@ class Vm:
             raise ApiError(resp)
         return resp.result
 
-    def share(self, image, pins, region=HOME):
+    def share(self, image, pins, region=None):
+        region = region or self.home
         p = ShareImageParameters(region, image)
         p.setPins(pins)
         return self.send(ShareImageRequest(p))
 
-    def unshare(self, image, pins, region=HOME):
+    def unshare(self, image, pins, region=None):
+        region = region or self.home
         p = UnShareImageParameters(region, image)
         p.setPins(pins)
         return self.send(UnShareImageRequest(p))
 
-    def members(self, image, region=HOME):
+    def members(self, image, region=None):
+        region = region or self.home
         return self.send(DescribeImageMembersRequest(DescribeImageMembersParameters(region, image)))["pins"]
 
-    def shared_with_me(self, region=HOME):
+    def shared_with_me(self, region=None):
+        region = region or self.home
         p = DescribeImagesParameters(region)
         p.setImageSource("shared")
         p.setPageSize(100)
         return [i["imageId"] for i in (self.send(DescribeImagesRequest(p)) or {}).get("images", [])]
 
-    def describe(self, image, region=HOME):
+    def describe(self, image, region=None):
+        region = region or self.home
         return self.send(DescribeImageRequest(DescribeImageParameters(region, image)))["image"]
 
-    def delete(self, image, region=HOME):
+    def delete(self, image, region=None):
+        region = region or self.home
         return self.send(DeleteImageRequest(DeleteImageParameters(region, image)))
 
-    def copy(self, image, to, region=HOME):
+    def copy(self, image, to, region=None):
+        region = region or self.home
         p = CopyImagesParameters(region, [image], to)
         return self.send(CopyImagesRequest(p))["copyImages"][0]["destinationImageId"]
 
-    def launch(self, image, region=HOME):
+    def launch(self, image, region=None):
+        region = region or self.home
         spec = InstanceSpec("sharesim-vm", az=f"{region}a", instanceType="g.n2.medium", imageId=image)
         p = CreateInstancesParameters(region, spec)
         p.setMaxCount(1)
         return self.send(CreateInstancesRequest(p))["instanceIds"][0]
 
-    def instances(self, region=HOME, **filters):
+    def instances(self, region=None, **filters):
+        region = region or self.home
         p = DescribeInstancesParameters(region)
         if filters:
             p.setFilters([Filter(k, [v]) for k, v in filters.items()])
         return [i["instanceId"] for i in self.send(DescribeInstancesRequest(p))["instances"]]
 
-    def instance(self, instance, region=HOME):
+    def instance(self, instance, region=None):
+        region = region or self.home
         return self.send(DescribeInstanceRequest(DescribeInstanceParameters(region, instance)))["instance"]
 
-    def stop(self, instance, region=HOME):
+    def stop(self, instance, region=None):
+        region = region or self.home
         return self.send(StopInstanceRequest(StopInstanceParameters(region, instance)))
 
-    def delete_instance(self, instance, region=HOME):
+    def delete_instance(self, instance, region=None):
+        region = region or self.home
         return self.send(DeleteInstanceRequest(DeleteInstanceParameters(region, instance)))
 
-    def rebuild(self, instance, image=None, region=HOME):
+    def rebuild(self, instance, image=None, region=None):
+        region = region or self.home
         p = RebuildInstanceParameters(region, instance)
         p.setPassword("Sharesim-1234")
         if image:
             p.setImageId(image)
         return self.send(RebuildInstanceRequest(p))
 
-    def create_image(self, instance, name, region=HOME):
+    def create_image(self, instance, name, region=None):
+        region = region or self.home
         p = CreateImageParameters(region, instance, name)
         p.setDescription("made from an instance")
         return self.send(CreateImageRequest(p))["imageId"]
 
-    def import_image(self, name, region=HOME):
+    def import_image(self, name, region=None):
+        region = region or self.home
         url = f"https://sharesim-images.s3.{region}.jdcloud-oss.com/{name}.qcow2"
         p = ImportImageParameters(region, "x86_64", "linux", "Other Linux", "qcow2", 40, url, name)
         p.setDescription("imported from a file")
         p.setClientToken(f"sharesim-import-{name}")
         return self.send(ImportImageRequest(p))
 
-    def rename(self, image, name, region=HOME):
+    def rename(self, image, name, region=None):
+        region = region or self.home
         p = ModifyImageAttributeParameters(region, image)
         p.setName(name)
         return self.send(ModifyImageAttributeRequest(p))
 
-    def quotas(self, region=HOME):
+    def quotas(self, region=None):
+        region = region or self.home
         p = DescribeQuotasParameters(region)
         p.setFilters([Filter("resourceTypes", ["image"])])
         return self.send(DescribeQuotasRequest(p))["quotas"]
 
 
-def workflow(owner, alice):
+def test_workflow(s):
     """The use-half as a client runs it: image from an instance, share, launch, cancel, rebuild."""
     s.section("an image from an instance, shared and used")
-    s.reset()
-    bob = Vm("bob")
+    owner, alice, bob = Vm(s, "owner"), Vm(s, "alice"), Vm(s, "bob")
     spare = s.image("spare")
     alice_pin = s.account("alice")["id"]
     build = s.run("owner launches an instance from spare", lambda: owner.launch(spare))
     golden = build and s.run("owner makes an image from it", lambda: owner.create_image(build, "golden"))
     if not golden:
-        return
+        return s.finish()
     s.run("owner renames the image (ModifyImageAttribute)", lambda: owner.rename(golden, "golden-2"))
     s.refused("alice cannot make an image from owner's instance", lambda: alice.create_image(build, "mine"), "NOT_FOUND", status)
     s.run("owner shares it with alice", lambda: owner.share(golden, [alice_pin]))
     inst = s.run("alice launches from it (JD-RECIPIENT-USE)", lambda: alice.launch(golden))
     s.refused("bob, a stranger, cannot launch from it", lambda: bob.launch(golden), "NOT_FOUND", status)
     if not inst:
-        return
+        return s.finish()
     listed = s.run("alice describes her instances by image", lambda: alice.instances(imageId=golden))
     s.check("her instance runs the shared image", listed == [inst], f"got {listed}")
     s.run("alice rebuilds it from its own image while shared", lambda: alice.rebuild(inst))
@@ -176,11 +199,12 @@ def workflow(owner, alice):
     s.check("hers is stopped", stopped == [inst], f"got {stopped}")
     s.run("alice deletes her instance", lambda: alice.delete_instance(inst))
     s.refused("a deleted instance is not found", lambda: alice.instance(inst), "NOT_FOUND", status)
+    s.finish()
 
 
-def main():
-    s.reset()
-    owner, alice = Vm("owner"), Vm("alice")
+def test_share_cancel_copy_import(s):
+    HOME, AWAY = s.regions["home"], s.regions["away"]
+    owner, alice = Vm(s, "owner"), Vm(s, "alice")
     base, spare = s.image("base"), s.image("spare")
     alice_pin = s.account("alice")["id"]
     crowd = [s.account(f"crowd{i}")["id"] for i in range(1, 11)]
@@ -225,15 +249,13 @@ def main():
         mine = s.run("alice lists imageSource=shared", alice.shared_with_me)
         s.check("alice sees the imported image", mine is not None and img in mine, f"got {mine}")
     s.refused("a 30 GB system disk is refused", lambda: owner.send(ImportImageRequest(ImportImageParameters(HOME, "x86_64", "linux", "Other Linux", "qcow2", 30, "https://b.s3.jdcloud-oss.com/x.qcow2", "bad-size"))), "INVALID_ARGUMENT", status)
-
-    workflow(owner, alice)
-
-    s.section("authentication")
-    bad = Vm("owner", secret="not-the-secret")
-    s.refused("a wrong secret is refused", bad.shared_with_me, "ACCESS_ERROR", status)
-    unknown = Vm("owner", key_id="0" * 32)
-    s.refused("an unknown access key is refused", unknown.shared_with_me, "ACCESS_ERROR", status)
     s.finish()
 
 
-guarded(main)
+def test_authentication(s):
+    s.section("authentication")
+    bad = Vm(s, "owner", secret="not-the-secret")
+    s.refused("a wrong secret is refused", bad.shared_with_me, "ACCESS_ERROR", status)
+    unknown = Vm(s, "owner", key_id="0" * 32)
+    s.refused("an unknown access key is refused", unknown.shared_with_me, "ACCESS_ERROR", status)
+    s.finish()

@@ -2,6 +2,7 @@
 unchanged, with TC3-HMAC-SHA256 over POST (the default) and over GET.
 """
 
+import pytest
 from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -10,11 +11,14 @@ from tencentcloud.cvm.v20170312 import cvm_client, models
 from tencentcloud.lighthouse.v20200324 import lighthouse_client
 from tencentcloud.lighthouse.v20200324 import models as lh_models
 
-from common import Suite, guarded
+from common import suite
 
-s = Suite("tencent")
-HOME = s.regions["home"]
-AWAY = s.regions["away"]
+pytestmark = pytest.mark.sharesim(providers=["tencent"])
+
+
+@pytest.fixture
+def s(sharesim):
+    yield from suite(sharesim, "tencent")
 
 
 def code(e):
@@ -22,7 +26,7 @@ def code(e):
 
 
 class Cvm:
-    def __init__(self, account, region, method="POST", secret=None, secret_id=None):
+    def __init__(self, s, account, region, method="POST", secret=None, secret_id=None):
         a = s.account(account)
         hp = HttpProfile(protocol="http", endpoint=s.hostport, reqMethod=method)
         cred = credential.Credential(secret_id or a["access_key_id"], secret or a["access_key_secret"])
@@ -96,7 +100,7 @@ class Cvm:
 class Lighthouse:
     """Lighthouse's client: its own API version, signed for service `lighthouse`."""
 
-    def __init__(self, account, region):
+    def __init__(self, s, account, region):
         a = s.account(account)
         hp = HttpProfile(protocol="http", endpoint=s.hostport)
         cred = credential.Credential(a["access_key_id"], a["access_key_secret"])
@@ -124,10 +128,10 @@ class Lighthouse:
         return [i.ImageId for i in self.c.DescribeImagesToShare(r).ImageSet]
 
 
-def workflow():
+def test_workflow(s):
     s.section("the share-and-use workflow")
-    s.reset()
-    owner, alice, bob = Cvm("owner", HOME), Cvm("alice", HOME), Cvm("bob", HOME)
+    HOME = s.regions["home"]
+    owner, alice, bob = Cvm(s, "owner", HOME), Cvm(s, "alice", HOME), Cvm(s, "bob", HOME)
     alice_id = s.account("alice")["id"]
     base = s.image("base")
     vm = s.run("owner launches from its own image", lambda: owner.launch(base, HOME + "-3"))
@@ -153,22 +157,24 @@ def workflow():
     s.check("alice sees the imported image", seen is not None and imported in seen, f"got {seen}")
 
     s.section("Lighthouse takes a CVM image (TC-LIGHTHOUSE)")
-    lh = Lighthouse("owner", HOME)
+    lh = Lighthouse(s, "owner", HOME)
     listed = s.run("owner lists the images it could hand over", lh.to_share)
     s.check("golden is among them", listed is not None and golden in listed, f"got {listed}")
     s.run("owner hands golden to its Lighthouse", lambda: lh.hand_over(golden))
     s.refused("a second hand-over is refused", lambda: lh.hand_over(golden), "UnsupportedOperation.ImageAlreadyShared", code)
     lh_vm = s.run("owner creates a Lighthouse instance from it", lambda: lh.create_instance(golden))
     s.run("owner resets that Lighthouse instance", lambda: lh.reset(lh_vm))
-    s.refused("alice cannot build a Lighthouse instance from it", lambda: Lighthouse("alice", HOME).create_instance(golden), "InvalidImageId.NotFound", code)
-    s.refused("alice cannot hand over owner's image", lambda: Lighthouse("alice", HOME).hand_over(golden), "ResourceNotFound.ImageIdNotFound", code)
+    s.refused("alice cannot build a Lighthouse instance from it", lambda: Lighthouse(s, "alice", HOME).create_instance(golden), "InvalidImageId.NotFound", code)
+    s.refused("alice cannot hand over owner's image", lambda: Lighthouse(s, "alice", HOME).hand_over(golden), "ResourceNotFound.ImageIdNotFound", code)
     s.run("owner takes it back", lambda: lh.hand_over(golden, "CANCEL"))
+    s.finish()
 
 
-def sequence(method):
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_sequence(s, method):
     s.section(f"TC3-HMAC-SHA256 over {method}")
-    s.reset()
-    owner, alice = Cvm("owner", HOME, method), Cvm("alice", HOME, method)
+    HOME, AWAY = s.regions["home"], s.regions["away"]
+    owner, alice = Cvm(s, "owner", HOME, method), Cvm(s, "alice", HOME, method)
     base, spare = s.image("base"), s.image("spare")
     alice_id = s.account("alice")["id"]
     crowd = [s.account(f"crowd{i}")["id"] for i in range(1, 51)]
@@ -195,23 +201,19 @@ def sequence(method):
 
     copy = s.run("owner copies spare to another region (SyncImages)", lambda: owner.sync(spare, AWAY))
     if copy:
-        owner_away, alice_away = Cvm("owner", AWAY, method), Cvm("alice", AWAY, method)
+        owner_away, alice_away = Cvm(s, "owner", AWAY, method), Cvm(s, "alice", AWAY, method)
         s.refused("the copy cannot be shared from home (TC-SAME-REGION)", lambda: owner.share(copy, [alice_id]), "InvalidImageId.NotFound", code)
         s.run("owner shares the copy in its region", lambda: owner_away.share(copy, [alice_id]))
         there = s.run("alice lists SHARED_IMAGE in that region", lambda: alice_away.images("SHARED_IMAGE"))
         s.check("alice sees the copy there", there is not None and copy in there, f"got {there}")
-
-
-def main():
-    sequence("POST")
-    sequence("GET")
-    workflow()
-    s.section("authentication")
-    bad = Cvm("owner", HOME, secret="not-the-secret")
-    s.refused("a wrong secret is refused", lambda: bad.images("PRIVATE_IMAGE"), "AuthFailure.SignatureFailure", code)
-    unknown = Cvm("owner", HOME, secret_id="AKIDNoSuchKey0000000000000000000000")
-    s.refused("an unknown SecretId is refused", lambda: unknown.images("PRIVATE_IMAGE"), "AuthFailure.SecretIdNotFound", code)
     s.finish()
 
 
-guarded(main)
+def test_authentication(s):
+    s.section("authentication")
+    HOME = s.regions["home"]
+    bad = Cvm(s, "owner", HOME, secret="not-the-secret")
+    s.refused("a wrong secret is refused", lambda: bad.images("PRIVATE_IMAGE"), "AuthFailure.SignatureFailure", code)
+    unknown = Cvm(s, "owner", HOME, secret_id="AKIDNoSuchKey0000000000000000000000")
+    s.refused("an unknown SecretId is refused", lambda: unknown.images("PRIVATE_IMAGE"), "AuthFailure.SecretIdNotFound", code)
+    s.finish()
