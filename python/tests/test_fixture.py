@@ -217,6 +217,29 @@ def test_admin_errors_carry_the_servers_message(sharesim):
         sharesim.admin("tencent", "clock/advance", {"minutes": 1})
 
 
+@pytest.mark.sharesim(providers=["tencent"])
+def test_apply_takes_a_step_by_the_worlds_names(sharesim):
+    shared = sharesim.apply("tencent", {"share": {"as": "owner", "image": "base", "with": "alice"}})
+    assert shared["ok"]["result"] == "shared" and shared["step"] == "owner: share base with alice"
+    refused = sharesim.apply("tencent", {"delete_image": {"as": "owner", "image": "base"}})
+    assert refused["err"]["rule"] == "TC-DELETE-SHARED"
+    assert refused["wire"]["code"] == "InvalidImageId.InShared"
+    with pytest.raises(SharesimError, match="did you mean|no image named"):
+        sharesim.apply("tencent", {"share": {"as": "owner", "image": "bsae", "with": "alice"}})
+    quota = sharesim.apply("tencent", "owner", {"op": "quota"})
+    assert quota["ok"]["result"] == "quota"
+
+
+def test_the_readme_example_runs_as_written(pytester, binary):
+    """The README's pytest example, copied out of the README and run as a user would."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    section = readme.split("### Testing with pytest", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    pytester.makepyfile(test_readme=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--sharesim-bin={binary}")
+    result.assert_outcomes(passed=1)
+
+
 # -- the process, without pytest ---------------------------------------------------------------
 
 

@@ -372,11 +372,13 @@ class SharesimServer:
             self.admin(p, "journal", method="DELETE")
 
     def apply(self, provider, actor, op=None, region=None):
-        """Hands one request straight to `provider`'s engine (setup no provider API carries):
-        the engine's request by IDs, `apply("tencent", "owner", {"op": "quota"})`, or a body
-        as it is, `apply("tencent", {"share": {"as": "owner", "image": "base", "with":
-        "alice"}})` (a scenario step, on servers that take them). Returns `{"ok": ...}` or
-        `{"err": ...}`."""
+        """Hands one step straight to `provider`'s engine (setup no provider API carries),
+        written as a scenario writes it, by the world's names:
+        `apply("tencent", {"share": {"as": "owner", "image": "base", "with": "alice"}})`
+        (docs/APPLY.md has every operation). The engine's own request by IDs also works:
+        `apply("tencent", "owner", {"op": "quota"})`. Returns `{"ok": ...}` or `{"err": ...}`
+        with the rule and the provider's wire error; a step that does not parse raises
+        `SharesimError` with where and what."""
         if isinstance(actor, dict) and op is None and region is None:
             return self.admin(provider, "apply", actor)
         body = {"actor": actor, "op": op}
