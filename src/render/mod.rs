@@ -224,50 +224,30 @@ pub fn explain(p: Provider, rule: Option<&str>, format: Format, screen: &Screen)
         return Ok(serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n");
     }
     let regions: Vec<String> = spec.regions.iter().map(|r| format!("{}={}", r.name, r.id)).collect();
-    if format == Format::Markdown {
-        let mut out = String::new();
-        if rule.is_none() {
-            out.push_str(&format!(
-                "## {}\n\n{} rules; seed {}; regions {}.\n\n",
-                spec.title,
-                spec.rules.len(),
-                spec.seed,
-                regions.join(", ")
-            ));
-        }
-        for (i, r) in rules.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            explain_rule_markdown(&mut out, r);
-        }
-        if rule.is_none() {
-            let mut codes = String::new();
-            explain_wire_errors(&mut codes, p);
-            out.push_str("\n```text");
-            out.push_str(&codes);
-            out.push_str("```\n");
-        }
-        return Ok(out);
-    }
+    let markdown = format == Format::Markdown;
     let mut out = String::new();
     if rule.is_none() {
-        out.push_str(&format!(
-            "{} ({} rules; seed {}; regions {})\n\n",
-            spec.title,
-            spec.rules.len(),
-            spec.seed,
-            regions.join(", ")
-        ));
+        let (title, counts) =
+            (spec.title, format!("{} rules; seed {}; regions {}", spec.rules.len(), spec.seed, regions.join(", ")));
+        out.push_str(&if markdown {
+            format!("## {title}\n\n{counts}.\n\n")
+        } else {
+            format!("{title} ({counts})\n\n")
+        });
     }
     for (i, r) in rules.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        explain_rule(&mut out, r);
+        if markdown { explain_rule_markdown(&mut out, r) } else { explain_rule(&mut out, r) }
     }
     if rule.is_none() {
-        explain_wire_errors(&mut out, p);
+        let mut codes = String::new();
+        explain_wire_errors(&mut codes, p);
+        out.push_str(&if markdown { format!("\n```text{codes}```\n") } else { codes });
+    }
+    if markdown {
+        return Ok(out);
     }
     Ok(wrap_prose(&out, screen))
 }

@@ -41,21 +41,13 @@ impl Pending {
 
 /// Every pending snapshot in `dir`, by name; none when `dir` does not exist.
 pub fn pending(dir: &Path) -> std::io::Result<Vec<Pending>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let path = entry?.path();
-        let Some(file) = path.file_name().and_then(|n| n.to_str()) else { continue };
-        let Some(name) = file.strip_suffix(snapshot::PENDING) else { continue };
-        if name.is_empty() || file.starts_with('.') || !path.is_file() {
-            continue;
-        }
-        out.push(Pending { name: name.to_string(), snapshot: snapshot::path_for(dir, name), path });
-    }
+    let mut out: Vec<Pending> = snapshot::files(dir)?
+        .into_iter()
+        .filter_map(|(file, path)| {
+            let name = file.strip_suffix(snapshot::PENDING).filter(|n| !n.is_empty())?;
+            Some(Pending { name: name.to_string(), snapshot: snapshot::path_for(dir, name), path })
+        })
+        .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }

@@ -99,6 +99,21 @@ pub fn remove_pending(dir: &Path, name: &str) -> std::io::Result<bool> {
 /// Snapshot files in `dir` (`.snap`, and pending `.snap.new`) whose name is not in `names`:
 /// left behind when a scenario was renamed or deleted. Sorted; none when `dir` is missing.
 pub fn unreferenced(dir: &Path, names: &BTreeSet<String>) -> std::io::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = files(dir)?
+        .into_iter()
+        .filter(|(file, _)| {
+            let stem = file.strip_suffix(PENDING).or_else(|| file.strip_suffix(".snap"));
+            stem.is_some_and(|s| !names.contains(s))
+        })
+        .map(|(_, path)| path)
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The plain files of `dir` that are not hidden, by file name; none when `dir` is missing
+/// (no snapshot written yet).
+pub fn files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -111,12 +126,8 @@ pub fn unreferenced(dir: &Path, names: &BTreeSet<String>) -> std::io::Result<Vec
         if file.starts_with('.') || !path.is_file() {
             continue;
         }
-        let Some(stem) = file.strip_suffix(PENDING).or_else(|| file.strip_suffix(".snap")) else { continue };
-        if !names.contains(stem) {
-            out.push(path);
-        }
+        out.push((file.to_string(), path));
     }
-    out.sort();
     Ok(out)
 }
 
