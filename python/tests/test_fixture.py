@@ -279,6 +279,20 @@ def test_a_bad_world_file_fails_with_the_servers_own_error(binary, tmp_path):
         SharesimServer(binary, world=tmp_path / "nothing.yaml").start()
 
 
+def exits_7_on_sigterm(tmp_path, binary):
+    """The real server under a wrapper that exits 7 once it has stopped it."""
+    return fake(
+        tmp_path,
+        "exits7",
+        f"""\
+        "{binary}" "$@" &
+        child=$!
+        trap 'kill -TERM $child; wait $child; exit 7' TERM
+        wait $child
+        """,
+    )
+
+
 def test_a_server_that_never_starts_is_killed_after_the_timeout(tmp_path):
     silent = fake(tmp_path, "silent", "echo 'starting, slowly' >&2\nexec sleep 600\n")
     server = SharesimServer(silent, startup_timeout=1)
@@ -290,17 +304,7 @@ def test_a_server_that_never_starts_is_killed_after_the_timeout(tmp_path):
 
 
 def test_a_server_that_does_not_exit_0_on_sigterm_is_an_error(tmp_path, binary):
-    # The real server under a wrapper that exits 7 once it has stopped it.
-    wrapper = fake(
-        tmp_path,
-        "exits7",
-        f"""\
-        "{binary}" "$@" &
-        child=$!
-        trap 'kill -TERM $child; wait $child; exit 7' TERM
-        wait $child
-        """,
-    )
+    wrapper = exits_7_on_sigterm(tmp_path, binary)
     server = SharesimServer(wrapper, providers=["tencent"]).start()
     assert server.health("tencent")["status"] == "ok"
     with pytest.raises(SharesimError, match="exited with status 7 on SIGTERM, not 0"):
@@ -380,16 +384,7 @@ def test_a_session_without_a_binary_errors_clearly(pytester, monkeypatch):
 
 
 def test_a_session_whose_server_stops_badly_fails(pytester, binary, monkeypatch, tmp_path):
-    wrapper = fake(
-        tmp_path,
-        "exits7",
-        f"""\
-        "{binary}" "$@" &
-        child=$!
-        trap 'kill -TERM $child; wait $child; exit 7' TERM
-        wait $child
-        """,
-    )
+    wrapper = exits_7_on_sigterm(tmp_path, binary)
     monkeypatch.setenv("SHARESIM_BIN", wrapper)
     result = run_inner(pytester, monkeypatch)
     result.assert_outcomes(passed=1, errors=1)
