@@ -335,6 +335,20 @@ fn colour_only_when_asked_for_and_never_with_no_color() {
     if let (Some(tty), Some(plain)) = (on_tty(false), on_tty(true)) {
         assert!(tty.contains("\x1b[32mpass"), "a terminal gets colour: {tty}");
         assert!(!plain.contains("\x1b[32m"), "NO_COLOR on a terminal: {plain}");
+        // The terminal's own width, as the kernel reports it, without COLUMNS.
+        let narrow = Command::new("script")
+            .args(["-qec", &format!("stty cols 72; {bin} policies"), "/dev/null"])
+            .current_dir(here)
+            .env_remove("COLUMNS")
+            .env("NO_COLOR", "1")
+            .output()
+            .map(|o| text(&o.stdout))
+            .unwrap_or_default();
+        let table: Vec<&str> = narrow.lines().filter(|l| l.contains('│')).collect();
+        assert!(!table.is_empty(), "{narrow}");
+        for line in table {
+            assert!(line.trim_end().chars().count() <= 72, "a 72-column terminal: {line}");
+        }
     }
 }
 

@@ -52,9 +52,7 @@ impl Screen {
     /// `CLICOLOR_FORCE` is set to something other than `0`.
     pub fn detect() -> Screen {
         let terminal = std::io::stdout().is_terminal();
-        Screen::from_env(terminal, terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize), |k| {
-            std::env::var(k).ok()
-        })
+        Screen::from_env(terminal, if terminal { stdout_columns() } else { None }, |k| std::env::var(k).ok())
     }
 
     /// [`Screen::detect`] with the environment passed in, so it can be tested.
@@ -112,6 +110,20 @@ impl Screen {
         }
         out
     }
+}
+
+/// The width of the terminal on standard output, as the kernel reports it.
+#[cfg(unix)]
+fn stdout_columns() -> Option<usize> {
+    let mut size = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, which outlives the call.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(size.ws_col as usize)
+}
+
+#[cfg(not(unix))]
+fn stdout_columns() -> Option<usize> {
+    None
 }
 
 #[cfg(test)]
