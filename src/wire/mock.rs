@@ -15,8 +15,8 @@
 //! ```
 //!
 //! Behind the `wiremock` feature, off by default so that building the binary does not compile
-//! wiremock: a test suite enables it with
-//! `sharesim = { version = "0.1", features = ["wiremock"] }` in its `[dev-dependencies]`
+//! wiremock: a test suite enables it in its `[dev-dependencies]` with
+//! `sharesim = { path = "…", features = ["wiremock"] }` (or `git = "…"`), beside `wiremock`
 //! (sharesim's own tests enable it through a dev-dependency on itself, so `cargo test` needs no
 //! flag).
 //!
