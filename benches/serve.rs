@@ -58,17 +58,6 @@ async fn bare_hyper() -> String {
     format!("http://{addr}")
 }
 
-/// The same fixed body behind `axum::serve` and a fallback route: the frame `sharesim serve` uses.
-async fn bare_axum() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = axum::Router::new().fallback(|| async { "{\"Response\":{\"RequestId\":\"fixed\"}}" });
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
-}
-
 /// Makes the n-th request of a client. Alibaba's and JD's sign each request with a fresh nonce
 /// (a nonce is accepted once); the others reuse one signed request. Bare hyper's clients do the same work.
 type Maker = Arc<dyn Fn(u64) -> HttpRequest + Send + Sync>;
@@ -218,7 +207,6 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
         let bare = bare_hyper().await;
-        let axum_only = bare_axum().await;
         // SHARESIM_BENCH_PROVIDERS=jdcloud,tencent measures only those (for quick iterations).
         let only = std::env::var("SHARESIM_BENCH_PROVIDERS").unwrap_or_default();
         let providers: Vec<Provider> =
@@ -243,7 +231,7 @@ fn main() {
             let ok = probe.status < 300 && !String::from_utf8_lossy(&probe.body).contains("\"Error\"");
             assert!(ok, "{}: the benchmark request is refused: {} {}", p.name(), probe.status, String::from_utf8_lossy(&probe.body));
             let plain = unverified_banner["endpoints"][p.name()].as_str().unwrap_or_default().to_string();
-            let (mut bare_runs, mut axum_runs, mut sim_runs, mut plain_runs) = (vec![], vec![], vec![], vec![]);
+            let (mut bare_runs, mut sim_runs, mut plain_runs) = (vec![], vec![], vec![]);
             let mut errors = 0;
             for _ in 0..ROUNDS {
                 let (r, e) = drive(&bare, per_client.clone()).await;
@@ -252,14 +240,12 @@ fn main() {
                 let (r, e) = drive(&base, per_client.clone()).await;
                 sim_runs.push(r);
                 errors += e;
-                axum_runs.push(drive(&axum_only, per_client.clone()).await.0);
                 plain_runs.push(drive(&plain, per_client.clone()).await.0);
             }
-            let (b, a, v, u) = (median(bare_runs), median(axum_runs), median(sim_runs), median(plain_runs));
+            let (b, v, u) = (median(bare_runs), median(sim_runs), median(plain_runs));
             println!(
-                "{:<10} bare hyper {b:>7.0} | axum fixed body {a:>7.0} ({:.2}) | sharesim verified {v:>7.0} ({:.2}) | unverified {u:>7.0} ({:.2}) | errors {errors}",
+                "{:<10} bare hyper {b:>7.0} | sharesim verified {v:>7.0} ({:.2}) | unverified {u:>7.0} ({:.2}) | errors {errors}",
                 p.name(),
-                a / b,
                 v / b,
                 u / b
             );

@@ -27,15 +27,12 @@ pub fn decode(s: &str, plus_is_space: bool) -> String {
     percent_decode_str(&s).decode_utf8_lossy().into_owned()
 }
 
-/// Splits a raw query into decoded (key, value) pairs in order; `+` is a space.
+/// Splits a raw query (or a form body) into decoded (key, value) pairs in order, as
+/// `application/x-www-form-urlencoded` reads it: empty items skipped, a key without `=` has an
+/// empty value, `+` is a space, bad `%` sequences stay, invalid UTF-8 becomes U+FFFD (the same
+/// as `decode(_, true)` on each side of the first `=`).
 pub fn query_pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k, true), decode(v, true)),
-            None => (decode(p, true), String::new()),
-        })
-        .collect()
+    form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
 }
 
 /// A `Host` header's name without its port, as written (`[::1]:80` → `[::1]`,
@@ -141,6 +138,44 @@ mod tests {
             query_pairs("A=1&B&&C=x+y"),
             vec![("A".into(), "1".into()), ("B".into(), "".into()), ("C".into(), "x y".into())]
         );
+    }
+
+    /// `query_pairs` (form_urlencoded) reads every item as the hand-written split it replaced
+    /// did: `&`-separated, empty items skipped, split at the first `=`, each side decoded with
+    /// `decode(_, true)`. Signatures canonicalise what it returns, so this must hold byte for byte.
+    #[test]
+    fn query_pairs_match_the_hand_written_split() {
+        let by_hand = |raw: &str| -> Vec<(String, String)> {
+            raw.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (decode(k, true), decode(v, true)),
+                    None => (decode(p, true), String::new()),
+                })
+                .collect()
+        };
+        let cases = [
+            "",
+            "&",
+            "&&a",
+            "a",
+            "a=",
+            "=b",
+            "=",
+            "a=b=c",
+            "a==b",
+            "a=1&a=2&A=3",
+            "x+y=1+2%2B3",
+            "%41%zz=%E4%B8%AD%",
+            "bad=%FF%FE&half=%E4%B8",
+            "k=%2",
+            "sp=a%20b+c&&&t=~*'()!",
+            "AddAccount.1=12345&Signature=abc%2Fdef%3D&SignatureNonce=n-1",
+            "中=文&%C3%A9=é",
+        ];
+        for raw in cases {
+            assert_eq!(query_pairs(raw), by_hand(raw), "{raw:?}");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The transport-neutral HTTP request and response that adapters take and give. A server (axum,
+//! The transport-neutral HTTP request and response that adapters take and give. A server (hyper,
 //! wiremock) only converts to and from these, so adapters never depend on a server.
 
 /// An HTTP request exactly as received: raw path and query (signatures need them), headers in

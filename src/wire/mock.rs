@@ -14,6 +14,12 @@
 //! # }
 //! ```
 //!
+//! Behind the `wiremock` feature, off by default so that building the binary does not compile
+//! wiremock: a test suite enables it in its `[dev-dependencies]` with
+//! `sharesim = { path = "…", features = ["wiremock"] }` (or `git = "…"`), beside `wiremock`
+//! (sharesim's own tests enable it through a dev-dependency on itself, so `cargo test` needs no
+//! flag).
+//!
 //! wiremock re-parses request URLs, so a client that sends an unusual percent-encoding may see
 //! a signature refused here that `sharesim serve` (which keeps the raw target) accepts.
 

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod endpoint;
 pub mod http;
 pub mod keys;
+#[cfg(feature = "wiremock")]
 pub mod mock;
 pub mod store;
 pub mod trace;
