@@ -18,12 +18,12 @@
 //! on stderr. oras-py is pinned in `tests/sdk/requirements.txt` and found as `tests/sdk.rs`
 //! finds the SDKs: `SHARESIM_SDK_PYTHON`, or a virtualenv made under `target/` once.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
@@ -31,9 +31,12 @@ use sha2::{Digest, Sha256};
 
 #[path = "support/python.rs"]
 mod support_python;
+#[path = "support/serve.rs"]
+mod support_serve;
 #[path = "support/tool.rs"]
 mod support_tool;
 use support_python::python;
+use support_serve::Served;
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
@@ -120,7 +123,7 @@ impl Who {
 }
 
 struct Server {
-    child: Child,
+    served: Served,
     /// The SWR API listener (`host:port`), which also serves the admin API.
     api: String,
     /// The registry listener (`host:port`).
@@ -131,25 +134,10 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sharesim"))
-            .args(["serve", "--port", "0", "--provider", "huawei-swr"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sharesim serve starts");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("stdout is piped");
-        BufReader::new(stdout).read_line(&mut line).expect("the banner line is readable");
-        let banner: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("the banner is one JSON line ({e}): {line}"));
-        let addr = |k: &str| -> String {
-            let url = banner["endpoints"][k].as_str().unwrap_or_else(|| panic!("no {k} endpoint: {line}"));
-            let hostport =
-                url.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("{k} is not loopback: {url}"));
-            format!("127.0.0.1:{hostport}")
-        };
-        let (api, registry) = (addr("huawei-swr"), addr("huawei-swr-registry"));
-        Server { child, api, registry, banner, banner_line: line }
+        let served = Served::start(&["--provider", "huawei-swr"]);
+        let (api, registry) = (served.addr("huawei-swr"), served.addr("huawei-swr-registry"));
+        let (banner, banner_line) = (served.banner.clone(), served.line.clone());
+        Server { served, api, registry, banner, banner_line }
     }
 
     /// An account's registry login: `cn-north-4@{AK}:{hex HMAC-SHA256(SK, AK)}`.
@@ -206,31 +194,8 @@ impl Server {
     }
 
     /// SIGTERM, then the server must exit 0 on its own (graceful shutdown).
-    fn stop(mut self) {
-        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
-        // SAFETY: a signal to the child this test spawned and has not yet reaped.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM is sent");
-        let start = Instant::now();
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => {
-                    assert!(status.success(), "sharesim serve exits 0 on SIGTERM, not {status}");
-                    return;
-                }
-                _ if start.elapsed() > Duration::from_secs(10) => {
-                    let _ = self.child.kill();
-                    panic!("sharesim serve did not stop within 10 s of SIGTERM");
-                }
-                _ => std::thread::sleep(Duration::from_millis(20)),
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn stop(self) {
+        self.served.stop();
     }
 }
 

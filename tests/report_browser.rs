@@ -33,10 +33,10 @@
 //! mapped to nowhere.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -46,9 +46,12 @@ use sharesim::Provider;
 
 #[path = "support/python.rs"]
 mod support_python;
+#[path = "support/serve.rs"]
+mod support_serve;
 #[path = "support/tool.rs"]
 mod support_tool;
 use support_python::python;
+use support_serve::Served;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_sharesim")
@@ -1053,28 +1056,15 @@ fn http(method: &str, addr: &str, target: &str, body: &[u8]) -> Reply {
 }
 
 struct Server {
-    child: Child,
+    _served: Served,
     /// The SWR API listener (`127.0.0.1:port`), which also serves the admin API and the UI.
     api: String,
 }
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(bin())
-            .args(["serve", "--port", "0", "--provider", "huawei-swr"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sharesim serve starts");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("stdout is piped");
-        BufReader::new(stdout).read_line(&mut line).expect("the banner line is readable");
-        let banner: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("the banner is one JSON line ({e}): {line}"));
-        let url =
-            banner["endpoints"]["huawei-swr"].as_str().unwrap_or_else(|| panic!("no huawei-swr endpoint: {line}"));
-        let port = url.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("not loopback: {url}"));
-        Server { child, api: format!("127.0.0.1:{port}") }
+        let served = Served::start(&["--provider", "huawei-swr"]);
+        Server { api: served.addr("huawei-swr"), _served: served }
     }
 
     fn get(&self, target: &str) -> Reply {
@@ -1088,13 +1078,6 @@ impl Server {
         let out: Value = serde_json::from_slice(&r.body).expect("JSON");
         assert!(r.status == 200 && out.get("ok").is_some(), "apply {body}: {} {out}", r.status);
         out
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -15,17 +15,18 @@
 //! on 127.0.0.1. Without that variable (the README's `cargo test` on a fresh machine) the first
 //! run installs them itself into a virtualenv under `target/`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use rstest::rstest;
 
 #[path = "support/python.rs"]
 mod support_python;
+#[path = "support/serve.rs"]
+mod support_serve;
 use support_python::{package_dir, python, sdk_dir};
+use support_serve::Served;
 
 fn node_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_node")
@@ -61,59 +62,29 @@ fn node_modules() -> &'static Result<PathBuf, String> {
     })
 }
 
+/// A server for the Node.js scripts, which read its start-up line from a file.
 struct Server {
-    child: Child,
+    served: Served,
     banner: PathBuf,
 }
 
 impl Server {
     fn start(provider: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sharesim"))
-            .args(["serve", "--port", "0", "--provider", provider])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sharesim serve starts");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("stdout is piped");
-        BufReader::new(stdout).read_line(&mut line).expect("the banner line is readable");
-        let banner: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("the banner is one JSON line ({e}): {line}"));
-        assert!(banner["endpoints"][provider].as_str().is_some_and(|u| u.starts_with("http://127.0.0.1:")), "{line}");
-        // One file per server: the Python and Node.js tests of a provider run at once.
+        let served = Served::start(&["--provider", provider]);
+        served.addr(provider);
+        // One file per server: the Node.js tests of several providers run at once.
         static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path =
             Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("banner-{provider}-{}-{n}.json", std::process::id()));
-        std::fs::write(&path, &line).expect("banner written");
-        Server { child, banner: path }
+        std::fs::write(&path, &served.line).expect("banner written");
+        Server { served, banner: path }
     }
 
     /// SIGTERM, then the server must exit 0 on its own (graceful shutdown).
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let start = Instant::now();
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => {
-                    assert!(status.success(), "sharesim serve exits 0 on SIGTERM, not {status}");
-                    break;
-                }
-                _ if start.elapsed() > Duration::from_secs(10) => {
-                    let _ = self.child.kill();
-                    panic!("sharesim serve did not stop within 10 s of SIGTERM");
-                }
-                _ => std::thread::sleep(Duration::from_millis(20)),
-            }
-        }
+    fn stop(self) {
         let _ = std::fs::remove_file(&self.banner);
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+        self.served.stop();
     }
 }
 

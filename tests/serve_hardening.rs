@@ -7,52 +7,20 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-/// One `sharesim serve` process; killed when dropped.
-struct Server {
-    child: Child,
-    banner: Value,
-}
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sharesim")
-}
+#[path = "support/serve.rs"]
+mod support_serve;
+use support_serve::{Served as Server, bin};
 
 impl Server {
-    /// `sharesim serve --port 0 ARGS…`, waiting for its start-up line.
-    fn start(args: &[&str]) -> Server {
-        Server::spawn(Command::new(bin()).arg("serve").arg("--port").arg("0").args(args))
-    }
-
     /// The same under a shell that first lowers the open-file limit to `nofile`.
     fn start_with_nofile(nofile: u32, args: &[&str]) -> Server {
         let script = format!("ulimit -n {nofile} && exec \"$0\" serve --port 0 \"$@\"");
         Server::spawn(Command::new("sh").arg("-c").arg(script).arg(bin()).args(args))
-    }
-
-    fn spawn(cmd: &mut Command) -> Server {
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("sharesim serve starts");
-        let mut out = child.stdout.take().expect("stdout is piped");
-        let mut line = Vec::new();
-        let mut byte = [0u8; 1];
-        while out.read(&mut byte).map(|n| n == 1).unwrap_or(false) && byte[0] != b'\n' {
-            line.push(byte[0]);
-        }
-        let banner: Value = serde_json::from_slice(&line).unwrap_or_else(|e| {
-            let _ = child.kill();
-            panic!("no start-up line ({e}): {}", String::from_utf8_lossy(&line))
-        });
-        Server { child, banner }
-    }
-
-    /// `127.0.0.1:PORT` of a provider's listener.
-    fn addr(&self, provider: &str) -> String {
-        let url = self.banner["endpoints"][provider].as_str().expect("the provider is served");
-        url.trim_start_matches("http://").to_string()
     }
 
     /// An account's access key ID.
@@ -69,26 +37,6 @@ impl Server {
 
     fn pid(&self) -> u32 {
         self.child.id()
-    }
-
-    /// Sends a signal and waits up to `within` for the process to exit; its exit status if it did.
-    fn signal_and_wait(&mut self, signal: &str, within: Duration) -> Option<std::process::ExitStatus> {
-        Command::new("kill").arg(format!("-{signal}")).arg(self.pid().to_string()).status().expect("kill runs");
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
