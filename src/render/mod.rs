@@ -6,7 +6,7 @@ pub mod report;
 mod screen;
 mod world;
 
-pub use screen::{Screen, Tone};
+pub use screen::{Rows, Screen, Tone};
 pub use world::world;
 
 use serde::Serialize;
@@ -63,7 +63,7 @@ pub fn policy_matrix(providers: &[Provider], format: Format, screen: &Screen) ->
         return serde_json::to_string_pretty(&all).unwrap_or_default() + "\n";
     }
     let sep = if format == Format::Markdown { "<br>" } else { "\n" };
-    let mut b = Builder::default();
+    let mut b = Rows::default();
     let mut header = vec!["".to_string()];
     header.extend(providers.iter().map(|p| p.spec().title.to_string()));
     b.push_record(header);
@@ -83,14 +83,21 @@ pub fn policy_matrix(providers: &[Provider], format: Format, screen: &Screen) ->
 
 /// A table built for `format`: markdown as it is (for docs, never wrapped or coloured), a
 /// box-drawn table fitted to the screen, its cells coloured by `tone_of`.
-pub(crate) fn finish(b: Builder, format: Format, screen: &Screen, tone_of: impl Fn(&str) -> Option<Tone>) -> String {
-    let mut t = b.build();
+pub(crate) fn finish(
+    mut rows: Rows,
+    format: Format,
+    screen: &Screen,
+    tone_of: impl Fn(&str) -> Option<Tone>,
+) -> String {
+    if format != Format::Markdown {
+        screen.fit(&mut rows);
+    }
+    let mut t = Builder::from(rows.0).build();
     if format == Format::Markdown {
         t.with(Style::markdown());
         return t.to_string() + "\n";
     }
     t.with(Style::modern());
-    screen.fit(&mut t);
     screen.paint_cells(&t.to_string(), tone_of) + "\n"
 }
 

@@ -4,9 +4,8 @@
 use std::fmt::Write;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-use tabled::builder::Builder;
 
-use super::{Format, Screen, Tone, finish};
+use super::{Format, Rows, Screen, Tone, finish};
 
 use crate::providers::Provider;
 use crate::scenario::model::Scenario;
@@ -46,7 +45,7 @@ fn status_tone(word: &str) -> Option<Tone> {
 
 /// Scenario rows, provider columns, and the snapshot's state.
 pub fn summary(report: &SuiteReport, format: Format, screen: &Screen) -> String {
-    let mut b = Builder::default();
+    let mut b = Rows::default();
     let mut header = vec!["scenario".to_string()];
     header.extend(Provider::ALL.iter().map(|p| p.name().to_string()));
     header.push("snapshot".into());
@@ -64,7 +63,7 @@ pub fn summary(report: &SuiteReport, format: Format, screen: &Screen) -> String 
 /// batched share) the provider's API carried and which went through the admin route instead
 /// (empty for in-process runs).
 pub fn routes(report: &SuiteReport, format: Format, screen: &Screen) -> String {
-    let mut b = Builder::default();
+    let mut b = Rows::default();
     b.push_record([
         "provider",
         "crossed its API",
@@ -296,7 +295,7 @@ pub fn compare(s: &Scenario, runs: &[ProviderRun], format: Format, screen: &Scre
     }
     let markdown = format == Format::Markdown;
     let sep = if markdown { "<br>" } else { "\n" };
-    let mut b = Builder::default();
+    let mut b = Rows::default();
     let mut header = vec!["#".to_string(), "step".to_string()];
     header.extend(runs.iter().map(|r| r.provider.name().to_string()));
     b.push_record(header);

@@ -6,12 +6,20 @@
 
 use std::io::IsTerminal;
 
-use tabled::Table;
-use tabled::settings::Width;
-use tabled::settings::peaker::PriorityMax;
-
 /// Below this many columns a table is not wrapped further: cells one word wide help nobody.
 const NARROWEST: usize = 40;
+/// No column is narrowed below this many characters.
+const NARROWEST_COLUMN: usize = 8;
+
+/// A table's rows before layout: what [`Screen::fit`] wraps and `render::finish` draws.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rows(pub Vec<Vec<String>>);
+
+impl Rows {
+    pub fn push_record<S: Into<String>>(&mut self, record: impl IntoIterator<Item = S>) {
+        self.0.push(record.into_iter().map(Into::into).collect());
+    }
+}
 
 /// How wide the output may be and whether it may carry colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,13 +74,35 @@ impl Screen {
         Screen { width, color }
     }
 
-    /// Wraps `table` to the screen's width, narrowing the widest columns first and breaking
-    /// cells between words where it can.
-    pub fn fit(&self, table: &mut Table) {
-        if let Some(w) = self.width {
-            let w = w.max(NARROWEST);
-            if table.total_width() > w {
-                table.with(Width::wrap(w).priority(PriorityMax::new(true)).keep_words(true));
+    /// Wraps `rows` so the box-drawn table fits the screen's width: the widest columns are
+    /// narrowed first, to one width they all share, and cells break between words (a word
+    /// longer than its column is split). tabled's own wrapping broke multi-line cells mid-word
+    /// ("n / o-op"), so the layout is done here and tabled only draws.
+    pub fn fit(&self, rows: &mut Rows) {
+        let Some(width) = self.width else { return };
+        let columns = rows.0.iter().map(Vec::len).max().unwrap_or(0);
+        if columns == 0 {
+            return;
+        }
+        let natural: Vec<usize> = (0..columns)
+            .map(|c| rows.0.iter().filter_map(|r| r.get(c)).flat_map(|cell| cell.lines()).map(chars).max().unwrap_or(0))
+            .collect();
+        // Modern style: "│ " before each column, " │" after the last, one space between.
+        let budget = width.max(NARROWEST).saturating_sub(3 * columns + 1);
+        if natural.iter().sum::<usize>() <= budget {
+            return;
+        }
+        let fits = |cap: usize| natural.iter().map(|&n| n.min(cap)).sum::<usize>() <= budget;
+        let (mut lo, mut hi) = (NARROWEST_COLUMN, natural.iter().copied().max().unwrap_or(NARROWEST_COLUMN));
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if fits(mid) { lo = mid } else { hi = mid - 1 }
+        }
+        for row in &mut rows.0 {
+            for cell in row.iter_mut() {
+                if cell.lines().any(|l| chars(l) > lo) {
+                    *cell = cell.lines().flat_map(|l| wrap_words(l, lo)).collect::<Vec<_>>().join("\n");
+                }
             }
         }
     }
@@ -126,10 +156,45 @@ fn stdout_columns() -> Option<usize> {
     None
 }
 
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// One line broken between words into lines of at most `width` characters; a word longer than
+/// that is split.
+fn wrap_words(line: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        let mut word = word.to_string();
+        while chars(&word) > width {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            // Split after a hyphen where one is in reach (`[HI-PROJECT-` / `EXISTS]`).
+            let prefix: String = word.chars().take(width).collect();
+            let cut = prefix.rfind('-').filter(|&i| i > 0).map_or(width, |i| prefix[..=i].chars().count());
+            let head: String = word.chars().take(cut).collect();
+            word = word.chars().skip(cut).collect();
+            out.push(head);
+        }
+        if !current.is_empty() && chars(&current) + 1 + chars(&word) > width {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&word);
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tabled::builder::Builder;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
@@ -154,25 +219,40 @@ mod tests {
         assert_eq!(Screen::from_env(true, Some(100), env(&[("COLUMNS", "junk")])).width, Some(100));
     }
 
-    #[test]
-    fn a_wide_table_is_wrapped_between_words_to_the_width() {
-        let mut b = Builder::default();
-        b.push_record(["id", "text"]);
-        b.push_record(["A-1", &"a fairly long sentence that cannot fit ".repeat(6)]);
-        let mut t = b.build();
-        Screen { width: Some(60), color: false }.fit(&mut t);
-        let text = t.to_string();
-        assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
-        assert!(text.contains("sentence"), "words stay whole: {text}");
-        let mut narrow = b_table();
-        Screen { width: Some(5), color: false }.fit(&mut narrow);
-        assert!(narrow.to_string().lines().all(|l| l.chars().count() <= NARROWEST));
+    fn drawn(rows: &Rows) -> String {
+        let mut t = tabled::builder::Builder::from(rows.0.clone()).build();
+        t.with(tabled::settings::Style::modern());
+        t.to_string()
     }
 
-    fn b_table() -> Table {
-        let mut b = Builder::default();
-        b.push_record(["x".repeat(80)]);
-        b.build()
+    #[test]
+    fn a_wide_table_is_wrapped_between_words_to_the_width() {
+        let mut rows = Rows::default();
+        rows.push_record(["id", "text"]);
+        rows.push_record(["A-1".to_string(), "a fairly long sentence that cannot fit ".repeat(6)]);
+        rows.push_record(["A-2", "no-op (assumed) [AL-DUPLICATE]\nmust exist [AL-ACCOUNT-EXISTS]"]);
+        let before = rows.clone();
+        Screen { width: Some(60), color: false }.fit(&mut rows);
+        let text = drawn(&rows);
+        assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
+        let words =
+            |r: &Rows| r.0.iter().flatten().flat_map(|c| c.split_whitespace()).map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&before), words(&rows), "every word kept whole, in order");
+        let mut narrow = Rows::default();
+        narrow.push_record(["x".repeat(80)]);
+        Screen { width: Some(5), color: false }.fit(&mut narrow);
+        assert!(drawn(&narrow).lines().all(|l| l.chars().count() <= NARROWEST), "{}", drawn(&narrow));
+        let mut unchanged = before.clone();
+        Screen::PLAIN.fit(&mut unchanged);
+        assert_eq!(unchanged, before, "no width, no wrapping");
+    }
+
+    #[test]
+    fn words_break_only_when_longer_than_the_line() {
+        assert_eq!(wrap_words("no-op (assumed) [TC-DUPLICATE]", 16), ["no-op (assumed)", "[TC-DUPLICATE]"]);
+        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("[HI-PROJECT-EXISTS]", 14), ["[HI-PROJECT-", "EXISTS]"]);
+        assert_eq!(wrap_words("", 4), [""]);
     }
 
     #[test]

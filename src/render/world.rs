@@ -2,9 +2,8 @@
 //! or a program (JSON, the same object as the start-up line's `providers`).
 
 use serde_json::Value;
-use tabled::builder::Builder;
 
-use super::{Format, Screen, finish};
+use super::{Format, Rows, Screen, finish};
 use crate::world::CROWD_ACCOUNT_PREFIX;
 
 /// Renders the world described by [`crate::world::World::describe_all`] (already narrowed).
@@ -50,7 +49,7 @@ fn is_crowd(a: &Value) -> bool {
 }
 
 fn accounts(list: &[Value], format: Format, screen: &Screen) -> String {
-    let mut b = Builder::default();
+    let mut b = Rows::default();
     b.push_record(["account", "id", "identities", "access key id", "access key secret"]);
     let (crowd, named): (Vec<&Value>, Vec<&Value>) = list.iter().partition(|a| is_crowd(a));
     let line = if format == Format::Markdown { "<br>" } else { "\n" };
@@ -82,7 +81,7 @@ fn accounts(list: &[Value], format: Format, screen: &Screen) -> String {
 }
 
 fn images(list: &[Value], format: Format, screen: &Screen) -> String {
-    let mut b = Builder::default();
+    let mut b = Rows::default();
     b.push_record(["image", "id", "owner", "region", "kind", "encryption"]);
     for i in list {
         b.push_record(["name", "id", "owner", "region", "kind", "encryption"].map(|k| text(&i[k])));
