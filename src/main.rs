@@ -55,7 +55,7 @@ fn init_logging(format: LogFormat, level: LogLevel) {
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(max)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+        .with_ansi(Screen::stderr_color());
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.with_target(false).try_init(),
@@ -420,8 +420,7 @@ fn serve(args: ServeArgs) -> ExitCode {
 /// coloured only on a terminal without `NO_COLOR`.
 fn print_invalid(e: &ScenarioError) {
     use miette::{GraphicalReportHandler, GraphicalTheme};
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if Screen::stderr_color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let mut out = String::new();
     match GraphicalReportHandler::new_themed(theme).render_report(&mut out, e) {
         Ok(()) => eprintln!("error: {}", out.trim_start().trim_start_matches('×').trim_start()),
@@ -639,7 +638,7 @@ fn main() -> ExitCode {
                     None
                 },
                 interactive: std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
-                color: std::io::stdout().is_terminal() && review::color_allowed(),
+                color: Screen::detect().color,
             };
             let code =
                 review::review(&opts, &mut std::io::stdin().lock(), &mut std::io::stdout(), &mut std::io::stderr());

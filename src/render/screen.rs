@@ -63,6 +63,12 @@ impl Screen {
         Screen::from_env(terminal, if terminal { stdout_columns() } else { None }, |k| std::env::var(k).ok())
     }
 
+    /// Whether standard error may carry colour (diagnostics, log lines): the same rule as
+    /// [`Screen::detect`]'s, for the other stream.
+    pub fn stderr_color() -> bool {
+        Screen::from_env(std::io::stderr().is_terminal(), None, |k| std::env::var(k).ok()).color
+    }
+
     /// [`Screen::detect`] with the environment passed in, so it can be tested.
     pub fn from_env(terminal: bool, terminal_width: Option<usize>, var: impl Fn(&str) -> Option<String>) -> Screen {
         let set = |k: &str| var(k).is_some_and(|v| !v.is_empty());

@@ -127,12 +127,6 @@ pub fn colorize(diff: &str) -> String {
     out
 }
 
-/// Whether colour is allowed at all: not when `NO_COLOR` is set to anything but nothing
-/// (<https://no-color.org>).
-pub fn color_allowed() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
 /// What to do with every selected pending snapshot, without asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {

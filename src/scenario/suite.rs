@@ -137,6 +137,9 @@ pub struct SuiteReport {
     pub invalid: Vec<ScenarioError>,
     /// Snapshots no scenario refers to, when [`SuiteReport::check_unreferenced`] looked.
     pub unreferenced: Option<UnreferencedCheck>,
+    /// The snapshot name of every scenario file the run found, valid or not; `None` when the
+    /// paths could not be walked (then nothing may be called unreferenced, let alone deleted).
+    pub discovered: Option<std::collections::BTreeSet<String>>,
 }
 
 impl SuiteReport {
@@ -170,15 +173,15 @@ impl SuiteReport {
         }
     }
 
-    /// Looks for snapshots no scenario refers to, and does with them what `mode` says. Only on
-    /// a run of the whole library (see [`whole_library`]); returns whether it looked.
+    /// Looks for snapshots no scenario refers to (of those this run discovered), and does with
+    /// them what `mode` says. Only on a run of the whole library (see [`whole_library`]);
+    /// returns whether it looked.
     pub fn check_unreferenced(&mut self, opts: &SuiteOptions, mode: Unreferenced) -> bool {
-        if mode == Unreferenced::Ignore || !whole_library(opts) {
+        let Some(discovered) = self.discovered.as_ref().filter(|_| mode != Unreferenced::Ignore && whole_library(opts))
+        else {
             return false;
-        }
-        let Ok(files) = discover(&opts.paths) else { return false };
-        let names = files.iter().map(|(f, root)| snapshot::name_for(f, root)).collect();
-        let mut found = match snapshot::unreferenced(&opts.snapshots, &names) {
+        };
+        let mut found = match snapshot::unreferenced(&opts.snapshots, discovered) {
             Ok(found) => found,
             Err(e) => {
                 let shown = opts.snapshots.display().to_string();
@@ -339,6 +342,7 @@ pub fn run_suite(opts: &SuiteOptions, mut progress: impl FnMut(usize, usize, &st
         }
     };
     let total = files.len();
+    report.discovered = Some(files.iter().map(|(f, root)| snapshot::name_for(f, root)).collect());
     let mut selected = 0u64;
     for (i, (file, root)) in files.iter().enumerate() {
         let id = snapshot::name_for(file, root);
