@@ -52,10 +52,8 @@ fn init_logging(format: LogFormat, level: LogLevel) {
         LogLevel::Info => LevelFilter::INFO,
         LogLevel::Debug => LevelFilter::DEBUG,
     };
-    let builder = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(max)
-        .with_ansi(Screen::stderr_color());
+    let builder =
+        tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(max).with_ansi(Screen::stderr_color());
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.with_target(false).try_init(),

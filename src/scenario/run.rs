@@ -149,28 +149,23 @@ pub fn run_on<D: Door>(s: &Scenario, door: &mut D) -> ProviderRun {
     ProviderRun { provider, entries, routes: None, elapsed: std::time::Duration::ZERO }
 }
 
-/// What a running engine holds by the names a step may use (see [`apply_step`]).
-pub fn known(e: &Engine) -> super::load::Known {
-    let state = e.state();
-    let mut known =
-        super::load::Known { accounts: state.accounts.iter().map(|a| a.name.clone()).collect(), ..Default::default() };
-    for (name, id) in image_handles(e) {
-        known.images.insert(name);
-        known.images.insert(id);
-    }
-    known.instances.extend(state.instances.iter().map(|i| i.id.clone()));
-    known
+/// What a running engine holds by the names a step may use (see [`apply_step`]): its accounts
+/// and the images of [`image_handles`]. Instances are named by ID and go to the engine as given.
+pub fn known(e: &Engine, images: &HashMap<String, String>) -> super::load::Known {
+    let accounts = e.state().accounts.iter().map(|a| a.name.clone()).collect();
+    super::load::Known { accounts, images: images.keys().cloned().collect() }
 }
 
-/// Image handles on a running engine: every image by its ID, and by its name where that name
-/// is not shared with another image (live images win over deleted ones of the same name).
-fn image_handles(e: &Engine) -> Vec<(String, String)> {
+/// Image handles on a running engine, to the image's ID: every image by its ID, and by its
+/// name where that name is not shared with another image (live images win over deleted ones
+/// of the same name).
+pub fn image_handles(e: &Engine) -> HashMap<String, String> {
     let images = &e.state().images;
     let mut by_name: HashMap<&str, Vec<&crate::engine::Image>> = HashMap::new();
     for i in images {
         by_name.entry(i.name.as_str()).or_default().push(i);
     }
-    let mut out: Vec<(String, String)> = images.iter().map(|i| (i.id.clone(), i.id.clone())).collect();
+    let mut out: HashMap<String, String> = images.iter().map(|i| (i.id.clone(), i.id.clone())).collect();
     for (name, list) in by_name {
         let live: Vec<_> = list.iter().filter(|i| i.deleted_at.is_none()).collect();
         let pick = match (live.as_slice(), list.as_slice()) {
@@ -183,25 +178,19 @@ fn image_handles(e: &Engine) -> Vec<(String, String)> {
     out
 }
 
-/// Applies one step to an engine that is already running (the admin API's `apply`): image
-/// and instance handles are the names (or IDs) they have in its state, accounts the world's.
-pub fn apply_step<D: Door>(door: &mut D, step: &Step) -> (Entry, Outcome) {
-    let (images, instances): (HashMap<String, String>, HashMap<String, String>) = door.look(|e| {
-        (
-            image_handles(e).into_iter().collect(),
-            e.state().instances.iter().map(|i| (i.id.clone(), i.id.clone())).collect(),
-        )
-    });
-    let mut instances = instances;
+/// Applies one step to an engine that is already running (the admin API's `apply`), with
+/// `images` from [`image_handles`]; accounts are the world's.
+pub fn apply_step<D: Door>(door: &mut D, step: &Step, images: HashMap<String, String>) -> (Entry, Outcome) {
     // An instance is named by its ID, which goes to the engine as given: an unknown one gets
     // the provider's own refusal, as it would from its API.
+    let mut instances = HashMap::new();
     if let StepOp::ReinitDisk { instance }
     | StepOp::ReplaceSystemDisk { instance, .. }
     | StepOp::CreateImage { from: Some(instance), .. } = &step.op
     {
-        instances.entry(instance.clone()).or_insert_with(|| instance.clone());
+        instances.insert(instance.clone(), instance.clone());
     }
-    let names = images.iter().map(|(handle, id)| (id.clone(), handle.clone())).filter(|(id, h)| id != h).collect();
+    let names = images.iter().filter(|(handle, id)| handle != id).map(|(h, id)| (id.clone(), h.clone())).collect();
     let mut r = Runner { door, images, instances, names, who: HashMap::new() };
     r.step_outcome(1, step)
 }

@@ -210,7 +210,8 @@ fn apply(ep: &mut Endpoint, body: &[u8]) -> HttpResponse {
         };
     }
     let provider = ep.engine().provider();
-    let known = crate::scenario::run::known(ep.engine());
+    let images = crate::scenario::run::image_handles(ep.engine());
+    let known = crate::scenario::run::known(ep.engine(), &images);
     let step = match crate::scenario::load::parse_step("request body", text, provider, &known) {
         Ok(step) => step,
         Err(e) => {
@@ -225,7 +226,7 @@ fn apply(ep: &mut Endpoint, body: &[u8]) -> HttpResponse {
             return HttpResponse::json(400, "application/json", &body);
         }
     };
-    let (entry, outcome) = crate::scenario::run::apply_step(&mut AdminDoor(ep), &step);
+    let (entry, outcome) = crate::scenario::run::apply_step(&mut AdminDoor(ep), &step, images);
     let mut answer = match outcome {
         Ok(out) => json!({ "ok": out }),
         Err(f) => json!({ "err": f }),
